@@ -1,0 +1,50 @@
+# Two commands for a new user: `make run` and `make test`. Nothing else is needed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := FLASK_APP=wsgi.py $(BIN)/flask
+DEV := FLASK_DEBUG=1
+CATALOGS := $(wildcard booking/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test lint setup migrate translations extract-messages bench clean
+
+run: setup
+	$(DEV) $(FLASK) db upgrade
+	$(DEV) $(FLASK) demo-data --if-empty
+	@echo "Mutualise is starting on http://127.0.0.1:5000 (stop it with Ctrl+C)"
+	$(DEV) $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+setup: $(VENV)/.installed translations
+
+$(VENV)/.installed: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+translations: $(COMPILED)
+
+booking/translations/%/LC_MESSAGES/messages.mo: booking/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
+
+migrate: setup
+	$(DEV) $(FLASK) db upgrade
+
+# For developers: collect new strings into the catalogs after changing code or templates.
+extract-messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o booking/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i booking/translations/messages.pot -d booking/translations --no-fuzzy-matching --no-location --width 100
+	$(BIN)/python booking/translations/fill_english.py
+
+bench: setup
+	$(BIN)/python bench/bookings.py
+
+clean:
+	rm -rf $(VENV) instance/*.db

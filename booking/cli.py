@@ -1,0 +1,113 @@
+"""Commands for admins (and for acceptance tests): keep these names."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from .domain import accounts
+from .domain.errors import DomainError
+from .extensions import db
+from .models import ROLES, Member, Organisation, Plan
+
+DEMO_PASSWORD = "mutualise-demo"
+DEMO_PLANS = [
+    ("Musicien·ne", "Répétitions en studio, seul·e ou en groupe.", 2500, 1),
+    ("Compagnie", "Pour une compagnie ou un groupe qui construit et répète.", 9000, 4),
+    ("Technicien·ne", "Accès aux ateliers et au matériel partagé.", 3000, 1),
+]
+DEMO_ORGANISATIONS = ["Compagnie du Hangar", "Fanfare Brass'ele"]
+DEMO_MEMBERS = [
+    ("admin@example.org", "Alex Admin", "admin", None, None),
+    ("comanager@example.org", "Camille Cogérante", "comanager", "Compagnie", "Compagnie du Hangar"),
+    ("lea@example.org", "Léa Musicienne", "member", "Musicien·ne", None),
+    ("jan@example.org", "Jan Technicus", "member", "Technicien·ne", None),
+    ("sofia@example.org", "Sofia Décoratrice", "member", "Compagnie", "Compagnie du Hangar"),
+    ("youssef@example.org", "Youssef Batteur", "member", "Musicien·ne", "Fanfare Brass'ele"),
+]
+
+
+def _create(email: str, name: str, role: str, password: str) -> None:
+    try:
+        member = accounts.create_member(db.session, email=email, name=name, role=role,
+                                        password=password,
+                                        hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    accounts.record_audit(db.session, None, "member.create.cli", "member", member.id, role)
+    db.session.commit()
+    click.echo(f"Created {role} {member.email} (id {member.id}).")
+
+
+def load_demo_data() -> bool:
+    """Plans, organisations and demo accounts; does nothing for what already exists.
+
+    Returns True when anything was added.
+    """
+    added = False
+    plans = {p.name: p for p in db.session.execute(select(Plan)).scalars()}
+    for name, description, fee, shares in DEMO_PLANS:
+        if name not in plans:
+            plans[name] = Plan(name=name, description=description, monthly_fee_cents=fee,
+                               shares=shares)
+            db.session.add(plans[name])
+            added = True
+    organisations = {o.name: o for o in db.session.execute(select(Organisation)).scalars()}
+    for name in DEMO_ORGANISATIONS:
+        if name not in organisations:
+            organisations[name] = Organisation(name=name)
+            db.session.add(organisations[name])
+            added = True
+    db.session.flush()
+    for email, name, role, plan, organisation in DEMO_MEMBERS:
+        if accounts.find_member_by_email(db.session, email) is None:
+            accounts.create_member(
+                db.session, email=email, name=name, role=role, password=DEMO_PASSWORD,
+                plan_id=plans[plan].id if plan else None,
+                organisation_id=organisations[organisation].id if organisation else None,
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+            added = True
+    from .demo import load_demo_activity
+
+    added = load_demo_activity() or added
+    db.session.commit()
+    return added
+
+
+def print_demo_logins() -> None:
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for email, name, role, _plan, _org in DEMO_MEMBERS:
+        click.echo(f"  {role:<10} {email:<24} {name}")
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.option("--email", required=True)
+    @click.option("--password", required=True)
+    @click.option("--name", default="Admin")
+    def create_admin(email: str, password: str, name: str):
+        """Create an admin account."""
+        _create(email, name, "admin", password)
+
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+    @click.option("--password", required=True)
+    def create_user(email: str, name: str, role: str, password: str):
+        """Create an account with the given role."""
+        _create(email, name, role, password)
+
+    @app.cli.command("demo-data")
+    @click.option("--if-empty", is_flag=True, help="Only when the database has no member yet.")
+    def demo_data(if_empty: bool):
+        """Load demo plans, members and activity (safe to run twice)."""
+        if if_empty and db.session.execute(select(func.count(Member.id))).scalar_one():
+            click.echo("The database already has members: demo data not loaded.")
+            if accounts.find_member_by_email(db.session, DEMO_MEMBERS[0][0]) is not None:
+                print_demo_logins()
+            return
+        added = load_demo_data()
+        click.echo("Demo data loaded." if added else "Demo data already present: nothing added.")
+        print_demo_logins()

@@ -1,0 +1,148 @@
+"""Co-managers' pages for members and organisations."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..auth.tokens import make_token
+from ..domain import accounts
+from ..domain.errors import DomainError
+from ..extensions import db
+from ..forms import EmptyForm, choices
+from ..mail import send_mail
+from ..models import Member, Organisation, Plan
+from ..security import role_required
+from .forms import InviteForm, MemberForm, OrganisationForm
+
+bp = Blueprint("members", __name__, url_prefix="/members")
+
+
+def _fill_choices(form) -> None:
+    plans = db.session.execute(select(Plan).order_by(Plan.name)).scalars()
+    organisations = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars()
+    form.plan_id.choices = choices([(0, _("No plan"))] + [(p.id, p.name) for p in plans])
+    form.organisation_id.choices = choices([(0, _("None"))] + [(o.id, o.name) for o in organisations])
+    if not current_user.is_admin:
+        form.role.choices = [c for c in form.role.choices if c.value != "admin"]
+
+
+def _send_invitation(member: Member) -> None:
+    link = current_app.config["BASE_URL"] + url_for(
+        "auth.accept_invitation", token=make_token(member, "invite"))
+    send_mail(member.email, _("Your invitation to %(coop)s", coop=_coop_name()), _(
+        "Hello %(name)s,\n\n%(inviter)s invites you to book the pooled spaces of %(coop)s.\n"
+        "Open this link within %(days)d days to choose your password:\n%(link)s\n",
+        name=member.name, inviter=current_user.name, coop=_coop_name(),
+        days=current_app.config["INVITATION_MAX_AGE_DAYS"], link=link))
+
+
+def _coop_name() -> str:
+    from ..i18n import cooperative_settings
+
+    return cooperative_settings().name
+
+
+@bp.route("/")
+@role_required("comanager")
+def list_members():
+    query = select(Member).options(joinedload(Member.plan), joinedload(Member.organisation))
+    search = request.args.get("q", "").strip()
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(Member.name).like(like),
+                                func.lower(Member.email).like(like)))
+    status = request.args.get("status", "active")
+    if status == "active":
+        query = query.where(Member.active.is_(True))
+    elif status == "inactive":
+        query = query.where(Member.active.is_(False))
+    page = db.paginate(query.order_by(func.lower(Member.name)), per_page=50, error_out=False)
+    return render_template("members/list.html", page=page, search=search, status=status)
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@role_required("comanager")
+def invite():
+    form = InviteForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            member = accounts.invite_member(
+                db.session, current_user, email=form.email.data, name=form.name.data,
+                role=form.role.data, plan_id=form.plan_id.data or None,
+                organisation_id=form.organisation_id.data or None)
+        except DomainError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            _send_invitation(member)
+            flash(_("Invitation sent to %(email)s.", email=member.email), "success")
+            return redirect(url_for("members.list_members"))
+    return render_template("members/invite.html", form=form)
+
+
+@bp.route("/<int:member_id>", methods=["GET", "POST"])
+@role_required("comanager")
+def edit(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    form = MemberForm(obj=member)
+    _fill_choices(form)
+    if member.role == "admin" and not current_user.is_admin:
+        form.role.choices = choices([("admin", _("Admin"))])
+    if request.method == "GET":
+        form.plan_id.data = member.plan_id or 0
+        form.organisation_id.data = member.organisation_id or 0
+    if form.validate_on_submit():
+        try:
+            accounts.update_membership(
+                db.session, current_user, member, role=form.role.data,
+                plan_id=form.plan_id.data or None,
+                organisation_id=form.organisation_id.data or None, active=form.active.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.role.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Changes to %(name)s saved.", name=member.name), "success")
+            return redirect(url_for("members.list_members"))
+    return render_template("members/edit.html", form=form, member=member)
+
+
+@bp.route("/<int:member_id>/resend-invitation", methods=["POST"])
+@role_required("comanager")
+def resend_invitation(member_id: int):
+    member = db.get_or_404(Member, member_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if member.has_password:
+        flash(_("%(name)s has already chosen a password.", name=member.name), "info")
+    else:
+        _send_invitation(member)
+        flash(_("Invitation sent to %(email)s.", email=member.email), "success")
+    return redirect(url_for("members.edit", member_id=member.id))
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@role_required("comanager")
+def organisations():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            accounts.create_organisation(db.session, current_user, form.name.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Organisation added."), "success")
+            return redirect(url_for("members.organisations"))
+    rows = db.session.execute(
+        select(Organisation, func.count(Member.id))
+        .outerjoin(Member, Member.organisation_id == Organisation.id)
+        .group_by(Organisation.id).order_by(Organisation.name)
+    ).all()
+    return render_template("members/organisations.html", form=form, rows=rows)

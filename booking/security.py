@@ -1,0 +1,61 @@
+"""Who may see what, and the HTTP headers every answer carries."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort, g, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from .extensions import db, login_manager
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
+    "object-src 'none'; frame-ancestors 'self'"
+)
+
+
+def role_required(role: str):
+    """Refuse (403) anyone whose role ranks below `role`; send strangers to the login page."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@login_manager.user_loader
+def load_member(member_id: str):
+    from .models import Member
+
+    member = db.session.get(Member, int(member_id))
+    if member is None or not member.active:
+        return None  # a deactivated member is signed out on the next request
+    return member
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if "request_id" in g:
+            response.headers.setdefault("X-Request-ID", g.request_id)
+        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response

@@ -1,0 +1,22 @@
+"""The cooperative's settings form."""
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from ..forms import choices
+
+CURRENCIES = [("EUR", "EUR (€)"), ("CHF", "CHF"), ("GBP", "GBP (£)"), ("USD", "USD ($)")]
+
+
+class SettingsForm(FlaskForm):
+    name = StringField(_l("Name of the cooperative"), validators=[
+        DataRequired(_l("Enter the cooperative's name.")), Length(max=120)])
+    timezone = SelectField(_l("Timezone"), choices=choices(
+        (z, z) for z in sorted(z for z in available_timezones() if "/" in z)))
+    currency = SelectField(_l("Currency"), choices=choices(CURRENCIES))
+    contact_email = EmailField(_l("Contact email"), validators=[
+        Optional(), Email(_l("Enter a valid email address.")), Length(max=254)])
+    contact_address = TextAreaField(_l("Contact address"), validators=[Optional(), Length(max=500)])

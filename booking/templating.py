@@ -1,0 +1,38 @@
+"""What every template can use: formatting in the reader's locale and the shared layout data."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app
+from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
+
+from .forms import EmptyForm
+from .i18n import cooperative_settings
+
+LANGUAGE_NAMES = {"fr": "Français", "nl": "Nederlands", "en": "English"}
+
+
+def format_money(cents: int | None) -> str:
+    """Integer cents shown as the reader expects: 1 234,50 € in French, € 1.234,50 in Dutch."""
+    if cents is None:
+        return ""
+    return format_currency(cents / 100, cooperative_settings().currency)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
+    app.jinja_env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
+    app.jinja_env.filters["time"] = lambda v, f="short": format_time(v, f) if v else ""
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def _layout():
+        return {
+            "coop": cooperative_settings(),
+            "current_locale": str(get_locale()),
+            "language_names": LANGUAGE_NAMES,
+            "languages": current_app.config["LANGUAGES"],
+            "empty_form": EmptyForm(),
+            "now_utc": datetime.utcnow,
+        }

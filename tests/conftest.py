@@ -1,0 +1,206 @@
+"""An app per test on a fresh database: a copy of a migrated SQLite file, or a truncated
+PostgreSQL database when TEST_DATABASE_URL is set. Factories build members and log them in."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from booking import create_app
+from booking.domain import accounts
+from booking.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct horse battery"
+
+
+def _config(uri: str, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # cheap hashing keeps the suite fast
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "BASE_URL": "http://localhost",
+        "SERVER_NAME": None,
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs():
+    """Compile the .po catalogs once, so translated pages can be checked without `make`."""
+    for po_path in (ROOT / "booking" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            with po_path.open("rb") as po_file:
+                catalog = read_po(po_file)
+            with mo_path.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """The schema built by the migrations, once per session: what `flask db upgrade` makes."""
+    if TEST_DATABASE_URL:
+        app = create_app(_config(TEST_DATABASE_URL))
+        with app.app_context():
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+            upgrade(directory=str(ROOT / "migrations"))
+            db.engine.dispose()
+        return TEST_DATABASE_URL
+    template = tmp_path_factory.mktemp("template") / "template.db"
+    app = create_app(_config(f"sqlite:///{template}"))
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+    return template
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    target = tmp_path / "test.db"
+    shutil.copy(migrated_database, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, hence its own session and `g`, as in production.
+
+    Flask would otherwise reuse the test's app context, and a request would see objects and
+    cached values left by the test or by earlier requests.
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
+@pytest.fixture
+def app(database_url, app_config):
+    app = create_app(_config(database_url, **app_config))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        if TEST_DATABASE_URL:
+            _truncate_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _truncate_all() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_member(app):
+    """make_member(role="member", email=None, password=PASSWORD, **fields) -> Member"""
+    counter = iter(range(1, 100000))
+
+    def make(role: str = "member", email: str | None = None, password: str | None = PASSWORD,
+             name: str | None = None, **fields):
+        n = next(counter)
+        member = accounts.create_member(
+            db.session, email=email or f"{role}{n}@example.org", name=name or f"{role.title()} {n}",
+            role=role, password=password, hash_method="pbkdf2:sha256:1000")
+        for key, value in fields.items():
+            setattr(member, key, value)
+        db.session.commit()
+        return member
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """login(member) signs the test client in as that member."""
+
+    def do_login(member, password: str = PASSWORD):
+        response = client.post("/login", data={"email": member.email, "password": password})
+        assert response.status_code == 302, f"login failed for {member.email}"
+        return member
+
+    return do_login
+
+
+@pytest.fixture
+def member(make_member):
+    return make_member("member", name="Léa Musicienne")
+
+
+@pytest.fixture
+def comanager(make_member):
+    return make_member("comanager", name="Camille Cogérante")
+
+
+@pytest.fixture
+def admin(make_member):
+    return make_member("admin", name="Alex Admin")
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """with count_queries() as counter: ... then counter.count is the number of SQL statements."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if not re.match(r"\s*(PRAGMA|SAVEPOINT|RELEASE|BEGIN|COMMIT|ROLLBACK)", statement, re.IGNORECASE):
+                counter.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting

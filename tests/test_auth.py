@@ -1,0 +1,137 @@
+"""Signing in and out, invitations, password resets, profile."""
+import re
+
+from sqlalchemy import select
+
+from booking.extensions import db
+from booking.models import Member
+from tests.conftest import PASSWORD
+
+
+def _outbox(app):
+    return app.extensions.get("outbox", [])
+
+
+def _link_in_last_mail(app) -> str:
+    body = _outbox(app)[-1][2]
+    return re.search(r"http://localhost(/\S+)", body).group(1)
+
+
+def test_member_signs_in_and_out(client, member):
+    response = client.post("/login", data={"email": member.email.upper(), "password": PASSWORD})
+    assert response.status_code == 302
+    assert member.name in client.get("/dashboard").get_data(as_text=True)
+    client.post("/logout")
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(client, member):
+    wrong = client.post("/login", data={"email": member.email, "password": "nope nope nope"})
+    unknown = client.post("/login", data={"email": "nobody@example.org", "password": "nope nope"})
+    assert wrong.status_code == unknown.status_code == 200
+    message = "Adresse e-mail ou mot de passe incorrect"
+    assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+
+
+def test_remember_me_sets_a_lasting_cookie(client, member):
+    client.post("/login", data={"email": member.email, "password": PASSWORD, "remember": "y"})
+    assert client.get_cookie("remember_token") is not None
+
+
+def test_deactivated_member_cannot_sign_in_and_is_signed_out(client, login, member):
+    login(member)
+    member.active = False
+    db.session.commit()
+    assert client.get("/dashboard").status_code == 302
+    response = client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert db.session.get(Member, member.id) is not None  # their data stays
+
+
+def test_login_is_throttled_after_repeated_attempts(client, member):
+    codes = [client.post("/login", data={"email": member.email, "password": "bad password"}
+                         ).status_code for _ in range(12)]
+    assert codes[0] == 200 and codes[-1] == 429
+
+
+def test_password_reset_link_works_once(app, client, member):
+    client.post("/password/forgot", data={"email": member.email})
+    link = _link_in_last_mail(app)
+    response = client.post(link, data={"password": "a brand new pass", "confirm": "a brand new pass"})
+    assert response.status_code == 302
+    client.post("/logout")
+    assert client.post("/login", data={"email": member.email, "password": "a brand new pass"}
+                       ).status_code == 302
+    client.post("/logout")
+    assert client.get(link).status_code == 400  # already used
+
+
+def test_reset_for_an_unknown_email_says_the_same_and_sends_nothing(app, client):
+    response = client.post("/password/forgot", data={"email": "ghost@example.org"},
+                           follow_redirects=True)
+    assert "Si cette adresse appartient" in response.get_data(as_text=True)
+    assert _outbox(app) == []
+
+
+def test_forged_reset_token_is_refused(client):
+    assert client.get("/password/reset/not-a-token").status_code == 400
+
+
+def test_comanager_invites_a_member_who_sets_a_password(app, client, login, comanager):
+    login(comanager)
+    response = client.post("/members/invite", data={
+        "name": "Nina Nieuw", "email": "nina@example.org", "role": "member",
+        "plan_id": 0, "organisation_id": 0})
+    assert response.status_code == 302
+    link = _link_in_last_mail(app)
+    assert "/invitation/" in link
+    client.post("/logout")
+    response = client.post(link, data={"password": "ninas password", "confirm": "ninas password"})
+    assert response.status_code == 302
+    assert "Nina Nieuw" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_expired_invitation_is_refused(app, client, login, comanager):
+    login(comanager)
+    client.post("/members/invite", data={"name": "Late", "email": "late@example.org",
+                                         "role": "member", "plan_id": 0, "organisation_id": 0})
+    link = _link_in_last_mail(app)
+    app.config["INVITATION_MAX_AGE_DAYS"] = -1
+    assert client.get(link).status_code == 400
+
+
+def test_change_password_needs_the_current_one(client, login, member):
+    login(member)
+    before = member.password_hash
+    response = client.post("/account/password", data={
+        "current": "wrong one!", "password": "another pass 1", "confirm": "another pass 1"})
+    assert response.status_code == 200
+    assert "Le mot de passe actuel" in response.get_data(as_text=True)
+    db.session.refresh(member)
+    assert member.password_hash == before
+    response = client.post("/account/password", data={
+        "current": PASSWORD, "password": "another pass 1", "confirm": "another pass 1"})
+    assert response.status_code == 302
+
+
+def test_profile_edit_and_language_preference(client, login, member):
+    login(member)
+    response = client.post("/account/profile", data={
+        "name": "Léa M.", "email": "lea.m@example.org", "phone": "+32 2 123 45 67",
+        "organisation_id": 0, "locale": "nl"})
+    assert response.status_code == 302
+    db.session.refresh(member)
+    assert (member.name, member.email, member.locale) == ("Léa M.", "lea.m@example.org", "nl")
+    assert "Mijn profiel" in client.get("/account/profile").get_data(as_text=True)
+
+
+def test_profile_refuses_an_email_used_by_someone_else(client, login, member, make_member):
+    other = make_member(email="taken@example.org")
+    login(member)
+    response = client.post("/account/profile", data={
+        "name": "Léa", "email": other.email, "phone": "", "organisation_id": 0, "locale": ""})
+    assert response.status_code == 200
+    assert "taken@example.org" in response.get_data(as_text=True)
+    db.session.expire_all()
+    emails = db.session.execute(select(Member.email).order_by(Member.id)).scalars().all()
+    assert emails.count("taken@example.org") == 1

@@ -1,0 +1,29 @@
+"""Every string a person reads exists in French, Dutch and English."""
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+METHODS = [("booking/**.py", "python"), ("templates/**.html", "jinja2")]
+
+
+def _source_messages() -> set[str]:
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), METHODS, keywords=KEYWORDS, options_map={"templates/**.html": {}}):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("locale", ["fr", "nl", "en"])
+def test_every_message_is_translated(locale):
+    with open(ROOT / "booking/translations" / locale / "LC_MESSAGES/messages.po", "rb") as po:
+        catalog = read_po(po)
+    missing = sorted(
+        m for m in _source_messages()
+        if m not in catalog or not catalog[m].string or catalog[m].fuzzy
+    )
+    assert missing == [], f"{len(missing)} messages lack a {locale} translation: {missing[:10]}"
