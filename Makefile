@@ -40,7 +40,7 @@ migrate: setup
 # For developers: collect new strings into the catalogs after changing code or templates.
 extract-messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o booking/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i booking/translations/messages.pot -d booking/translations --no-fuzzy-matching --no-location --width 100
+	$(BIN)/pybabel update -i booking/translations/messages.pot -d booking/translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 	$(BIN)/python booking/translations/fill_english.py
 
 bench: setup

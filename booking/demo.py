@@ -1,6 +1,80 @@
-"""Demo activity beyond accounts (spaces, bookings, ...), added as each area lands."""
+"""Demo activity beyond accounts: spaces, a closure and a few weeks of bookings."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from .domain import bookings as booking_rules
+from .domain.accounts import find_member_by_email
+from .domain.errors import DomainError
+from .extensions import db
+from .models import Closure, Space
+from .models.types import utcnow
+from .timezones import from_local, to_local
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEMO_SPACES = [
+    {"name": "Studio Bemol", "kind": "rehearsal_room", "capacity": 8, "colour": "ocean",
+     "description": "Salle de répétition insonorisée, 40 m², backline batterie et ampli basse.",
+     "address": "Rue de la Poste 112, 1030 Schaerbeek", "slot_minutes": 30, "min_minutes": 60,
+     "max_minutes": 360, "hourly_weight_pct": 100, "hourly_rate_cents": 1200,
+     "opening_hours": {d: [["09:00", "24:00"]] for d in WEEKDAYS}},
+    {"name": "Studio Dièse", "kind": "rehearsal_room", "capacity": 4, "colour": "plum",
+     "description": "Petite salle pour répétitions acoustiques et travail vocal.",
+     "address": "Rue de la Poste 112, 1030 Schaerbeek", "slot_minutes": 30, "min_minutes": 60,
+     "max_minutes": 240, "hourly_weight_pct": 75, "hourly_rate_cents": 800,
+     "opening_hours": {d: [["09:00", "23:00"]] for d in WEEKDAYS[:6]}},
+    {"name": "Atelier Grand Format", "kind": "decor_workshop", "capacity": 12,
+     "colour": "terracotta", "needs_approval": True, "buffer_minutes": 30,
+     "description": "Atelier de 300 m² sous 7 m de plafond pour construire les grands décors.",
+     "access_instructions": "Clé au boîtier (code communiqué par les cogestionnaires). "
+                            "Quai de chargement côté cour.",
+     "address": "Chaussée de Haecht 300, 1030 Schaerbeek", "slot_minutes": 60,
+     "min_minutes": 120, "max_minutes": 600, "hourly_weight_pct": 150, "hourly_rate_cents": 2000,
+     "opening_hours": {d: [["08:00", "12:00"], ["13:00", "20:00"]] for d in WEEKDAYS[:5]}
+     | {"sat": [["09:00", "17:00"]], "sun": []}},
+    {"name": "Réserve", "kind": "storage", "capacity": 2, "colour": "slate", "slot_minutes": 60,
+     "description": "Stockage de décors et de flight-cases.", "min_minutes": 60,
+     "max_minutes": 480, "hourly_weight_pct": 25,
+     "opening_hours": {d: [["08:00", "20:00"]] for d in WEEKDAYS[:6]}},
+]
+DEMO_BOOKINGS = [  # (space, member email, day offset, start hour, hours, title)
+    ("Studio Bemol", "lea@example.org", 1, 19, 3, "Répétition quartet"),
+    ("Studio Bemol", "youssef@example.org", 2, 18, 2, "Fanfare : pupitre cuivres"),
+    ("Studio Bemol", "lea@example.org", 3, 14, 2, "Travail en solo"),
+    ("Studio Dièse", "youssef@example.org", 1, 10, 2, "Batterie, travail technique"),
+    ("Studio Dièse", "lea@example.org", 4, 20, 2, "Voix et guitare"),
+    ("Atelier Grand Format", "sofia@example.org", 2, 8, 4, "Construction châssis « Tempête »"),
+    ("Atelier Grand Format", "jan@example.org", 3, 13, 5, "Montage des praticables"),
+    ("Réserve", "sofia@example.org", 5, 9, 2, "Rangement décors"),
+]
 
 
 def load_demo_activity() -> bool:
-    """Returns True when anything was added."""
-    return False
+    """Returns True when anything was added; does nothing once the demo spaces exist."""
+    if db.session.execute(select(Space.id).limit(1)).first():
+        return False
+    tz = current_app.config["TIMEZONE"]
+    spaces = {}
+    for values in DEMO_SPACES:
+        space = Space(**values)
+        db.session.add(space)
+        spaces[space.name] = space
+    db.session.flush()
+    today = to_local(utcnow(), tz).date()
+    for space_name, email, offset, hour, hours, title in DEMO_BOOKINGS:
+        member = find_member_by_email(db.session, email)
+        start = from_local(datetime.combine(today + timedelta(days=offset), time(hour)), tz)
+        try:
+            booking_rules.create_booking(
+                db.session, space=spaces[space_name], member=member, start=start,
+                end=start + timedelta(hours=hours), title=title, now=utcnow(), tz=tz)
+        except DomainError:
+            continue  # a closed day for that space: the demo simply has one booking less
+    maintenance = from_local(datetime.combine(today + timedelta(days=6), time(8)), tz)
+    db.session.add(Closure(space=spaces["Atelier Grand Format"], start_at=maintenance,
+                           end_at=maintenance + timedelta(hours=12),
+                           reason="Entretien de la scie à panneaux"))
+    return True

@@ -6,7 +6,9 @@ import os
 import re
 import shutil
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.mofile import write_mo
@@ -19,6 +21,7 @@ from sqlalchemy import event, text
 from booking import create_app
 from booking.domain import accounts
 from booking.extensions import db
+from booking.models import Booking, Space
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -204,3 +207,54 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+EVERY_DAY = {d: [["08:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """A Brussels wall-clock time as the UTC instant the database stores."""
+    return datetime(year, month, day, hour, minute, tzinfo=BRUSSELS).astimezone(UTC)
+
+
+def form_time(moment: datetime) -> str:
+    """How a datetime-local input sends a Brussels time."""
+    return moment.astimezone(BRUSSELS).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.fixture
+def make_space(app):
+    """make_space(**fields) -> Space; open every day 08:00-24:00 unless told otherwise."""
+    counter = iter(range(1, 100000))
+
+    def make(**fields):
+        values = {
+            "name": f"Studio {next(counter)}", "kind": "rehearsal_room", "capacity": 6,
+            "opening_hours": EVERY_DAY, "slot_minutes": 30, "min_minutes": 30,
+            "max_minutes": 480, "horizon_days": 90, "notice_minutes": 0, "buffer_minutes": 0,
+            "cancel_notice_hours": 48, "needs_approval": False, "show_titles": False,
+            "hourly_weight_pct": 100, "hourly_rate_cents": 0, "active": True,
+        }
+        values.update(fields)
+        space = Space(**values)
+        db.session.add(space)
+        db.session.commit()
+        return space
+
+    return make
+
+
+@pytest.fixture
+def make_booking(app):
+    """make_booking(space, member, start, end, **fields) -> Booking written directly."""
+
+    def make(space, member, start, end, title="Répétition", status="confirmed", **fields):
+        booking = Booking(space_id=space.id, member_id=member.id, start_at=start, end_at=end,
+                          blocked_until=end + timedelta(minutes=space.buffer_minutes),
+                          status=status, title=title, **fields)
+        db.session.add(booking)
+        db.session.commit()
+        return booking
+
+    return make

@@ -5,20 +5,37 @@ from sqlalchemy import func, select
 from booking.extensions import db
 from booking.models import AuditEvent, Member, Organisation
 
+COMANAGER_ONLY = {"spaces.new", "spaces.edit", "spaces.closures", "spaces.closure",
+                  "bookings.approvals"}
 
-def _comanager_get_paths(app, member_id: int) -> list[str]:
+
+def _comanager_get_paths(app, ids: dict[str, int]) -> list[str]:
+    """Every GET page of the members and settings areas, plus the co-manager pages elsewhere."""
     paths = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] in {"members", "settings"} and "GET" in rule.methods:
-            paths.append(rule.rule.replace("<int:member_id>", str(member_id)))
+        area = rule.endpoint.split(".")[0]
+        if "GET" in rule.methods and (area in {"members", "settings"}
+                                      or rule.endpoint in COMANAGER_ONLY):
+            path = rule.rule
+            for name, value in ids.items():
+                path = path.replace(f"<int:{name}>", str(value))
+            paths.append(path)
     return paths
 
 
-def test_member_gets_403_on_every_comanager_page(app, client, login, member):
+def test_member_gets_403_on_every_comanager_page(app, client, login, member, comanager,
+                                                 make_space):
+    space = make_space()
+    login(comanager)
+    client.post("/spaces/closures", data={"space_id": 0, "start": "2030-01-01T08:00",
+                                          "end": "2030-01-02T08:00", "reason": "Travaux"})
+    client.post("/logout")
     login(member)
-    paths = _comanager_get_paths(app, member.id)
-    assert len(paths) >= 4
+    paths = _comanager_get_paths(app, {"member_id": member.id, "space_id": space.id,
+                                       "closure_id": 1})
+    assert len(paths) >= 9
     for path in paths:
+        assert "<" not in path, path
         assert client.get(path).status_code == 403, path
 
 

@@ -433,3 +433,8 @@ def _utc(moment: datetime) -> datetime:
 def _span(interval: Interval) -> Interval:
     start, end = interval
     return _utc(start), _utc(end)
+
+
+def local_to_utc(wall: datetime, tz: str) -> datetime:
+    """The UTC instant of a local wall-clock time typed by a person in the space's time zone."""
+    return _wall_to_utc(wall.replace(tzinfo=None), ZoneInfo(tz))

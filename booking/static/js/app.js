@@ -5,3 +5,10 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// A select marked data-autosubmit sends its form on change (the button stays for no-JS use).
+document.addEventListener("change", function (event) {
+  if (event.target.matches("select[data-autosubmit]")) {
+    event.target.form.submit();
+  }
+});

@@ -1,0 +1,165 @@
+"""Calendar grids (week of a space, day of all spaces): where each block sits on the page.
+
+Rows are quarter hours of local wall-clock time; blocks are placed with CSS grid classes
+(no inline styles, so the Content-Security-Policy stays strict).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from ..domain import schedule
+from ..domain.schedule import SpaceRules
+from ..models import Booking, Closure, Member, Space
+
+QUARTER = 15
+HEADER_ROWS = 1
+DEFAULT_RANGE = (time(8, 0), time(22, 0))
+
+
+@dataclass
+class Block:
+    column: int
+    row_start: int
+    row_end: int
+    kind: str  # past, closed, closure, booking, free
+    label: str = ""
+    detail: str = ""
+    url: str | None = None
+    css: str = ""
+
+
+@dataclass
+class Column:
+    day: date
+    space: Space
+    label: str
+    sublabel: str = ""
+
+
+@dataclass
+class Grid:
+    columns: list[Column]
+    hour_rows: list[tuple[int, str]]
+    rows: int
+    blocks: list[Block] = field(default_factory=list)
+
+
+def visible_range(rules_list: list[SpaceRules], days: list[date]) -> tuple[int, int]:
+    """First and last local minute to draw: from the earliest opening to the latest closing."""
+    starts, ends = [], []
+    for rules in rules_list:
+        for day in days:
+            for opening, closing in rules.opening_hours.get(day.weekday(), []):
+                starts.append(opening.hour * 60 + opening.minute)
+                ends.append(24 * 60 if closing == time(0) else closing.hour * 60 + closing.minute)
+    if not starts:
+        return DEFAULT_RANGE[0].hour * 60, DEFAULT_RANGE[1].hour * 60
+    return min(starts) // 60 * 60, min(24 * 60, -(-max(ends) // 60) * 60)
+
+
+def _row(minute: int, first_minute: int) -> int:
+    return HEADER_ROWS + 1 + (minute - first_minute) // QUARTER
+
+
+def _local_minutes(moment: datetime, zone: ZoneInfo, day: date) -> int:
+    """Minutes since the day's local midnight, clamped to the day (so multi-day bookings fit)."""
+    local = moment.astimezone(zone).replace(tzinfo=None)
+    midnight = datetime.combine(day, time(0))
+    return max(0, min(24 * 60, int((local - midnight).total_seconds() // 60)))
+
+
+def build_grid(columns: list[Column], rules_by_space: dict[int, SpaceRules],
+               bookings: list[Booking], closures: list[Closure], *, viewer: Member,
+               now: datetime, tz: str, booking_url, new_booking_url,
+               booked_label: str) -> Grid:
+    zone = ZoneInfo(tz)
+    first, last = visible_range(list(rules_by_space.values()), [c.day for c in columns])
+    rows = (last - first) // QUARTER
+    grid = Grid(columns=columns, rows=rows, hour_rows=[
+        (_row(m, first), f"{m // 60:02d}:00") for m in range(first, last, 60)])
+
+    def place(day: date, start: datetime, end: datetime) -> tuple[int, int] | None:
+        """Rows covered by [start, end) on that day, widened to whole quarter hours."""
+        a = max(first, _local_minutes(start, zone, day))
+        b = min(last, _local_minutes(end, zone, day))
+        if b <= a:
+            return None
+        a -= (a - first) % QUARTER
+        b += (first - b) % QUARTER
+        return _row(a, first), _row(b, first)
+
+    for index, column in enumerate(columns, start=2):
+        rules = rules_by_space[column.space.id]
+        day_start = schedule.local_to_utc(datetime.combine(column.day, time(0)), tz)
+        day_end = schedule.local_to_utc(datetime.combine(column.day + timedelta(days=1), time(0)), tz)
+        busy: list[tuple[datetime, datetime]] = []
+        if now > day_start:
+            spot = place(column.day, day_start, min(now, day_end))
+            if spot:
+                grid.blocks.append(Block(index, *spot, kind="past"))
+        # Closed hours first, so bookings and closures are drawn over them.
+        cursor = day_start
+        for opening, closing in schedule.opening_windows(rules, day_start, day_end) + [(day_end, day_end)]:
+            if opening > cursor:
+                spot = place(column.day, cursor, opening)
+                if spot:
+                    grid.blocks.append(Block(index, *spot, kind="closed"))
+            cursor = max(cursor, closing)
+        for closure in closures:
+            if closure.space_id not in (None, column.space.id):
+                continue
+            if closure.start_at < day_end and closure.end_at > day_start:
+                busy.append((closure.start_at, closure.end_at))
+                spot = place(column.day, closure.start_at, closure.end_at)
+                if spot:
+                    grid.blocks.append(Block(index, *spot, kind="closure", label=closure.reason))
+        for booking in bookings:
+            if booking.space_id != column.space.id:
+                continue
+            if not (booking.start_at < day_end and booking.end_at > day_start):
+                continue
+            busy.append((booking.start_at, booking.blocked_until))
+            spot = place(column.day, booking.start_at, booking.end_at)
+            if not spot:
+                continue
+            own = booking.member_id == viewer.id
+            visible = own or viewer.is_comanager or column.space.show_titles
+            label = booking.title if visible else booked_label
+            detail = f"{booking.start_at.astimezone(zone):%H:%M}–{booking.end_at.astimezone(zone):%H:%M}"
+            if viewer.is_comanager and not own:
+                detail += f" · {booking.member.name}"
+            css = f"status-{booking.status}" + (" own" if own else "")
+            url = booking_url(booking) if (own or viewer.is_comanager) else None
+            grid.blocks.append(Block(index, *spot, kind="booking", label=label, detail=detail,
+                                     url=url, css=css))
+        if column.space.active:
+            _add_free_slots(grid, index, column, rules, busy, now, zone, first, last,
+                            new_booking_url)
+    return grid
+
+
+def _add_free_slots(grid, index, column, rules, busy, now, zone, first, last, new_booking_url):
+    """Links on free cells open the booking form pre-filled; they work without JavaScript."""
+    step = rules.slot_minutes
+    earliest = now + timedelta(minutes=rules.notice_minutes)
+    latest = now + timedelta(days=rules.horizon_days)
+    tz = str(zone)
+    for minute in range(first - first % step, last, step):
+        if minute < first:
+            continue
+        wall = datetime.combine(column.day, time(0)) + timedelta(minutes=minute)
+        start = schedule.local_to_utc(wall, tz)
+        end = schedule.local_to_utc(wall + timedelta(minutes=step), tz)
+        if start < earliest or start > latest:
+            continue
+        if not schedule.within_opening_hours(rules, (start, end)):
+            continue
+        if any(a < end and b > start for a, b in busy):
+            continue
+        length = max(rules.min_minutes, step)
+        grid.blocks.append(Block(
+            index, _row(minute, first), _row(minute + step, first), kind="free",
+            label=f"{wall:%H:%M}",
+            url=new_booking_url(column.space, wall, wall + timedelta(minutes=length))))

@@ -1,0 +1,181 @@
+"""Forms for spaces and closures."""
+from __future__ import annotations
+
+import itertools
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..forms import choices
+from ..models.spaces import COLOURS, WEEKDAY_KEYS
+
+KIND_LABELS = {
+    "rehearsal_room": _l("Rehearsal room"),
+    "decor_workshop": _l("Decor workshop"),
+    "storage": _l("Storage"),
+    "equipment": _l("Shared equipment"),
+}
+COLOUR_LABELS = {
+    "terracotta": _l("Terracotta"), "ocean": _l("Ocean blue"), "forest": _l("Forest green"),
+    "plum": _l("Plum"), "ochre": _l("Ochre"), "slate": _l("Slate grey"), "rose": _l("Rose"),
+    "teal": _l("Teal"),
+}
+WEEKDAY_LABELS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+                  _l("Saturday"), _l("Sunday")]
+_RANGE = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*[-–]\s*(\d{1,2})[:h.](\d{2})\s*$")
+
+
+def parse_ranges(text: str) -> list[list[str]]:
+    """"08:00-12:00, 13:00-23:00" as [["08:00", "12:00"], ["13:00", "23:00"]]; "" is closed.
+
+    Raises ValueError with a message for the person when the text is not understood.
+    """
+    ranges = []
+    for part in filter(None, (p.strip() for p in re.split(r"[,;]", text or ""))):
+        match = _RANGE.match(part)
+        if not match:
+            raise ValueError(_l("“%(part)s” is not a time range: write it like 08:00-12:00.",
+                                part=part))
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
+            raise ValueError(_l("“%(part)s” has an impossible time.", part=part))
+        opening, closing = f"{h1:02d}:{m1:02d}", f"{h2:02d}:{m2:02d}"
+        if closing != "24:00" and closing <= opening:
+            raise ValueError(_l("“%(part)s” ends before it starts. To stay open until "
+                                "midnight, write 24:00.", part=part))
+        ranges.append([opening, closing])
+    ranges.sort()
+    for (_, previous_end), (next_start, _) in itertools.pairwise(ranges):
+        if next_start < previous_end:
+            raise ValueError(_l("The ranges overlap: list each time only once."))
+    return ranges
+
+
+def format_ranges(ranges: list[list[str]]) -> str:
+    return ", ".join(f"{a}-{b}" for a, b in ranges)
+
+
+class OpeningHoursField(StringField):
+    """One weekday's opening hours, typed as text so the page works without JavaScript."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        try:
+            self.ranges = parse_ranges(self.data or "")
+        except ValueError as error:
+            self.ranges = None
+            raise ValueError(str(error)) from None
+
+
+def _decimal(text: str | None, places: int) -> Decimal | None:
+    if text is None or str(text).strip() == "":
+        return None
+    try:
+        return round(Decimal(str(text).replace(",", ".").strip()), places)
+    except InvalidOperation:
+        return None
+
+
+class SpaceForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the space a name.")),
+                                               Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    capacity = IntegerField(_l("Capacity (people)"), default=1, validators=[
+        DataRequired(_l("Give the capacity.")),
+        NumberRange(1, 1000, _l("The capacity is a number from 1 to 1000."))])
+    access_instructions = TextAreaField(_l("Access instructions"),
+                                        validators=[Optional(), Length(max=4000)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=255)])
+    colour = SelectField(_l("Colour in calendars"), choices=choices(
+        (c, COLOUR_LABELS[c]) for c in COLOURS))
+    hourly_weight = StringField(_l("Hourly weight for cost sharing"), default="1")
+    hourly_rate = StringField(_l("Hourly rate for overage (€)"), default="0")
+    mon = OpeningHoursField(WEEKDAY_LABELS[0])
+    tue = OpeningHoursField(WEEKDAY_LABELS[1])
+    wed = OpeningHoursField(WEEKDAY_LABELS[2])
+    thu = OpeningHoursField(WEEKDAY_LABELS[3])
+    fri = OpeningHoursField(WEEKDAY_LABELS[4])
+    sat = OpeningHoursField(WEEKDAY_LABELS[5])
+    sun = OpeningHoursField(WEEKDAY_LABELS[6])
+    slot_minutes = SelectField(_l("Time step"), coerce=int, choices=choices(
+        [(15, _l("15 minutes")), (30, _l("30 minutes")), (60, _l("1 hour"))]), default=30)
+    min_minutes = IntegerField(_l("Shortest booking (minutes)"), default=60, validators=[
+        DataRequired(_l("Give the shortest booking length.")),
+        NumberRange(15, 60 * 24 * 14, _l("Between 15 minutes and 14 days."))])
+    max_minutes = IntegerField(_l("Longest booking (minutes)"), default=480, validators=[
+        DataRequired(_l("Give the longest booking length.")),
+        NumberRange(15, 60 * 24 * 14, _l("Between 15 minutes and 14 days."))])
+    horizon_days = IntegerField(_l("Bookable how far ahead (days)"), default=90, validators=[
+        NumberRange(1, 730, _l("Between 1 and 730 days."))])
+    notice_hours = IntegerField(_l("Minimum notice (hours)"), default=0, validators=[
+        Optional(), NumberRange(0, 24 * 30, _l("Between 0 and 720 hours."))])
+    buffer_minutes = IntegerField(_l("Buffer between bookings (minutes)"), default=0, validators=[
+        Optional(), NumberRange(0, 24 * 60, _l("Between 0 and 1440 minutes."))])
+    cancel_notice_hours = IntegerField(_l("Late cancellation below (hours before start)"),
+                                       default=48, validators=[
+        Optional(), NumberRange(0, 24 * 30, _l("Between 0 and 720 hours."))])
+    needs_approval = BooleanField(_l("Bookings need a co-manager's approval"))
+    show_titles = BooleanField(_l("Show booking titles to every member (else “Booked”)"))
+
+    def validate_hourly_weight(self, field):
+        value = _decimal(field.data, 2)
+        if value is None or value < 0 or value > 100:
+            raise ValidationError(_l("Write a number such as 1 or 1.5."))
+        field.parsed = int(value * 100)
+
+    def validate_hourly_rate(self, field):
+        value = _decimal(field.data, 2)
+        if value is None or value < 0 or value > 100000:
+            raise ValidationError(_l("Write an amount in euros such as 12.50."))
+        field.parsed = int(value * 100)
+
+    def validate_max_minutes(self, field):
+        if self.min_minutes.data and field.data and field.data < self.min_minutes.data:
+            raise ValidationError(_l("The longest booking cannot be shorter than the shortest."))
+
+    def validate_min_minutes(self, field):
+        if field.data and self.slot_minutes.data and field.data % self.slot_minutes.data:
+            raise ValidationError(_l("Use a multiple of the time step (%(step)d minutes).",
+                                     step=self.slot_minutes.data))
+
+    def opening_hours(self) -> dict:
+        return {key: getattr(self, key).ranges for key in WEEKDAY_KEYS}
+
+    def fill_from(self, space) -> None:
+        for key in WEEKDAY_KEYS:
+            getattr(self, key).data = format_ranges((space.opening_hours or {}).get(key, []))
+        self.hourly_weight.data = f"{space.hourly_weight_pct / 100:g}"
+        self.hourly_rate.data = f"{space.hourly_rate_cents / 100:.2f}"
+        self.notice_hours.data = space.notice_minutes // 60
+
+
+class ClosureForm(FlaskForm):
+    space_id = SelectField(_l("Space"), coerce=int)
+    start = DateTimeLocalField(_l("From"), format="%Y-%m-%dT%H:%M", validators=[
+        DataRequired(_l("Give the start date and time."))])
+    end = DateTimeLocalField(_l("Until"), format="%Y-%m-%dT%H:%M", validators=[
+        DataRequired(_l("Give the end date and time."))])
+    reason = StringField(_l("Reason"), validators=[
+        DataRequired(_l("Say why the space is closed: members will see it.")), Length(max=200)])
+
+    def validate_end(self, field):
+        if self.start.data and field.data and field.data <= self.start.data:
+            raise ValidationError(_l("The end must come after the start. Check the times."))
+
+
+class ClosureCancelForm(FlaskForm):
+    message = TextAreaField(_l("Message to the members whose bookings are cancelled"),
+                            validators=[DataRequired(_l("Write a short message to the members.")),
+                                        Length(max=1000)])
