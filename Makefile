@@ -45,6 +45,7 @@ extract-messages: setup
 
 bench: setup
 	$(BIN)/python bench/bookings.py
+	$(BIN)/python bench/usage.py
 
 clean:
 	rm -rf $(VENV) instance/*.db

@@ -63,10 +63,12 @@ def _register_blueprints(app: Flask) -> None:
     from .bookings.views import bp as bookings_bp
     from .main.views import bp as main_bp
     from .members.views import bp as members_bp
+    from .quotas.views import bp as quotas_bp
     from .settings.views import bp as settings_bp
     from .spaces.views import bp as spaces_bp
 
-    for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp):
+    for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp,
+                      quotas_bp):
         app.register_blueprint(blueprint)
 
 

@@ -10,7 +10,7 @@ from .domain import bookings as booking_rules
 from .domain.accounts import find_member_by_email
 from .domain.errors import DomainError
 from .extensions import db
-from .models import Closure, Space
+from .models import Closure, Organisation, Plan, QuotaRule, Space
 from .models.types import utcnow
 from .timezones import from_local, to_local
 
@@ -52,10 +52,31 @@ DEMO_BOOKINGS = [  # (space, member email, day offset, start hour, hours, title)
 ]
 
 
+DEMO_QUOTAS = [  # (plan or organisation, kind, period, hours, over limit, evening weighting)
+    ("plan", "Musicien·ne", "rehearsal_room", "month", 20, "refuse", None),
+    ("plan", "Compagnie", "decor_workshop", "month", 40, "approval", time(18)),
+    ("plan", "Technicien·ne", "decor_workshop", "month", 30, "overage", None),
+    ("organisation", "Fanfare Brass'ele", "rehearsal_room", "week", 12, "refuse", None),
+]
+
+
+def _load_demo_quotas() -> None:
+    plans = {p.name: p.id for p in db.session.execute(select(Plan)).scalars()}
+    organisations = {o.name: o.id for o in db.session.execute(select(Organisation)).scalars()}
+    for holder, name, kind, period, hours, over, evening in DEMO_QUOTAS:
+        db.session.add(QuotaRule(
+            plan_id=plans.get(name) if holder == "plan" else None,
+            organisation_id=organisations.get(name) if holder == "organisation" else None,
+            space_kind=kind, period=period, limit_minutes=hours * 60, over_limit=over,
+            peak_weight_pct=150 if evening else 100, peak_from=evening,
+            peak_weekends=bool(evening)))
+
+
 def load_demo_activity() -> bool:
     """Returns True when anything was added; does nothing once the demo spaces exist."""
     if db.session.execute(select(Space.id).limit(1)).first():
         return False
+    _load_demo_quotas()
     tz = current_app.config["TIMEZONE"]
     spaces = {}
     for values in DEMO_SPACES:

@@ -4,9 +4,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app
-from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+)
 
-from .domain.bookings import describe_duration
+from .domain.wording import describe_duration
 from .forms import EmptyForm
 from .i18n import cooperative_settings
 
@@ -23,6 +30,9 @@ def format_money(cents: int | None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["duration"] = describe_duration
+    app.jinja_env.filters["hours"] = lambda minutes: format_decimal(
+        (minutes or 0) / 60, format="#,##0.0#")
+    app.jinja_env.filters["decimal"] = lambda value: format_decimal(value or 0, format="#,##0.0")
     app.jinja_env.filters["datetime"] = lambda v, f="medium": format_datetime(v, f) if v else ""
     app.jinja_env.filters["date"] = lambda v, f="medium": format_date(v, f) if v else ""
     app.jinja_env.filters["time"] = lambda v, f="short": format_time(v, f) if v else ""

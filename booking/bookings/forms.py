@@ -22,14 +22,9 @@ SCOPE_CHOICES = [("one", _l("Only this date")), ("following", _l("This date and 
                  ("all", _l("All the dates still to come"))]
 
 
-class TimesMixin:
-    def validate_end(self, field):
-        if self.start.data and field.data and field.data <= self.start.data:
-            raise ValidationError(_l("The end must come after the start. Check the times."))
+class BookingDetailsForm(FlaskForm):
+    """What every booking form asks: when, and what for."""
 
-
-class BookingForm(TimesMixin, FlaskForm):
-    space_id = SelectField(_l("Space"), coerce=int)
     start = DateTimeLocalField(_l("Start"), format=LOCAL_FORMAT, validators=[
         DataRequired(_l("Give the start date and time."))])
     end = DateTimeLocalField(_l("End"), format=LOCAL_FORMAT, validators=[
@@ -37,6 +32,14 @@ class BookingForm(TimesMixin, FlaskForm):
     title = StringField(_l("What for"), validators=[
         DataRequired(_l("Say in a few words what the booking is for.")), Length(max=200)])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+
+    def validate_end(self, field):
+        if self.start.data and field.data and field.data <= self.start.data:
+            raise ValidationError(_l("The end must come after the start. Check the times."))
+
+
+class BookingForm(BookingDetailsForm):
+    space_id = SelectField(_l("Space"), coerce=int)
     repeat = SelectField(_l("Repeat"), choices=choices([
         ("none", _l("Does not repeat")), ("weekly", _l("Every week or every few weeks")),
         ("monthly", _l("Every month, on the same weekday"))]), default="none")
@@ -52,14 +55,7 @@ class BookingForm(TimesMixin, FlaskForm):
                                      "an end date (not both)."))
 
 
-class EditBookingForm(TimesMixin, FlaskForm):
-    start = DateTimeLocalField(_l("Start"), format=LOCAL_FORMAT, validators=[
-        DataRequired(_l("Give the start date and time."))])
-    end = DateTimeLocalField(_l("End"), format=LOCAL_FORMAT, validators=[
-        DataRequired(_l("Give the end date and time."))])
-    title = StringField(_l("What for"), validators=[
-        DataRequired(_l("Say in a few words what the booking is for.")), Length(max=200)])
-    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+class EditBookingForm(BookingDetailsForm):
     scope = SelectField(_l("Apply to"), choices=choices(SCOPE_CHOICES), default="one")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..domain import bookings as rules
-from ..domain import schedule
+from ..domain import quotas, schedule
 from ..domain.errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, choices
@@ -69,7 +69,7 @@ def new():
     form.space_id.choices = choices((s.id, s.name) for s in spaces)
     if request.method == "GET":
         _prefill(form, spaces)
-    preview = None
+    preview = preview_warning = None
     if form.validate_on_submit():
         space = next((s for s in spaces if s.id == form.space_id.data), None)
         if space is None:
@@ -93,6 +93,8 @@ def new():
             }
             if request.form.get("confirm") != "1":
                 preview = rules.preview_series(db.session, **series_args)
+                preview_warning = _quota_warning(space, [(o.start, o.end) for o in preview
+                                                         if o.free])
             else:
                 _series, created, skipped = rules.create_series(
                     db.session, member=current_user, title=form.title.data,
@@ -104,8 +106,23 @@ def new():
         except rules.BookingRefused as error:
             _refused(error, space.id, start, end)
             form.start.errors.append(str(error))
+    chosen = next((s for s in spaces if s.id == form.space_id.data), None)
+    statuses = quotas.quota_overview(db.session, current_user, current_tz(), clock.now(),
+                                     space=chosen) if chosen else []
     return render_template("bookings/new.html", form=form, preview=preview,
-                           spaces={s.id: s for s in spaces})
+                           preview_warning=preview_warning, spaces={s.id: s for s in spaces},
+                           statuses=statuses, tz=current_tz(),
+                           describe_rule=quotas.describe_rule,
+                           describe_period=quotas.describe_period)
+
+
+def _quota_warning(space: Space, intervals) -> str | None:
+    """What the quotas would say about a series, shown with its preview."""
+    try:
+        decision = quotas.check_quotas(db.session, current_user, space, intervals, current_tz())
+    except quotas.QuotaExceeded as error:
+        return str(error)
+    return " ".join(str(note) for note in decision.notes[:1]) or None
 
 
 def _prefill(form: BookingForm, spaces: list[Space]) -> None:
@@ -283,8 +300,16 @@ def find():
                 results.append((space, [], rules.schedule_message(error)))
                 continue
             results.append((space, _by_day(_distinct_starts(slots)), None))
+    statuses = []
+    if form.kind.data:
+        statuses = [s for s in quotas.quota_overview(db.session, current_user, current_tz(),
+                                                     clock.now(), periods_ahead=0)
+                    if (s.rule.space.kind if s.rule.space else s.rule.space_kind)
+                    == form.kind.data]
     return render_template("bookings/find.html", form=form, results=results,
-                           kind_labels=KIND_LABELS)
+                           kind_labels=KIND_LABELS, statuses=statuses, tz=current_tz(),
+                           describe_rule=quotas.describe_rule,
+                           describe_period=quotas.describe_period)
 
 
 def _distinct_starts(slots):

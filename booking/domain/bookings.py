@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import format_datetime, format_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -22,17 +21,12 @@ from ..models import (
     Space,
 )
 from ..models.spaces import WEEKDAY_KEYS
-from . import schedule
-from .errors import DomainError
+from . import quotas, schedule
+from .errors import BookingRefused, DomainError
 from .schedule import Interval, ScheduleError, SpaceRules
+from .wording import describe_duration, describe_slots
 
 NEAREST_SEARCH_DAYS = 7
-
-
-class BookingRefused(DomainError):
-    """The booking cannot be made. `reason` feeds the unmet-demand report."""
-
-    reason = "rule"
 
 
 class BookingConflict(BookingRefused):
@@ -93,15 +87,6 @@ def rules_for(space: Space, tz: str) -> SpaceRules:
     )
 
 
-def describe_duration(minutes: int):
-    hours, rest = divmod(int(minutes), 60)
-    if hours and rest:
-        return _l("%(h)d h %(m)02d", h=hours, m=rest)
-    if hours:
-        return _l("%(h)d h", h=hours)
-    return _l("%(m)d min", m=rest)
-
-
 def schedule_message(error: ScheduleError):
     """A person's words for a broken rule, saying what to do instead."""
     p = error.params
@@ -130,18 +115,6 @@ def schedule_message(error: ScheduleError):
             "repetitions.", max=p["max"]),
     }
     return messages.get(error.code, lambda: _l("These times cannot be booked."))()
-
-
-def describe_slots(slots: Iterable[Interval]) -> str:
-    """"mardi 3 mars 18:00–20:00, ..." in the reader's language and timezone."""
-    parts = []
-    for start, end in slots:
-        if start.date() == end.date():
-            parts.append(f"{format_datetime(start, 'EEEE d MMMM HH:mm')}–{format_time(end, 'HH:mm')}")
-        else:
-            parts.append(f"{format_datetime(start, 'EEE d MMM HH:mm')}–"
-                         f"{format_datetime(end, 'EEE d MMM HH:mm')}")
-    return ", ".join(parts)
 
 
 # --- queries ---------------------------------------------------------------------------------
@@ -270,10 +243,12 @@ def create_booking(session: Session, *, space: Space, member: Member, start: dat
     _check_rules(space, rules, start, end, now)
     lock_space_for_booking(session, space.id)
     _check_free(session, space, rules, start, end, now)
+    decision = quotas.check_quotas(session, member, space, [(start, end)], tz)
     booking = Booking(
         space=space, member=member, series=series, start_at=start, end_at=end,
         blocked_until=end + timedelta(minutes=space.buffer_minutes),
-        status="pending" if space.needs_approval else "confirmed",
+        status="pending" if space.needs_approval or decision.pending[0] else "confirmed",
+        overage_minutes=decision.overage_minutes[0],
         title=title.strip(), note=(note or "").strip(), sequence=0,
         created_at=now, updated_at=now,
     )
@@ -340,17 +315,19 @@ def create_series(session: Session, *, space: Space, member: Member, first: Inte
     if not free:
         raise BookingRefused(_l("None of the dates of this series is free. Choose another "
                                 "time or space."))
+    decision = quotas.check_quotas(session, member, space, [(o.start, o.end) for o in free], tz)
     series = BookingSeries(space_id=space.id, member_id=member.id, freq=freq, interval=interval,
                            count=count, until=until, created_at=now)
     session.add(series)
     rules = rules_for(space, tz)
     created = []
-    for occurrence in free:
+    for index, occurrence in enumerate(free):
         booking = Booking(
             space=space, member=member, series=series, start_at=occurrence.start,
             end_at=occurrence.end,
             blocked_until=occurrence.end + timedelta(minutes=space.buffer_minutes),
-            status="pending" if space.needs_approval else "confirmed",
+            status="pending" if space.needs_approval or decision.pending[index] else "confirmed",
+            overage_minutes=decision.overage_minutes[index],
             title=title.strip(), note=(note or "").strip(), created_at=now, updated_at=now)
         session.add(booking)
         created.append(booking)
@@ -426,9 +403,14 @@ def update_booking(session: Session, booking: Booking, *, actor: Member, start: 
     lock_space_for_booking(session, space.id)
     target_ids = [t.id for t in targets]
     moved = shift != timedelta(0) or length != booking.end_at - booking.start_at
-    for target in targets:
-        new_start = start if target.id == booking.id else _shift_local(target.start_at, shift, tz)
-        new_end = new_start + length
+    new_times = [(start, end) if t.id == booking.id else
+                 (_shift_local(t.start_at, shift, tz), _shift_local(t.start_at, shift, tz) + length)
+                 for t in targets]
+    decision = quotas.QuotaDecision([False] * len(targets), [t.overage_minutes for t in targets])
+    if moved:
+        decision = quotas.check_quotas(session, booking.member, space, new_times, tz, target_ids)
+    for position, target in enumerate(targets):
+        new_start, new_end = new_times[position]
         if moved:
             try:
                 _check_rules(space, rules, new_start, new_end, now)
@@ -443,8 +425,10 @@ def update_booking(session: Session, booking: Booking, *, actor: Member, start: 
         target.blocked_until = new_end + timedelta(minutes=space.buffer_minutes)
         target.title = title.strip()
         target.note = (note or "").strip()
-        if moved and space.needs_approval and not actor.is_comanager:
+        if moved and not actor.is_comanager and (space.needs_approval
+                                                  or decision.pending[position]):
             target.status = "pending"
+        target.overage_minutes = decision.overage_minutes[position]
         _bump(target, now)
     _flush_or_conflict(session, space, rules, (start, end), now)
     return targets

@@ -11,3 +11,9 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class BookingRefused(DomainError):
+    """A booking cannot be made. `reason` feeds the unmet-demand report."""
+
+    reason = "rule"

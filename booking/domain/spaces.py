@@ -9,6 +9,13 @@ from ..models import Member, Space
 from .accounts import record_audit
 from .errors import DomainError
 
+KIND_LABELS = {
+    "rehearsal_room": _l("Rehearsal room"),
+    "decor_workshop": _l("Decor workshop"),
+    "storage": _l("Storage"),
+    "equipment": _l("Shared equipment"),
+}
+
 SPACE_FIELDS = (
     "name", "kind", "description", "capacity", "access_instructions", "address", "colour",
     "hourly_weight_pct", "hourly_rate_cents", "opening_hours", "slot_minutes", "min_minutes",

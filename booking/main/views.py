@@ -5,8 +5,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
+from ..domain import quotas
 from ..extensions import db
 from ..models import ACTIVE_STATUSES, Booking
+from ..timezones import current_tz
 
 bp = Blueprint("main", __name__)
 
@@ -31,4 +33,8 @@ def dashboard():
     if current_user.is_comanager:
         pending_count = db.session.execute(select(func.count(Booking.id)).where(
             Booking.status == "pending", Booking.end_at > now)).scalar()
-    return render_template("main/dashboard.html", upcoming=upcoming, pending_count=pending_count)
+    tz = current_tz()
+    return render_template(
+        "main/dashboard.html", upcoming=upcoming, pending_count=pending_count,
+        statuses=quotas.quota_overview(db.session, current_user, tz, now), tz=tz,
+        describe_rule=quotas.describe_rule, describe_period=quotas.describe_period)

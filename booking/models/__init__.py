@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from .accounts import ROLES, AuditEvent, Member, Organisation, Plan, Settings
+from .quotas import OVER_LIMIT, PERIODS, QuotaRule
 from .spaces import (
     ACTIVE_STATUSES,
     SPACE_KINDS,
@@ -11,6 +12,20 @@ from .spaces import (
 )
 
 __all__ = [
-    "ACTIVE_STATUSES", "ROLES", "SPACE_KINDS", "AuditEvent", "Booking", "BookingSeries",
-    "Closure", "Member", "Organisation", "Plan", "RefusedBooking", "Settings", "Space",
+    "ACTIVE_STATUSES",
+    "OVER_LIMIT",
+    "PERIODS",
+    "ROLES",
+    "SPACE_KINDS",
+    "AuditEvent",
+    "Booking",
+    "BookingSeries",
+    "Closure",
+    "Member",
+    "Organisation",
+    "Plan",
+    "QuotaRule",
+    "RefusedBooking",
+    "Settings",
+    "Space",
 ]

@@ -141,6 +141,8 @@ class Booking(db.Model):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     late_cancellation: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Minutes beyond a quota whose rule bills overage (at the space's hourly rate).
+    overage_minutes: Mapped[int] = mapped_column(Integer, default=0)
 
     space: Mapped[Space] = relationship()
     member: Mapped[Member] = relationship(foreign_keys=[member_id])

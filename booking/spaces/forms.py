@@ -17,15 +17,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..domain.spaces import KIND_LABELS
 from ..forms import choices
 from ..models.spaces import COLOURS, WEEKDAY_KEYS
 
-KIND_LABELS = {
-    "rehearsal_room": _l("Rehearsal room"),
-    "decor_workshop": _l("Decor workshop"),
-    "storage": _l("Storage"),
-    "equipment": _l("Shared equipment"),
-}
 COLOUR_LABELS = {
     "terracotta": _l("Terracotta"), "ocean": _l("Ocean blue"), "forest": _l("Forest green"),
     "plum": _l("Plum"), "ochre": _l("Ochre"), "slate": _l("Slate grey"), "rose": _l("Rose"),

@@ -1,0 +1,304 @@
+"""Quotas: which hours count, per calendar week or month, and what happens past the limit.
+
+Counted: confirmed and pending bookings, and late cancellations; a booking crossing a period
+boundary counts in each period for the part inside it. A rule may weight evening and weekend
+hours (e.g. 1.5x from 18:00 and all weekend).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from ..models import ACTIVE_STATUSES, Booking, Member, QuotaRule, Space
+from .errors import BookingRefused
+from .schedule import local_to_utc
+from .spaces import KIND_LABELS
+from .wording import describe_duration
+
+Interval = tuple[datetime, datetime]
+OVER_LIMIT_LABELS = {
+    "refuse": _l("refuse the booking"),
+    "approval": _l("accept it, pending a co-manager's approval"),
+    "overage": _l("accept it and bill the extra hours"),
+}
+
+
+def counted_bookings():
+    """The bookings that use hours: active ones and late cancellations (one definition)."""
+    return or_(Booking.status.in_(ACTIVE_STATUSES),
+               and_(Booking.status == "cancelled", Booking.late_cancellation.is_(True)))
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+def period_start_day(period: str, day: date) -> date:
+    """Calendar periods: weeks start on Monday, months on the 1st."""
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def next_period_day(period: str, first: date) -> date:
+    if period == "week":
+        return first + timedelta(days=7)
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def period_bounds(period: str, day: date, tz: str) -> Interval:
+    """The UTC instants of the local period holding `day` (a month is 743 hours in March)."""
+    first = period_start_day(period, day)
+    return (local_to_utc(datetime.combine(first, time(0)), tz),
+            local_to_utc(datetime.combine(next_period_day(period, first), time(0)), tz))
+
+
+def periods_touching(period: str, start: datetime, end: datetime, tz: str) -> list[Interval]:
+    zone = ZoneInfo(tz)
+    day = start.astimezone(zone).date()
+    bounds = []
+    while True:
+        p_start, p_end = period_bounds(period, day, tz)
+        bounds.append((p_start, p_end))
+        if p_end >= end:
+            return bounds
+        day = p_end.astimezone(zone).date()
+
+
+def describe_period(period: str, start: datetime, tz: str):
+    local_day = start.astimezone(ZoneInfo(tz)).date()
+    if period == "week":
+        return _l("the week of %(day)s", day=format_date(local_day, "d MMMM y"))
+    return format_date(local_day, "MMMM y")
+
+
+# --- weighting -------------------------------------------------------------------------------
+
+def weighted_minutes(rule: QuotaRule, start: datetime, end: datetime, tz: str) -> float:
+    """Minutes of [start, end), with the rule's evening and weekend hours weighted.
+
+    Real elapsed time (a night across a DST switch counts its true length), split by local day.
+    """
+    if end <= start:
+        return 0.0
+    total = (end - start).total_seconds() / 60
+    if rule.peak_weight_pct == 100 or (rule.peak_from is None and not rule.peak_weekends):
+        return total
+    zone = ZoneInfo(tz)
+    peak = 0.0
+    day = start.astimezone(zone).date()
+    while True:
+        day_start = local_to_utc(datetime.combine(day, time(0)), tz)
+        day_end = local_to_utc(datetime.combine(day + timedelta(days=1), time(0)), tz)
+        if day_start >= end:
+            break
+        if rule.peak_weekends and day.weekday() >= 5:
+            peak_from = day_start
+        elif rule.peak_from is not None:
+            peak_from = local_to_utc(datetime.combine(day, rule.peak_from), tz)
+        else:
+            peak_from = day_end
+        a, b = max(start, peak_from), min(end, day_end)
+        if b > a:
+            peak += (b - a).total_seconds() / 60
+        day += timedelta(days=1)
+    return total + peak * (rule.peak_weight_pct - 100) / 100
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+def applicable_rules(session: Session, member: Member, space: Space | None = None
+                     ) -> list[QuotaRule]:
+    """The member's rules (for one space, or all): a member's own rule replaces the plan's
+    rule for the same space (or kind) and period; organisation rules always apply too."""
+    holders = [QuotaRule.member_id == member.id]
+    if member.plan_id:
+        holders.append(QuotaRule.plan_id == member.plan_id)
+    if member.organisation_id:
+        holders.append(QuotaRule.organisation_id == member.organisation_id)
+    query = select(QuotaRule).options(
+        joinedload(QuotaRule.plan), joinedload(QuotaRule.organisation),
+        joinedload(QuotaRule.space), joinedload(QuotaRule.member)).where(or_(*holders))
+    if space is not None:
+        query = query.where(or_(QuotaRule.space_id == space.id,
+                                QuotaRule.space_kind == space.kind))
+    rules = list(session.execute(query.order_by(QuotaRule.id)).scalars())
+    own = {(r.space_id, r.space_kind, r.period) for r in rules if r.member_id is not None}
+    return [r for r in rules
+            if r.plan_id is None or (r.space_id, r.space_kind, r.period) not in own]
+
+
+def rule_applies_to_space(rule: QuotaRule, space: Space) -> bool:
+    return rule.space_id == space.id if rule.space_id else rule.space_kind == space.kind
+
+
+def describe_rule(rule: QuotaRule):
+    if rule.plan is not None:
+        holder = _l("plan %(name)s", name=rule.plan.name)
+    elif rule.organisation is not None:
+        holder = _l("organisation %(name)s", name=rule.organisation.name)
+    else:
+        holder = _l("personal quota of %(name)s", name=rule.member.name)
+    scope = rule.space.name if rule.space else KIND_LABELS.get(rule.space_kind, rule.space_kind)
+    per = _l("per week") if rule.period == "week" else _l("per month")
+    return _l("%(holder)s: %(hours)s %(per)s in %(scope)s", holder=holder,
+              hours=describe_duration(rule.limit_minutes), per=per, scope=scope)
+
+
+def _used_by_period(session: Session, rule: QuotaRule, member: Member,
+                    periods: Sequence[Interval], tz: str,
+                    exclude_ids: Iterable[int] = ()) -> list[float]:
+    """Weighted minutes already counted in each period: one query for all of them."""
+    start, end = periods[0][0], periods[-1][1]
+    query = select(Booking.start_at, Booking.end_at).where(
+        counted_bookings(), Booking.start_at < end, Booking.end_at > start)
+    if rule.organisation_id is not None:
+        query = query.join(Member, Member.id == Booking.member_id).where(
+            Member.organisation_id == rule.organisation_id)
+    else:
+        query = query.where(Booking.member_id == member.id)
+    if rule.space_id is not None:
+        query = query.where(Booking.space_id == rule.space_id)
+    else:
+        query = query.join(Space, Space.id == Booking.space_id).where(
+            Space.kind == rule.space_kind)
+    exclude_ids = list(exclude_ids)
+    if exclude_ids:
+        query = query.where(Booking.id.not_in(exclude_ids))
+    rows = session.execute(query).all()
+    return [sum(weighted_minutes(rule, max(s, p_start), min(e, p_end), tz) for s, e in rows)
+            for p_start, p_end in periods]
+
+
+# --- checking --------------------------------------------------------------------------------
+
+class QuotaExceeded(BookingRefused):
+    """A rule that refuses was passed; the message names the rule, period and hours."""
+
+    reason = "quota"
+
+
+@dataclass
+class QuotaDecision:
+    """For each interval asked: does it wait for approval, and how many minutes are overage."""
+
+    pending: list[bool]
+    overage_minutes: list[int]
+    notes: list = field(default_factory=list)
+
+
+def quota_message(rule: QuotaRule, period_start: datetime, tz: str, used: float, asked: float,
+                  limit: int):
+    left = max(0.0, limit - used)
+    return _l(
+        "Quota “%(rule)s”: in %(period)s you have used %(used)s, this booking asks %(asked)s "
+        "and %(left)s are left. Choose a shorter time or another period, or ask a co-manager.",
+        rule=describe_rule(rule), period=describe_period(rule.period, period_start, tz),
+        used=describe_duration(round(used)), asked=describe_duration(round(asked)),
+        left=describe_duration(round(left)))
+
+
+def check_quotas(session: Session, member: Member, space: Space, intervals: Sequence[Interval],
+                 tz: str, exclude_ids: Iterable[int] = ()) -> QuotaDecision:
+    """Apply every rule to the intervals asked, in order (a series fills the quota date by date).
+
+    Raises QuotaExceeded when a refusing rule is passed; otherwise says which intervals wait
+    for approval and how many of their minutes are overage.
+    """
+    decision = QuotaDecision([False] * len(intervals), [0] * len(intervals))
+    if not intervals:
+        return decision
+    exclude_ids = list(exclude_ids)
+    for rule in applicable_rules(session, member, space):
+        periods = periods_touching(rule.period, min(i[0] for i in intervals),
+                                   max(i[1] for i in intervals), tz)
+        used = _used_by_period(session, rule, member, periods, tz, exclude_ids)
+        for index, (p_start, p_end) in enumerate(periods):
+            running = used[index]
+            for position, (start, end) in enumerate(intervals):
+                asked = weighted_minutes(rule, max(start, p_start), min(end, p_end), tz)
+                if asked <= 0:
+                    continue
+                excess = max(0.0, running + asked - rule.limit_minutes) - max(
+                    0.0, running - rule.limit_minutes)
+                if excess > 0:
+                    if rule.over_limit == "refuse":
+                        raise QuotaExceeded(quota_message(rule, p_start, tz, running, asked,
+                                                          rule.limit_minutes))
+                    if rule.over_limit == "approval":
+                        decision.pending[position] = True
+                    else:
+                        decision.overage_minutes[position] = max(
+                            decision.overage_minutes[position], round(excess))
+                    decision.notes.append(quota_message(rule, p_start, tz, running, asked,
+                                                        rule.limit_minutes))
+                running += asked
+    return decision
+
+
+# --- what is left ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QuotaStatus:
+    rule: QuotaRule
+    period_start: datetime
+    period_end: datetime
+    used: float
+    limit: int
+
+    @property
+    def left(self) -> float:
+        return max(0.0, self.limit - self.used)
+
+    @property
+    def percent(self) -> int:
+        if self.limit <= 0:
+            return 100
+        return min(100, round(100 * self.used / self.limit))
+
+
+def quota_overview(session: Session, member: Member, tz: str, now: datetime,
+                   space: Space | None = None, periods_ahead: int = 1) -> list[QuotaStatus]:
+    """Used / limit / left for the current period (and the next ones) of each rule."""
+    statuses = []
+    zone = ZoneInfo(tz)
+    for rule in applicable_rules(session, member, space):
+        day = now.astimezone(zone).date()
+        periods = []
+        for _ in range(periods_ahead + 1):
+            bounds = period_bounds(rule.period, day, tz)
+            periods.append(bounds)
+            day = bounds[1].astimezone(zone).date()
+        used = _used_by_period(session, rule, member, periods, tz)
+        statuses += [QuotaStatus(rule, p_start, p_end, u, rule.limit_minutes)
+                     for (p_start, p_end), u in zip(periods, used, strict=True)]
+    return statuses
+
+
+# --- setting up ------------------------------------------------------------------------------
+
+def save_rule(session: Session, rule: QuotaRule | None, values: dict) -> QuotaRule:
+    """Create or change a rule from plain values; exactly one holder and one scope."""
+    from .errors import DomainError
+
+    holders = [values.get(k) for k in ("plan_id", "member_id", "organisation_id")]
+    if sum(1 for h in holders if h) != 1:
+        raise DomainError(_l("Choose who the quota is for: one plan, one member or one "
+                             "organisation."))
+    if bool(values.get("space_id")) == bool(values.get("space_kind")):
+        raise DomainError(_l("Choose what the quota covers: one space or one kind of space."))
+    if values["limit_minutes"] < 0:
+        raise DomainError(_l("The number of hours cannot be negative."))
+    if rule is None:
+        rule = QuotaRule()
+        session.add(rule)
+    for key in ("plan_id", "member_id", "organisation_id", "space_id", "space_kind", "period",
+                "limit_minutes", "over_limit", "peak_weight_pct", "peak_from", "peak_weekends"):
+        setattr(rule, key, values.get(key))
+    session.flush()
+    return rule
