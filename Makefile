@@ -46,6 +46,7 @@ extract-messages: setup
 bench: setup
 	$(BIN)/python bench/bookings.py
 	$(BIN)/python bench/usage.py
+	$(BIN)/python bench/ledger.py
 
 clean:
 	rm -rf $(VENV) instance/*.db

@@ -10,7 +10,7 @@ from .domain import bookings as booking_rules
 from .domain.accounts import find_member_by_email
 from .domain.errors import DomainError
 from .extensions import db
-from .models import Closure, Organisation, Plan, QuotaRule, Space
+from .models import Closure, Expense, Organisation, Plan, QuotaRule, Space
 from .models.types import utcnow
 from .timezones import from_local, to_local
 
@@ -72,6 +72,28 @@ def _load_demo_quotas() -> None:
             peak_weekends=bool(evening)))
 
 
+def _load_demo_costs(today, tz: str) -> None:
+    """A rent waiting to be shared by usage, an insurance already shared by shares, and a
+    payment a member declared: enough to try every ledger page."""
+    from .domain import ledger
+
+    first = today.replace(day=1)
+    last = ledger.add_months(first, 1) - timedelta(days=1)
+    comanager = find_member_by_email(db.session, "comanager@example.org")
+    db.session.add(Expense(label="Loyer de l’atelier et des studios", category="rent",
+                           amount_cents=240_000, spent_on=first, period_start=first,
+                           period_end=last, method="usage", created_by_id=comanager.id))
+    insurance = Expense(label="Assurance incendie", category="insurance", amount_cents=36_000,
+                        spent_on=first, period_start=first, period_end=last, method="shares",
+                        created_by_id=comanager.id)
+    db.session.add(insurance)
+    db.session.flush()
+    ledger.post_allocation(db.session, insurance, 0, actor=comanager, tz=tz)
+    lea = find_member_by_email(db.session, "lea@example.org")
+    ledger.declare_payment(db.session, member=lea, amount_cents=5_000, paid_on=today,
+                           method="transfer", reference="Virement assurance")
+
+
 def load_demo_activity() -> bool:
     """Returns True when anything was added; does nothing once the demo spaces exist."""
     if db.session.execute(select(Space.id).limit(1)).first():
@@ -94,6 +116,7 @@ def load_demo_activity() -> bool:
                 end=start + timedelta(hours=hours), title=title, now=utcnow(), tz=tz)
         except DomainError:
             continue  # a closed day for that space: the demo simply has one booking less
+    _load_demo_costs(today, tz)
     maintenance = from_local(datetime.combine(today + timedelta(days=6), time(8)), tz)
     db.session.add(Closure(space=spaces["Atelier Grand Format"], start_at=maintenance,
                            end_at=maintenance + timedelta(hours=12),

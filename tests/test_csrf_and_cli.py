@@ -19,6 +19,7 @@ def test_every_post_without_csrf_token_is_refused(app, client):
     assert len(posts) >= 20
     for rule in posts:
         path = re.sub(r"<int:\w+>", "1", rule.rule).replace("<token>", "x")
+        path = re.sub(r"<any\((\w+)[^>]*>", r"\1", path)
         response = client.post(path, data={"email": "a@example.org"})
         assert response.status_code == 400, path
         assert "formulaire" in response.get_data(as_text=True)

@@ -117,7 +117,8 @@ def get_settings(session: Session, default_timezone: str = "Europe/Brussels",
     settings = session.get(Settings, 1)
     if settings is None:
         settings = Settings(id=1, name="Mutualise", timezone=default_timezone,
-                            currency=default_currency, contact_email="", contact_address="")
+                            currency=default_currency, contact_email="", contact_address="",
+                            contribution_rate_cents=1500)
     return settings
 
 
@@ -141,7 +142,8 @@ def change_password(member: Member, current: str, new: str, method: str = "scryp
 
 
 def update_membership(session: Session, actor: Member, member: Member, *, role: str,
-                      plan_id: int | None, organisation_id: int | None, active: bool) -> None:
+                      plan_id: int | None, organisation_id: int | None, active: bool,
+                      shares_override: int | None = None) -> None:
     """A co-manager changes a member's role, plan, organisation or access.
 
     Only an admin may grant, remove or touch the admin role, and nobody can lock themselves
@@ -156,7 +158,8 @@ def update_membership(session: Session, actor: Member, member: Member, *, role: 
                              "Ask another co-manager or an admin."))
     changes = []
     for field, value in (("role", role), ("plan_id", plan_id),
-                         ("organisation_id", organisation_id), ("active", active)):
+                         ("organisation_id", organisation_id), ("active", active),
+                         ("shares_override", shares_override)):
         if getattr(member, field) != value:
             changes.append(f"{field}: {getattr(member, field)} -> {value}")
             setattr(member, field, value)
@@ -175,14 +178,15 @@ def invite_member(session: Session, actor: Member, *, email: str, name: str, rol
     return member
 
 
-def create_organisation(session: Session, actor: Member, name: str) -> Organisation:
+def create_organisation(session: Session, actor: Member, name: str,
+                        pays_for_members: bool = False) -> Organisation:
     name = name.strip()
     exists = session.execute(
         select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
     ).first()
     if exists:
         raise DomainError(_l("An organisation named %(name)s already exists.", name=name))
-    organisation = Organisation(name=name)
+    organisation = Organisation(name=name, pays_for_members=pays_for_members)
     session.add(organisation)
     session.flush()
     record_audit(session, actor, "organisation.create", "organisation", organisation.id, name)

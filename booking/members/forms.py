@@ -1,8 +1,8 @@
 """Forms co-managers use to invite and manage members."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..forms import choices
 
@@ -25,8 +25,11 @@ class InviteForm(MembershipFields):
 
 class MemberForm(MembershipFields):
     active = BooleanField(_l("Active (can sign in and book)"))
+    shares_override = IntegerField(_l("Cost shares (empty: the plan's)"), validators=[
+        Optional(), NumberRange(0, 1000, _l("A whole number from 0 to 1000."))])
 
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[
         DataRequired(_l("Enter the organisation's name.")), Length(max=120)])
+    pays_for_members = BooleanField(_l("It pays its members' charges (one account for all)"))

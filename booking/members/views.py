@@ -101,7 +101,8 @@ def edit(member_id: int):
             accounts.update_membership(
                 db.session, current_user, member, role=form.role.data,
                 plan_id=form.plan_id.data or None,
-                organisation_id=form.organisation_id.data or None, active=form.active.data)
+                organisation_id=form.organisation_id.data or None, active=form.active.data,
+                shares_override=form.shares_override.data)
         except DomainError as error:
             db.session.rollback()
             form.role.errors.append(str(error))
@@ -132,7 +133,8 @@ def organisations():
     form = OrganisationForm()
     if form.validate_on_submit():
         try:
-            accounts.create_organisation(db.session, current_user, form.name.data)
+            accounts.create_organisation(db.session, current_user, form.name.data,
+                                         form.pays_for_members.data)
         except DomainError as error:
             db.session.rollback()
             form.name.errors.append(str(error))

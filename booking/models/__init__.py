@@ -1,5 +1,15 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from .accounts import ROLES, AuditEvent, Member, Organisation, Plan, Settings
+from .ledger import (
+    Allocation,
+    AppendOnlyError,
+    ChargeRun,
+    ClosedMonth,
+    Deposit,
+    Expense,
+    LedgerEntry,
+    Payment,
+)
 from .quotas import OVER_LIMIT, PERIODS, QuotaRule
 from .spaces import (
     ACTIVE_STATUSES,
@@ -17,12 +27,20 @@ __all__ = [
     "PERIODS",
     "ROLES",
     "SPACE_KINDS",
+    "Allocation",
+    "AppendOnlyError",
     "AuditEvent",
     "Booking",
     "BookingSeries",
+    "ChargeRun",
+    "ClosedMonth",
     "Closure",
+    "Deposit",
+    "Expense",
+    "LedgerEntry",
     "Member",
     "Organisation",
+    "Payment",
     "Plan",
     "QuotaRule",
     "RefusedBooking",

@@ -21,6 +21,8 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # When true, its members' charges go to the organisation's own account.
+    pays_for_members: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list[Member]] = relationship(back_populates="organisation")
@@ -64,6 +66,7 @@ class Member(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"), index=True)
+    shares_override: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -103,6 +106,8 @@ class Settings(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_address: Mapped[str] = mapped_column(Text, default="")
+    # What an hour of volunteer work is credited at, against the member's charges.
+    contribution_rate_cents: Mapped[int] = mapped_column(Integer, default=1500)
 
 
 class AuditEvent(db.Model):

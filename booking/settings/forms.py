@@ -19,4 +19,6 @@ class SettingsForm(FlaskForm):
     currency = SelectField(_l("Currency"), choices=choices(CURRENCIES))
     contact_email = EmailField(_l("Contact email"), validators=[
         Optional(), Email(_l("Enter a valid email address.")), Length(max=254)])
+    contribution_rate = StringField(_l("Volunteer work is credited at (€ per hour)"),
+                                    default="15")
     contact_address = TextAreaField(_l("Contact address"), validators=[Optional(), Length(max=500)])

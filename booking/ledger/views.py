@@ -1,0 +1,447 @@
+"""Costs and accounts: co-managers share costs and record payments; members read their
+statement and declare payments."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import clock
+from ..domain import ledger
+from ..domain.accounts import record_audit
+from ..domain.errors import DomainError
+from ..domain.usage import usage_by_member
+from ..extensions import db
+from ..forms import EmptyForm, choices
+from ..i18n import cooperative_settings
+from ..models import (
+    Allocation,
+    ClosedMonth,
+    Expense,
+    LedgerEntry,
+    Member,
+    Organisation,
+    Payment,
+    Space,
+)
+from ..security import role_required
+from ..timezones import current_tz, from_local, to_local
+from .forms import (
+    CATEGORY_LABELS,
+    METHOD_LABELS,
+    ContributionForm,
+    CorrectionForm,
+    DeclarePaymentForm,
+    ExpenseForm,
+    MonthForm,
+    PaymentForm,
+    PeriodForm,
+)
+
+bp = Blueprint("ledger", __name__, url_prefix="/ledger")
+
+
+def _today() -> date:
+    return to_local(clock.now()).date()
+
+
+def _member_choices(form_field) -> None:
+    members = db.session.execute(select(Member.id, Member.name).where(Member.active.is_(True))
+                                 .order_by(Member.name)).all()
+    form_field.choices = choices([tuple(m) for m in members])
+
+
+@bp.app_template_filter("basis")
+def describe_basis(entry_or_basis) -> str:
+    """Why an allocation line is what it is, in the reader's language."""
+    raw = entry_or_basis.basis if isinstance(entry_or_basis, LedgerEntry) else entry_or_basis
+    basis = json.loads(raw) if isinstance(raw, str) and raw else (raw or {})
+    return _describe(basis)
+
+
+def _describe(basis: dict) -> str:
+    method = basis.get("method")
+    if method == "usage":
+        percent = 100 * basis["minutes"] / basis["total"] if basis["total"] else 0
+        text = _("%(hours)s h of %(total)s h weighted, %(percent)s %%",
+                 hours=_one_decimal(basis["minutes"] / 60),
+                 total=_one_decimal(basis["total"] / 60), percent=_one_decimal(percent))
+        return (_("%(text)s in %(space)s", text=text, space=basis["space"])
+                if basis.get("space") else text)
+    if method == "shares":
+        return _("%(shares)d of %(total)d shares", shares=basis["shares"], total=basis["total"])
+    if method == "equal":
+        return _("an equal part among %(n)d members", n=basis["count"])
+    if method == "mixed":
+        parts = " + ".join(_describe(p) for p in basis.get("parts", []))
+        return _("mixed (%(percent)d %% fixed): %(parts)s", percent=basis["percent"],
+                 parts=parts)
+    if method == "contribution":
+        return _("%(hours)s h of volunteer work", hours=_one_decimal(basis["minutes"] / 60))
+    if method == "overage":
+        return _("%(hours)s h beyond the quota", hours=_one_decimal(basis["minutes"] / 60))
+    return ""
+
+
+def _one_decimal(value: float) -> str:
+    return format_decimal(value, format="#,##0.0")
+
+
+# --- overview --------------------------------------------------------------------------------
+
+@bp.route("/")
+@role_required("comanager")
+def overview():
+    accounts = ledger.balances(db.session)
+    pending = db.session.execute(select(Payment).options(joinedload(Payment.member)).where(
+        Payment.status == "declared").order_by(Payment.paid_on)).scalars().all()
+    closed = db.session.execute(select(ClosedMonth.month).order_by(
+        ClosedMonth.month.desc()).limit(6)).scalars().all()
+    return render_template(
+        "ledger/overview.html", accounts=accounts, pending=pending, closed=closed,
+        plan=ledger.settlement_plan(accounts), owed=sum(a.balance_cents for a in accounts
+                                                        if a.balance_cents > 0),
+        month_form=MonthForm(), today=_today())
+
+
+# --- expenses --------------------------------------------------------------------------------
+
+@bp.route("/expenses/", methods=["GET", "POST"])
+@role_required("comanager")
+def expenses():
+    form = ExpenseForm()
+    spaces = db.session.execute(select(Space.id, Space.name).order_by(Space.name)).all()
+    form.space_id.choices = choices([(0, _("All spaces"))] + [tuple(s) for s in spaces])
+    members = db.session.execute(select(Member.id, Member.name).where(Member.active.is_(True))
+                                 .order_by(Member.name)).all()
+    form.advanced_by_id.choices = choices([(0, _("Nobody: the collective pays"))]
+                                          + [tuple(m) for m in members])
+    if request.method == "GET":
+        today = _today()
+        form.spent_on.data = today
+        form.period_start.data = today.replace(day=1)
+        form.period_end.data = ledger.add_months(today, 1) - timedelta(days=1)
+    if form.validate_on_submit():
+        expense = Expense(
+            label=form.label.data.strip(), category=form.category.data,
+            amount_cents=form.amount.cents, spent_on=form.spent_on.data,
+            period_start=form.period_start.data, period_end=form.period_end.data,
+            space_id=form.space_id.data or None, method=form.method.data,
+            mixed_percent=form.mixed_percent.data or 0, mixed_base=form.mixed_base.data,
+            spread_months=form.spread_months.data or 1,
+            advanced_by_id=form.advanced_by_id.data or None, created_by_id=current_user.id)
+        db.session.add(expense)
+        db.session.flush()
+        record_audit(db.session, current_user, "expense.create", "expense", expense.id,
+                     expense.label)
+        db.session.commit()
+        flash(_("Cost recorded. Preview how it is shared, then post it."), "success")
+        return redirect(url_for("ledger.expense", expense_id=expense.id))
+    listing = db.session.execute(select(Expense).options(
+        joinedload(Expense.allocations), joinedload(Expense.space))
+        .order_by(Expense.spent_on.desc(), Expense.id.desc())).unique().scalars().all()
+    return render_template("ledger/expenses.html", form=form, expenses=listing,
+                           category_labels=CATEGORY_LABELS, method_labels=METHOD_LABELS)
+
+
+@bp.route("/expenses/<int:expense_id>")
+@role_required("comanager")
+def expense(expense_id: int):
+    item = db.session.execute(select(Expense).options(
+        joinedload(Expense.allocations), joinedload(Expense.space),
+        joinedload(Expense.advanced_by)).where(Expense.id == expense_id)).unique().scalar_one_or_none()
+    if item is None:
+        abort(404)
+    portion = request.args.get("portion", type=int)
+    parts = ledger.portions(item)
+    posted = {a.portion: a for a in item.allocations}
+    preview, error = None, None
+    if portion is not None and 0 <= portion < len(parts):
+        try:
+            preview = ledger.preview_allocation(db.session, item, portion, current_tz())
+        except DomainError as problem:
+            error = str(problem)
+    entries = []
+    if posted:
+        entries = db.session.execute(select(LedgerEntry).options(
+            joinedload(LedgerEntry.member), joinedload(LedgerEntry.organisation))
+            .where(LedgerEntry.allocation_id.in_([a.id for a in posted.values()]))
+            .order_by(LedgerEntry.id)).scalars().all()
+    return render_template("ledger/expense.html", expense=item, parts=parts, posted=posted,
+                           portion=portion, preview=preview, error=error, entries=entries,
+                           method_labels=METHOD_LABELS, category_labels=CATEGORY_LABELS,
+                           correction_form=CorrectionForm())
+
+
+@bp.route("/expenses/<int:expense_id>/post/<int:portion>", methods=["POST"])
+@role_required("comanager")
+def post(expense_id: int, portion: int):
+    item = db.get_or_404(Expense, expense_id)
+    if not EmptyForm().validate_on_submit() or not 0 <= portion < len(ledger.portions(item)):
+        abort(400)
+    try:
+        ledger.post_allocation(db.session, item, portion, actor=current_user, tz=current_tz())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        record_audit(db.session, current_user, "expense.allocate", "expense", item.id,
+                     f"portion {portion}")
+        db.session.commit()
+        flash(_("Posted: each member's account shows its part."), "success")
+    return redirect(url_for("ledger.expense", expense_id=expense_id))
+
+
+@bp.route("/allocations/<int:allocation_id>/correct", methods=["POST"])
+@role_required("comanager")
+def correct(allocation_id: int):
+    allocation = db.get_or_404(Allocation, allocation_id)
+    form = CorrectionForm()
+    if not form.validate_on_submit():
+        flash(_("Say why you correct this allocation: it stays in the history."), "error")
+    else:
+        try:
+            ledger.correct_allocation(db.session, allocation, actor=current_user,
+                                      reason=form.reason.data, today=_today(), tz=current_tz())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("Corrected: the old lines are reversed and new ones posted."), "success")
+    return redirect(url_for("ledger.expense", expense_id=allocation.expense_id))
+
+
+# --- payments, contributions, charges, months ------------------------------------------------
+
+@bp.route("/payments/new", methods=["GET", "POST"])
+@role_required("comanager")
+def new_payment():
+    form = PaymentForm()
+    _member_choices(form.member_id)
+    if request.method == "GET":
+        form.paid_on.data = _today()
+        form.member_id.data = request.args.get("member", type=int)
+    if form.validate_on_submit():
+        member = db.get_or_404(Member, form.member_id.data)
+        try:
+            ledger.record_payment(db.session, member=member, amount_cents=form.amount.cents,
+                                  paid_on=form.paid_on.data, method=form.method.data,
+                                  reference=form.reference.data or "", actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            form.amount.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Payment recorded."), "success")
+            return redirect(url_for("ledger.overview"))
+    return render_template("ledger/payment.html", form=form)
+
+
+@bp.route("/payments/<int:payment_id>/<any(confirm, reject):decision>", methods=["POST"])
+@role_required("comanager")
+def decide_payment(payment_id: int, decision: str):
+    payment = db.get_or_404(Payment, payment_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        if decision == "confirm":
+            ledger.confirm_payment(db.session, payment, actor=current_user)
+        elif payment.status == "declared":
+            payment.status = "rejected"
+        else:
+            raise ledger.LedgerError(_("This payment was already handled."))
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Payment confirmed.") if decision == "confirm" else _("Payment rejected."),
+              "success")
+    return redirect(url_for("ledger.overview"))
+
+
+@bp.route("/contributions/new", methods=["GET", "POST"])
+@role_required("comanager")
+def new_contribution():
+    form = ContributionForm()
+    _member_choices(form.member_id)
+    if request.method == "GET":
+        form.day.data = _today()
+    if form.validate_on_submit():
+        member = db.get_or_404(Member, form.member_id.data)
+        try:
+            ledger.record_contribution(
+                db.session, member=member, minutes=form.hours.minutes, day=form.day.data,
+                description=form.description.data,
+                rate_cents=cooperative_settings().contribution_rate_cents, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            form.hours.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Contribution credited."), "success")
+            return redirect(url_for("ledger.overview"))
+    return render_template("ledger/contribution.html", form=form,
+                           rate=cooperative_settings().contribution_rate_cents)
+
+
+@bp.route("/months/<any(charges, close):action>", methods=["POST"])
+@role_required("comanager")
+def month_action(action: str):
+    form = MonthForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.month.errors), "error")
+        return redirect(url_for("ledger.overview"))
+    try:
+        if action == "charges":
+            count = ledger.post_monthly_charges(db.session, form.month.first_day,
+                                                actor=current_user, tz=current_tz())
+            message = _("%(n)d fees and overage charges posted.", n=count)
+        else:
+            ledger.close_month(db.session, form.month.first_day, actor=current_user)
+            message = _("Month closed: nothing more can be posted in it.")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        record_audit(db.session, current_user, f"ledger.{action}", "month", None,
+                     form.month.data)
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("ledger.overview"))
+
+
+# --- statements ------------------------------------------------------------------------------
+
+def _statement_page(member: Member | None, organisation: Organisation | None):
+    lines = ledger.statement(db.session, member_id=member.id if member else None,
+                             organisation_id=organisation.id if organisation else None)
+    form = DeclarePaymentForm()
+    if member is not None and member.id == current_user.id and form.validate_on_submit():
+        try:
+            ledger.declare_payment(db.session, member=member, amount_cents=form.amount.cents,
+                                   paid_on=form.paid_on.data, method=form.method.data,
+                                   reference=form.reference.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            form.amount.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Thank you: a co-manager will confirm your payment."), "success")
+            return redirect(request.path)
+    if request.method == "GET":
+        form.paid_on.data = _today()
+    return render_template("ledger/statement.html", lines=lines, member=member,
+                           organisation=organisation, form=form,
+                           balance=lines[-1].balance_cents if lines else 0)
+
+
+@bp.route("/statement", methods=["GET", "POST"])
+@login_required
+def my_statement():
+    return _statement_page(current_user, None)
+
+
+@bp.route("/members/<int:member_id>")
+@role_required("comanager")
+def member_statement(member_id: int):
+    return _statement_page(db.get_or_404(Member, member_id), None)
+
+
+@bp.route("/organisations/<int:organisation_id>")
+@role_required("comanager")
+def organisation_statement(organisation_id: int):
+    return _statement_page(None, db.get_or_404(Organisation, organisation_id))
+
+
+@bp.route("/statement.csv")
+@login_required
+def my_statement_csv():
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Date"), _("Description"), _("Basis"), _("Charge"), _("Payment"),
+                     _("Contribution"), _("Balance")])
+    for line in ledger.statement(db.session, member_id=current_user.id):
+        writer.writerow([line.entry.entry_date.isoformat(), line.entry.description,
+                         describe_basis(line.entry), _cents(line.charge_cents),
+                         _cents(line.payment_cents), _cents(line.contribution_cents),
+                         _cents(line.balance_cents)])
+    return _csv_response(out, "statement.csv")
+
+
+def _cents(value: int) -> str:
+    return f"{value / 100:.2f}"
+
+
+def _csv_response(out: io.StringIO, filename: str) -> Response:
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- fairness and accounting export ----------------------------------------------------------
+
+def _period(form: PeriodForm) -> tuple[date, date]:
+    today = _today()
+    first = form.start.data or today.replace(day=1)
+    last = form.end.data or (ledger.add_months(first, 1) - timedelta(days=1))
+    if last < first:
+        first, last = last, first
+    return first, last
+
+
+@bp.route("/fairness")
+@role_required("comanager")
+def fairness():
+    form = PeriodForm(request.args)
+    form.validate()
+    first, last = _period(form)
+    start = from_local(datetime.combine(first, time(0)))
+    end = from_local(datetime.combine(last + timedelta(days=1), time(0)))
+    usage: dict[int, float] = {}
+    for row in usage_by_member(db.session, start, end):
+        usage[row.member_id] = usage.get(row.member_id, 0) + row.weighted_minutes
+    costs = ledger.cost_shares(db.session, first, last)
+    ids = set(usage) | set(costs)
+    names = dict(db.session.execute(select(Member.id, Member.name).where(
+        Member.id.in_(ids))).all())
+    total_usage, total_cost = sum(usage.values()) or 1, sum(costs.values()) or 1
+    rows = sorted(({"name": names[i], "usage": 100 * usage.get(i, 0) / total_usage,
+                    "cost": 100 * costs.get(i, 0) / total_cost, "cost_cents": costs.get(i, 0)}
+                   for i in ids), key=lambda r: -r["usage"])
+    return render_template("ledger/fairness.html", rows=rows, form=form, first=first, last=last)
+
+
+@bp.route("/export.csv")
+@role_required("comanager")
+def export_csv():
+    """Entries of a period as an accountant imports them: date, account, description, debit,
+    credit, reference."""
+    form = PeriodForm(request.args)
+    form.validate()
+    first, last = _period(form)
+    entries = db.session.execute(select(LedgerEntry).options(
+        joinedload(LedgerEntry.member), joinedload(LedgerEntry.organisation))
+        .where(LedgerEntry.entry_date >= first, LedgerEntry.entry_date <= last)
+        .order_by(LedgerEntry.entry_date, LedgerEntry.id)).scalars().all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["date", "account", "description", "debit", "credit", "reference"])
+    for entry in entries:
+        account = (f"member:{entry.member.email}" if entry.member
+                   else f"organisation:{entry.organisation.name}")
+        reference = (f"A{entry.allocation_id}" if entry.allocation_id else
+                     f"P{entry.payment_id}" if entry.payment_id else f"E{entry.id}")
+        writer.writerow([entry.entry_date.isoformat(), account, entry.description,
+                         _cents(max(entry.amount_cents, 0)),
+                         _cents(max(-entry.amount_cents, 0)), reference])
+    return _csv_response(out, f"ledger-{first.isoformat()}-{last.isoformat()}.csv")
+

@@ -1,0 +1,339 @@
+"""The ledger: splits to the cent, each key, corrections, closed months, payments, roles."""
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+
+from booking.domain import ledger
+from booking.extensions import db
+from booking.models import (
+    Allocation,
+    AppendOnlyError,
+    Expense,
+    LedgerEntry,
+    Organisation,
+    Payment,
+    Plan,
+)
+from tests.conftest import local
+
+NOW = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def app_config():
+    return {"FROZEN_NOW": NOW}
+
+
+# --- splitting ----------------------------------------------------------------------------------
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=10**9),
+       st.dictionaries(st.integers(1, 500), st.integers(1, 10**6), min_size=1, max_size=40))
+def test_any_split_adds_up_exactly(total, weights):
+    parts = ledger.split_largest_remainder(total, weights)
+    assert sum(parts.values()) == total
+    whole = sum(weights.values())
+    for key, part in parts.items():
+        assert abs(part - total * weights[key] / whole) < 1  # never more than a cent off
+
+
+def test_ties_go_to_the_larger_weight_then_the_smaller_id():
+    assert ledger.split_largest_remainder(100, {3: 1, 1: 1, 2: 1}) == {1: 34, 2: 33, 3: 33}
+    assert ledger.split_largest_remainder(10, {1: 1, 2: 2}) == {1: 3, 2: 7}
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["charge", "payment", "contribution"]),
+                          st.integers(1, 100_000)), min_size=1, max_size=15))
+def test_a_balance_always_equals_the_sum_of_its_entries(app, operations):
+    from booking.domain.accounts import create_member
+
+    member = create_member(db.session, email=f"p{len(operations)}-{id(operations)}@example.org",
+                           name="P", password=None)
+    total = 0
+    for kind, cents in operations:
+        if kind == "charge":
+            db.session.add(LedgerEntry(member_id=member.id, amount_cents=cents, kind="fee",
+                                       entry_date=date(2026, 4, 1), description="Fee"))
+            total += cents
+        elif kind == "payment":
+            ledger.record_payment(db.session, member=member, amount_cents=cents,
+                                  paid_on=date(2026, 4, 1), method="transfer", reference="",
+                                  actor=member)
+            total -= cents
+        else:
+            entry = ledger.record_contribution(db.session, member=member, minutes=cents % 600 + 1,
+                                               day=date(2026, 4, 1), description="Work",
+                                               rate_cents=1500, actor=member)
+            total += entry.amount_cents
+    db.session.flush()
+    assert ledger.member_balance(db.session, member.id) == total
+    balances = {b.member_id: b.balance_cents for b in ledger.balances(db.session)}
+    assert balances[member.id] == total
+    db.session.rollback()
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def people(make_member, make_space, make_booking):
+    """Three members: Léa booked 3 h, Jan 1 h in March; Sofia booked nothing."""
+    musician = Plan(name="Musicien", shares=1)
+    company = Plan(name="Compagnie", shares=3)
+    db.session.add_all([musician, company])
+    db.session.commit()
+    lea = make_member(name="Léa", plan_id=musician.id)
+    jan = make_member(name="Jan", plan_id=musician.id)
+    sofia = make_member(name="Sofia", plan_id=company.id)
+    space = make_space(name="Studio A")
+    make_booking(space, lea, local(2026, 3, 3, 10), local(2026, 3, 3, 13))
+    make_booking(space, jan, local(2026, 3, 4, 10), local(2026, 3, 4, 11))
+    return lea, jan, sofia, space
+
+
+def _expense(**fields):
+    values = {"label": "Loyer de mars", "category": "rent", "amount_cents": 100_000,
+              "spent_on": date(2026, 3, 1), "period_start": date(2026, 3, 1),
+              "period_end": date(2026, 3, 31), "method": "usage", "mixed_percent": 0,
+              "mixed_base": "shares", "spread_months": 1}
+    values.update(fields)
+    expense = Expense(**values)
+    db.session.add(expense)
+    db.session.commit()
+    return expense
+
+
+def _amounts(lines):
+    return {line.member.name: line.amount_cents for line in lines}
+
+
+@pytest.mark.parametrize("method, expected", [
+    ("usage", {"Léa": 75_000, "Jan": 25_000}),
+    ("equal", {"Léa": 33_334, "Jan": 33_333, "Sofia": 33_333}),
+    ("shares", {"Léa": 20_000, "Jan": 20_000, "Sofia": 60_000}),
+])
+def test_each_allocation_key(app, people, method, expected):
+    expense = _expense(method=method)
+    lines = ledger.preview_allocation(db.session, expense, 0, "Europe/Brussels")
+    assert _amounts(lines) == expected
+
+
+def test_mixed_key_splits_a_part_by_shares_and_the_rest_by_usage(app, people):
+    expense = _expense(method="mixed", mixed_percent=40, mixed_base="shares")
+    lines = ledger.preview_allocation(db.session, expense, 0, "Europe/Brussels")
+    # 40 000 by shares (8 000 / 8 000 / 24 000) + 60 000 by usage (45 000 / 15 000).
+    assert _amounts(lines) == {"Léa": 53_000, "Jan": 23_000, "Sofia": 24_000}
+
+
+def test_usage_with_nobody_booking_is_refused_with_advice(app, people):
+    expense = _expense(period_start=date(2026, 5, 1), period_end=date(2026, 5, 31))
+    with pytest.raises(ledger.LedgerError, match="à parts égales ou selon les parts"):
+        ledger.preview_allocation(db.session, expense, 0, "Europe/Brussels")
+
+
+def test_investment_spread_over_months_is_allocated_month_by_month(app, people):
+    expense = _expense(label="Scie à panneaux", category="equipment", amount_cents=100,
+                       method="equal", spread_months=3)
+    parts = ledger.portions(expense)
+    assert [(p[1], p[3]) for p in parts] == [(date(2026, 3, 1), 34), (date(2026, 4, 1), 33),
+                                             (date(2026, 5, 1), 33)]
+
+
+# --- posting ------------------------------------------------------------------------------------
+
+def test_posting_writes_entries_that_add_up_and_cannot_be_posted_twice(app, people, comanager):
+    expense = _expense()
+    ledger.post_allocation(db.session, expense, 0, actor=comanager, tz="Europe/Brussels")
+    db.session.commit()
+    total = db.session.execute(select(func.sum(LedgerEntry.amount_cents))).scalar()
+    assert total == expense.amount_cents
+    with pytest.raises(ledger.LedgerError, match="déjà"):
+        ledger.post_allocation(db.session, expense, 0, actor=comanager, tz="Europe/Brussels")
+    db.session.rollback()
+    assert db.session.execute(select(func.count(Allocation.id))).scalar() == 1
+
+
+def test_entries_are_never_updated_or_deleted(app, people, comanager):
+    ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+    db.session.commit()
+    entry = db.session.execute(select(LedgerEntry)).scalars().first()
+    entry.amount_cents = 1
+    with pytest.raises(AppendOnlyError):
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(text("UPDATE ledger_entries SET amount_cents = 1"))
+    db.session.rollback()
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(text("DELETE FROM ledger_entries"))
+    db.session.rollback()
+
+
+def test_correction_reverses_and_reposts_with_a_reason(app, people, comanager, make_booking):
+    _lea, _jan, sofia, space = people
+    expense = _expense()
+    allocation = ledger.post_allocation(db.session, expense, 0, actor=comanager,
+                                        tz="Europe/Brussels")
+    db.session.commit()
+    make_booking(space, sofia, local(2026, 3, 5, 10), local(2026, 3, 5, 14))  # forgotten
+    ledger.correct_allocation(db.session, allocation, actor=comanager,
+                              reason="Réservation de Sofia oubliée", today=date(2026, 4, 2),
+                              tz="Europe/Brussels")
+    db.session.commit()
+    reversals = db.session.execute(select(LedgerEntry).where(
+        LedgerEntry.kind == "reversal")).scalars().all()
+    assert len(reversals) == 2 and all(r.reverses_id and r.reason for r in reversals)
+    balances = {b.name: b.balance_cents for b in ledger.balances(db.session)}
+    assert balances == {"Léa": 37_500, "Jan": 12_500, "Sofia": 50_000}
+
+
+def test_closed_month_refuses_postings(app, people, comanager):
+    ledger.close_month(db.session, date(2026, 3, 1), actor=comanager)
+    db.session.commit()
+    with pytest.raises(ledger.LedgerError, match="clôturé"):
+        ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+    db.session.rollback()
+    assert db.session.execute(select(func.count(LedgerEntry.id))).scalar() == 0
+
+
+def test_organisation_that_pays_for_its_members_gets_their_charges(app, people, comanager):
+    lea, _jan, _sofia, _space = people
+    company = Organisation(name="Compagnie du Hangar", pays_for_members=True)
+    db.session.add(company)
+    db.session.flush()
+    lea.organisation_id = company.id
+    db.session.commit()
+    ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+    db.session.commit()
+    balances = {b.name: b.balance_cents for b in ledger.balances(db.session)}
+    assert balances == {"Compagnie du Hangar": 75_000, "Jan": 25_000}
+
+
+def test_monthly_fees_and_overage_are_posted_once(app, people, comanager, make_booking):
+    lea, _jan, _sofia, space = people
+    space.hourly_rate_cents = 1200
+    lea.plan.monthly_fee_cents = 2500
+    make_booking(space, lea, local(2026, 3, 20, 10), local(2026, 3, 20, 12),
+                 overage_minutes=90)
+    db.session.commit()
+    count = ledger.post_monthly_charges(db.session, date(2026, 3, 1), actor=comanager,
+                                        tz="Europe/Brussels")
+    db.session.commit()
+    assert count == 3  # Léa's and Jan's fees, Léa's overage
+    assert ledger.member_balance(db.session, lea.id) == 2500 + 1800
+    with pytest.raises(ledger.LedgerError):
+        ledger.post_monthly_charges(db.session, date(2026, 3, 1), actor=comanager,
+                                    tz="Europe/Brussels")
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+EXPENSE_FORM = {"label": "Loyer", "category": "rent", "amount": "1 000,00",
+                "spent_on": "2026-03-01", "period_start": "2026-03-01",
+                "period_end": "2026-03-31", "space_id": 0, "method": "usage",
+                "mixed_percent": 0, "mixed_base": "shares", "spread_months": 1,
+                "advanced_by_id": 0}
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("amount", "0", "supérieur à zéro"),
+    ("amount", "-5", "supérieur à zéro"),
+    ("amount", "12,345", "deux décimales"),
+    ("period_end", "2026-02-01", "se termine avant"),
+])
+def test_bad_expense_input_is_refused_and_nothing_is_written(client, login, comanager, field,
+                                                             value, message):
+    login(comanager)
+    response = client.post("/ledger/expenses/", data={**EXPENSE_FORM, field: value})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert db.session.execute(select(func.count(Expense.id))).scalar() == 0
+
+
+def test_mixed_percent_outside_0_100_is_refused(client, login, comanager):
+    login(comanager)
+    response = client.post("/ledger/expenses/", data={**EXPENSE_FORM, "method": "mixed",
+                                                      "mixed_percent": 140})
+    assert response.status_code == 200
+    assert db.session.execute(select(func.count(Expense.id))).scalar() == 0
+
+
+def test_comanager_records_previews_and_posts_a_cost(client, login, comanager, people):
+    login(comanager)
+    response = client.post("/ledger/expenses/", data=EXPENSE_FORM)
+    assert response.status_code == 302
+    expense = db.session.execute(select(Expense)).scalar_one()
+    assert expense.amount_cents == 100_000
+    preview = client.get(f"/ledger/expenses/{expense.id}?portion=0").get_data(as_text=True)
+    assert "750,00" in preview and "250,00" in preview
+    assert "3,0 h sur 4,0 h" in preview
+    client.post(f"/ledger/expenses/{expense.id}/post/0")
+    second = client.post(f"/ledger/expenses/{expense.id}/post/0", follow_redirects=True)
+    assert "déjà" in second.get_data(as_text=True)
+    assert db.session.execute(select(func.sum(LedgerEntry.amount_cents))).scalar() == 100_000
+
+
+def test_member_statement_shows_running_balance_and_payment_declaration(client, login, people,
+                                                                       comanager):
+    lea = people[0]
+    ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+    db.session.commit()
+    login(lea)
+    page = client.get("/ledger/statement").get_data(as_text=True)
+    assert "750,00" in page
+    client.post("/ledger/statement", data={"amount": "500", "paid_on": "2026-04-01",
+                                           "method": "transfer", "reference": "VIR-1"})
+    payment = db.session.execute(select(Payment)).scalar_one()
+    assert (payment.status, payment.amount_cents) == ("declared", 50_000)
+    assert ledger.member_balance(db.session, lea.id) == 75_000  # not counted before confirming
+    client.post("/logout")
+    login(comanager)
+    client.post(f"/ledger/payments/{payment.id}/confirm")
+    assert ledger.member_balance(db.session, lea.id) == 25_000
+
+
+def test_member_sees_only_their_own_statement(client, login, people):
+    lea, jan = people[0], people[1]
+    login(lea)
+    assert client.get(f"/ledger/members/{jan.id}").status_code == 403
+    for path in ("/ledger/", "/ledger/expenses/", "/ledger/payments/new",
+                 "/ledger/contributions/new", "/ledger/fairness", "/ledger/export.csv"):
+        assert client.get(path).status_code == 403, path
+    assert client.post("/ledger/payments/1/confirm").status_code == 403
+    assert client.post("/ledger/months/close", data={"month": "2026-03"}).status_code == 403
+
+
+def test_balances_page_runs_a_bounded_number_of_queries(client, login, comanager, make_member,
+                                                        count_queries):
+    login(comanager)
+
+    def add(n):
+        for _ in range(n):
+            member = make_member()
+            db.session.add(LedgerEntry(member_id=member.id, amount_cents=1000, kind="fee",
+                                       entry_date=date(2026, 3, 31), description="Fee"))
+        db.session.commit()
+
+    add(2)
+    with count_queries() as few:
+        client.get("/ledger/")
+    add(20)
+    with count_queries() as many:
+        client.get("/ledger/")
+    assert many.count == few.count, many.statements
+
+
+def test_accountant_export_lists_debits_and_credits(client, login, comanager, people):
+    ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+    db.session.commit()
+    login(comanager)
+    text_csv = client.get("/ledger/export.csv?start=2026-03-01&end=2026-03-31").get_data(
+        as_text=True)
+    assert text_csv.splitlines()[0].lstrip("\ufeff") == (
+        "date,account,description,debit,credit,reference")
+    assert "750.00" in text_csv and "250.00" in text_csv
