@@ -61,12 +61,14 @@ def create_app(config: type | dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
+    from .feeds.views import bp as feeds_bp
     from .main.views import bp as main_bp
     from .members.views import bp as members_bp
     from .settings.views import bp as settings_bp
     from .spaces.views import bp as spaces_bp
 
-    for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp):
+    for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp,
+                      feeds_bp):
         app.register_blueprint(blueprint)
 
 
