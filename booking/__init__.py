@@ -61,6 +61,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
+    from .feeds.views import bp as feeds_bp
     from .ledger.views import bp as ledger_bp
     from .main.views import bp as main_bp
     from .members.views import bp as members_bp
@@ -69,7 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from .spaces.views import bp as spaces_bp
 
     for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp,
-                      quotas_bp, ledger_bp):
+                      quotas_bp, ledger_bp, feeds_bp):
         app.register_blueprint(blueprint)
 
 

@@ -48,3 +48,6 @@ class Config:
     REMEMBER_COOKIE_SECURE = None
     WTF_CSRF_TIME_LIMIT = None  # a form left open all afternoon must still submit
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # Importing an external calendar (.ics) as closures: size limit, and the download timeout.
+    ICS_IMPORT_MAX_BYTES = int(os.environ.get("ICS_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+    ICS_IMPORT_TIMEOUT_SECONDS = float(os.environ.get("ICS_IMPORT_TIMEOUT_SECONDS", "10"))

@@ -70,6 +70,8 @@ class Member(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The secret in the member's calendar feed URLs; None until the member asks for a link.
+    feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     plan: Mapped[Plan | None] = relationship(back_populates="members")

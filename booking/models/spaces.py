@@ -170,6 +170,8 @@ class Closure(db.Model):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(200))
     source_uid: Mapped[str | None] = mapped_column(String(255), index=True)
+    # Bumped on every change, like Booking.sequence, so calendar apps take the new version.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

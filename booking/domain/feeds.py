@@ -1,0 +1,212 @@
+"""Which bookings and closures each calendar feed holds, the one aggregate query that says
+whether a feed changed, and the members' secret feed tokens.
+
+The same conditions serve the rows and the aggregate, so the validator always covers exactly
+the rows the feed would contain.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from ..models import ACTIVE_STATUSES, Booking, Closure, Member, Space
+from .calendar_feed import (
+    CANCELLED_KEPT,
+    HISTORY,
+    FeedEvent,
+    FeedValidator,
+    booking_uid,
+    closure_uid,
+    compute_validator,
+    event_status,
+)
+
+TOKEN_BYTES = 32  # 43 URL-safe characters
+# Compared against when no member has the token, so a wrong token costs what a right one does.
+_NO_TOKEN = secrets.token_urlsafe(TOKEN_BYTES)
+
+
+@dataclass(frozen=True)
+class FeedScope:
+    """A member's own bookings, one space's bookings and closures, or everything."""
+
+    kind: str  # "member", "space" or "all"
+    member_id: int | None = None
+    space_id: int | None = None
+
+    @property
+    def has_closures(self) -> bool:
+        return self.kind in ("space", "all")
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    """Absolute links put in events, and the host part of UIDs."""
+
+    base_url: str
+    timezone: str = "Europe/Brussels"
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or "localhost"
+
+    def booking(self, booking_id: int) -> str:
+        return f"{self.base_url}/bookings/{booking_id}"
+
+    def space_week(self, space_id: int, moment: datetime) -> str:
+        day = moment.astimezone(ZoneInfo(self.timezone)).date().isoformat()
+        return f"{self.base_url}/calendar/week?space={space_id}&date={day}"
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+def regenerate_feed_token(member: Member) -> str:
+    """A new secret for the member's feed URLs; the old URLs stop working at once."""
+    member.feed_token = secrets.token_urlsafe(TOKEN_BYTES)
+    return member.feed_token
+
+
+def member_for_feed_token(session: Session, token: str) -> Member | None:
+    """The active member whose feed token this is, or None.
+
+    The lookup is indexed (unique column); the final comparison is constant-time, and done
+    against a dummy secret when nobody matches, so a wrong token walks the same path.
+    Deactivated members' tokens are refused after the comparison, not before it.
+    """
+    candidate = session.execute(
+        select(Member).where(Member.feed_token == token)).scalar_one_or_none()
+    expected = candidate.feed_token if candidate is not None else _NO_TOKEN
+    matches = hmac.compare_digest(expected.encode(), token.encode())
+    if candidate is None or not matches or not candidate.active:
+        return None
+    return candidate
+
+
+# --- what a feed holds -----------------------------------------------------------------------
+
+def _booking_conditions(scope: FeedScope, now: datetime) -> list:
+    """From HISTORY back on; cancelled and rejected ones only for CANCELLED_KEPT after the
+    change, so calendar apps see them cancelled before they disappear."""
+    conditions = [
+        Booking.start_at >= now - HISTORY,
+        or_(Booking.status.in_(ACTIVE_STATUSES), Booking.updated_at >= now - CANCELLED_KEPT),
+    ]
+    if scope.kind == "member":
+        conditions.append(Booking.member_id == scope.member_id)
+    elif scope.kind == "space":
+        conditions.append(Booking.space_id == scope.space_id)
+    return conditions
+
+
+def _closure_conditions(scope: FeedScope, now: datetime) -> list:
+    conditions = [Closure.end_at >= now - HISTORY]
+    if scope.kind == "space":
+        conditions.append(or_(Closure.space_id == scope.space_id, Closure.space_id.is_(None)))
+    return conditions
+
+
+def feed_validator(session: Session, scope: FeedScope, now: datetime, key: str) -> FeedValidator:
+    """ETag and Last-Modified of the feed from one aggregate query (no row is loaded)."""
+    query = select(literal(1), func.max(Booking.updated_at), func.count(Booking.id)).where(
+        and_(*_booking_conditions(scope, now)))
+    if scope.has_closures:
+        query = union_all(query, select(literal(2), func.max(Closure.updated_at),
+                                        func.count(Closure.id))
+                          .where(and_(*_closure_conditions(scope, now))))
+    rows = sorted(session.execute(query).all())
+    return compute_validator(key, [_aware(row[1]) for row in rows], sum(row[2] for row in rows))
+
+
+def _aware(moment) -> datetime | None:
+    """SQLite hands aggregates back as text; PostgreSQL as aware datetimes."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def feed_events(session: Session, scope: FeedScope, now: datetime, links: FeedLinks,
+                *, show_member: bool = False) -> list[FeedEvent]:
+    """The feed's events, from two queries at most (bookings with their space and member as
+    plain columns, then closures), in the reader's language (the caller sets it)."""
+    rows = session.execute(
+        select(Booking.id, Booking.space_id, Booking.start_at, Booking.end_at, Booking.status,
+               Booking.title, Booking.note, Booking.sequence, Booking.updated_at,
+               Space.name, Space.address, Space.show_titles, Member.name)
+        .join(Space, Space.id == Booking.space_id)
+        .join(Member, Member.id == Booking.member_id)
+        .where(*_booking_conditions(scope, now))
+        .order_by(Booking.start_at, Booking.id)).all()
+    events = [_booking_event(row, scope, links, show_member) for row in rows]
+    if scope.has_closures:
+        events.extend(_closure_events(session, scope, now, links))
+    return events
+
+
+def _booking_event(row, scope: FeedScope, links: FeedLinks, show_member: bool) -> FeedEvent:
+    (booking_id, space_id, start, end, status, title, note, sequence, updated_at,
+     space_name, address, show_titles, member_name) = row
+    private = scope.kind == "space" and not show_titles
+    shown_title = _("Booked") if private else title
+    if show_member:
+        summary = _("%(title)s (%(member)s) · %(space)s", title=shown_title, member=member_name,
+                    space=space_name)
+    else:
+        summary = _("%(title)s · %(space)s", title=shown_title, space=space_name)
+    if scope.kind == "space":
+        url = links.space_week(space_id, start)
+        description = _("Calendar of the space: %(url)s", url=url)
+    else:
+        url = links.booking(booking_id)
+        description = _("Booking page: %(url)s", url=url)
+        if note:
+            description = f"{note}\n\n{description}"
+    return FeedEvent(
+        uid=booking_uid(booking_id, links.host), start=start, end=end, summary=summary,
+        location=", ".join(part for part in (space_name, address) if part),
+        description=description, status=event_status(status), sequence=sequence,
+        last_modified=updated_at, url=url)
+
+
+def _closure_events(session: Session, scope: FeedScope, now: datetime,
+                    links: FeedLinks) -> list[FeedEvent]:
+    rows = session.execute(
+        select(Closure.id, Closure.start_at, Closure.end_at, Closure.reason, Closure.sequence,
+               Closure.updated_at, Space.name, Space.address)
+        .outerjoin(Space, Space.id == Closure.space_id)
+        .where(*_closure_conditions(scope, now))
+        .order_by(Closure.start_at, Closure.id)).all()
+    events = []
+    for closure_id, start, end, reason, sequence, updated_at, space_name, address in rows:
+        where = space_name or _("All spaces")
+        events.append(FeedEvent(
+            uid=closure_uid(closure_id, links.host), start=start, end=end,
+            summary=_("Closed: %(reason)s · %(space)s", reason=reason, space=where),
+            location=", ".join(part for part in (space_name, address) if part),
+            description=reason, status="CONFIRMED", sequence=sequence,
+            last_modified=updated_at))
+    return events
+
+
+def single_booking_events(booking: Booking, links: FeedLinks) -> Sequence[FeedEvent]:
+    """The "Add to calendar" file of one booking, for its member or a co-manager."""
+    url = links.booking(booking.id)
+    description = _("Booking page: %(url)s", url=url)
+    if booking.note:
+        description = f"{booking.note}\n\n{description}"
+    return [FeedEvent(
+        uid=booking_uid(booking.id, links.host), start=booking.start_at, end=booking.end_at,
+        summary=_("%(title)s · %(space)s", title=booking.title, space=booking.space.name),
+        location=", ".join(p for p in (booking.space.name, booking.space.address) if p),
+        description=description, status=event_status(booking.status),
+        sequence=booking.sequence, last_modified=booking.updated_at, url=url)]
