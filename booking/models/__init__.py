@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from .accounts import ROLES, AuditEvent, Member, Organisation, Plan, Settings
+from .api import ApiToken
 from .quotas import OVER_LIMIT, PERIODS, QuotaRule
 from .spaces import (
     ACTIVE_STATUSES,
@@ -17,6 +18,7 @@ __all__ = [
     "PERIODS",
     "ROLES",
     "SPACE_KINDS",
+    "ApiToken",
     "AuditEvent",
     "Booking",
     "BookingSeries",
