@@ -245,7 +245,7 @@ def availability(space_id, query):
 
 @endpoint(bp, "/closures", "POST", summary="Close one space or all for a period",
           tag="spaces", comanager=True, status=201, body=ref("ClosureCreate"),
-          response=ref("Closure"))
+          response=ref("Closure"), errors=(404,))
 @comanager_required
 def create_closure(body):
     if body["space_id"] is not None:
@@ -293,7 +293,7 @@ def list_bookings(query):
 
 @endpoint(bp, "/bookings", "POST", summary="Book a space (once or as a series)",
           tag="bookings", status=201, body=ref("BookingCreate"),
-          response={"oneOf": [ref("Booking"), ref("SeriesCreated")]}, errors=(409,),
+          response={"oneOf": [ref("Booking"), ref("SeriesCreated")]}, errors=(404, 409),
           description="Same rules as the booking form. A conflict answers 409 with the "
                       "bookings in the way (`conflicts`) and the nearest free times "
                       "(`suggestions`). With `recurrence`, the free dates are booked and the "
