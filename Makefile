@@ -7,7 +7,7 @@ DEV := FLASK_DEBUG=1
 CATALOGS := $(wildcard booking/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint setup migrate translations extract-messages bench clean
+.PHONY: run test lint fuzz setup migrate translations extract-messages bench clean
 
 run: setup
 	$(DEV) $(FLASK) db upgrade
@@ -20,6 +20,10 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
+
+# A longer schemathesis run of the JSON API than the suite's (which uses 8 examples each).
+fuzz: setup
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} $(BIN)/python -m pytest -q tests/test_api_fuzz.py
 
 setup: $(VENV)/.installed translations
 

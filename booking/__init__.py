@@ -59,6 +59,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
     from .feeds.views import bp as feeds_bp
@@ -70,7 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from .spaces.views import bp as spaces_bp
 
     for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp,
-                      quotas_bp, ledger_bp, feeds_bp):
+                      quotas_bp, ledger_bp, feeds_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -99,6 +99,25 @@ def init_app(app: Flask) -> None:
         """Create an account with the given role."""
         _create(email, name, role, password)
 
+    @app.cli.command("create-token")
+    @click.argument("email")
+    @click.option("--name", default="CLI", show_default=True, help="What the token is for.")
+    def create_token(email: str, name: str):
+        """Create a personal access token for the API and print it (shown only once)."""
+        from . import clock
+        from .domain import api_tokens
+
+        member = accounts.find_member_by_email(db.session, email)
+        if member is None:
+            raise click.ClickException(f"No member with the email {email}.")
+        try:
+            _token, secret = api_tokens.create_token(db.session, member, name, clock.now())
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        click.echo(secret)
+
     @app.cli.command("demo-data")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no member yet.")
     def demo_data(if_empty: bool):

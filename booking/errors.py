@@ -24,6 +24,10 @@ ERROR_TEXTS = {
 
 
 def _render_error(code: int, detail=None):
+    if request.path.startswith("/api/"):  # API callers read problem documents, not pages
+        from .api.problems import problem_response
+
+        return problem_response(code)
     title, hint = ERROR_TEXTS[code]
     return render_template(
         "errors/error.html", code=code, title=title, hint=detail or hint,

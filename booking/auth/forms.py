@@ -55,3 +55,9 @@ class ProfileForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=True)
     locale = SelectField(_l("Preferred language"), choices=choices(LANGUAGE_CHOICES))
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(_l("Token name"), validators=[
+        DataRequired(_l("Give the token a name, such as the script or site that uses it.")),
+        Length(max=80, message=_l("A token name has at most 80 characters."))])

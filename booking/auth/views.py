@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -16,13 +18,21 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..domain import accounts
+from .. import clock
+from ..domain import accounts, api_tokens
 from ..domain.errors import DomainError
 from ..extensions import db, limiter
 from ..forms import EmptyForm, choices
 from ..mail import send_mail
 from ..models import Organisation
-from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, SetPasswordForm
+from .forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    SetPasswordForm,
+)
 from .tokens import make_token, read_token
 
 bp = Blueprint("auth", __name__)
@@ -116,12 +126,7 @@ def accept_invitation(token: str):
 @bp.route("/account/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    form = ProfileForm(obj=current_user)
-    organisations = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars()
-    form.organisation_id.choices = choices([(0, _("None"))] + [(o.id, o.name) for o in organisations])
-    if request.method == "GET":
-        form.organisation_id.data = current_user.organisation_id or 0
-        form.locale.data = current_user.locale or ""
+    form = _profile_form(ProfileForm(obj=current_user), fill=request.method == "GET")
     if form.validate_on_submit():
         try:
             accounts.update_profile(
@@ -135,7 +140,61 @@ def profile():
             db.session.commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+    return _profile_page(form)
+
+
+def _profile_form(form: ProfileForm, fill: bool) -> ProfileForm:
+    organisations = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars()
+    form.organisation_id.choices = choices([(0, _("None"))] + [(o.id, o.name) for o in organisations])
+    if fill:
+        form.organisation_id.data = current_user.organisation_id or 0
+        form.locale.data = current_user.locale or ""
+    return form
+
+
+def _profile_page(form: ProfileForm, token_form: ApiTokenForm | None = None,
+                  new_token: str | None = None):
+    return render_template("auth/profile.html", form=form,
+                           token_form=token_form or ApiTokenForm(),
+                           tokens=api_tokens.member_tokens(db.session, current_user),
+                           new_token=new_token, revoke_form=EmptyForm())
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create_api_token():
+    """Create a personal access token; it is shown on this answer only, never again."""
+    token_form = ApiTokenForm()
+    new_token = None
+    if token_form.validate_on_submit():
+        try:
+            _token, new_token = api_tokens.create_token(db.session, current_user,
+                                                        token_form.name.data, clock.now())
+        except DomainError as error:
+            db.session.rollback()
+            token_form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            token_form = ApiTokenForm(formdata=None)
+    form = _profile_form(ProfileForm(obj=current_user, formdata=None), fill=True)
+    response = make_response(_profile_page(form, token_form, new_token))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_api_token(token_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        token = api_tokens.revoke_token(db.session, current_user, token_id, clock.now())
+    except DomainError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(_("Token “%(name)s” revoked: it no longer works.", name=token.name), "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

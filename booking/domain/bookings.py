@@ -32,9 +32,11 @@ NEAREST_SEARCH_DAYS = 7
 class BookingConflict(BookingRefused):
     reason = "conflict"
 
-    def __init__(self, message, nearest: Sequence[Interval] = ()):
+    def __init__(self, message, nearest: Sequence[Interval] = (),
+                 conflicts: Sequence[Interval] = ()):
         super().__init__(message)
         self.nearest = list(nearest)
+        self.conflicts = list(conflicts)
 
 
 class ClosureConflict(BookingRefused):
@@ -193,19 +195,26 @@ def _check_free(session: Session, space: Space, rules: SpaceRules, start: dateti
     blocked_until = end + timedelta(minutes=space.buffer_minutes)
     taken = active_bookings_between(session, space.id, start, blocked_until, exclude_ids)
     if taken:
-        raise _conflict(session, space, rules, (start, end), now, exclude_ids)
+        raise _conflict(session, space, rules, (start, end), now, exclude_ids,
+                        [(b.start_at, b.end_at) for b in taken])
 
 
-def _conflict(session, space, rules, wanted, now, exclude_ids=()) -> BookingConflict:
+def _conflict(session, space, rules, wanted, now, exclude_ids=(),
+              taken: Sequence[Interval] | None = None) -> BookingConflict:
+    """The refusal for a taken time: the bookings in the way and the nearest free times."""
+    if taken is None:
+        blocked_until = wanted[1] + timedelta(minutes=space.buffer_minutes)
+        taken = [(b.start_at, b.end_at) for b in active_bookings_between(
+            session, space.id, wanted[0], blocked_until, exclude_ids)]
     nearest = nearest_free(session, space, rules, wanted, now, exclude_ids)
     if nearest:
         return BookingConflict(_l(
             "This time is already taken (a buffer of %(buffer)d min is kept between bookings). "
             "Nearest free times: %(slots)s.", buffer=space.buffer_minutes,
-            slots=describe_slots(nearest)), nearest)
+            slots=describe_slots(nearest)), nearest, taken)
     return BookingConflict(_l(
         "This time is already taken, and no free time of the same length was found within "
-        "a week. Try a shorter booking or another space."))
+        "a week. Try a shorter booking or another space."), (), taken)
 
 
 def _check_rules(space: Space, rules: SpaceRules, start: datetime, end: datetime,
@@ -215,7 +224,7 @@ def _check_rules(space: Space, rules: SpaceRules, start: datetime, end: datetime
     try:
         schedule.check_booking_times(rules, start, end, now)
     except ScheduleError as error:
-        raise BookingRefused(schedule_message(error)) from None
+        raise BookingRefused(schedule_message(error), code=error.code) from None
 
 
 def _flush_or_conflict(session: Session, space: Space, rules: SpaceRules, wanted: Interval,
@@ -276,7 +285,7 @@ def preview_series(session: Session, *, space: Space, first: Interval, freq: str
     try:
         dates = schedule.expand_recurrence(first, tz, freq, interval, count=count, until=until)
     except ScheduleError as error:
-        raise BookingRefused(schedule_message(error)) from None
+        raise BookingRefused(schedule_message(error), code=error.code) from None
     except ValueError:
         raise BookingRefused(_l("Give either a number of repetitions or an end date after "
                                 "the first date.")) from None

@@ -262,6 +262,29 @@ class QuotaStatus:
         return min(100, round(100 * self.used / self.limit))
 
 
+def quota_usage_in_month(session: Session, member: Member, tz: str, first_day: date
+                         ) -> list[QuotaStatus]:
+    """Used / limit / left of each rule over a month: the month itself for monthly rules,
+    each week starting in it for weekly ones (one query per rule)."""
+    statuses = []
+    zone = ZoneInfo(tz)
+    after = next_period_day("month", first_day)
+    for rule in applicable_rules(session, member):
+        if rule.period == "month":
+            periods = [period_bounds("month", first_day, tz)]
+        else:
+            periods, day = [], first_day + timedelta(days=(7 - first_day.weekday()) % 7)
+            while day < after:
+                periods.append(period_bounds("week", day, tz))
+                day = periods[-1][1].astimezone(zone).date()
+        if not periods:
+            continue
+        used = _used_by_period(session, rule, member, periods, tz)
+        statuses += [QuotaStatus(rule, p_start, p_end, u, rule.limit_minutes)
+                     for (p_start, p_end), u in zip(periods, used, strict=True)]
+    return statuses
+
+
 def quota_overview(session: Session, member: Member, tz: str, now: datetime,
                    space: Space | None = None, periods_ahead: int = 1) -> list[QuotaStatus]:
     """Used / limit / left for the current period (and the next ones) of each rule."""
@@ -294,6 +317,15 @@ def save_rule(session: Session, rule: QuotaRule | None, values: dict) -> QuotaRu
         raise DomainError(_l("Choose what the quota covers: one space or one kind of space."))
     if values["limit_minutes"] < 0:
         raise DomainError(_l("The number of hours cannot be negative."))
+    from ..models import Organisation, Plan
+
+    for key, model in (("plan_id", Plan), ("member_id", Member), ("organisation_id", Organisation),
+                       ("space_id", Space)):
+        if values.get(key) and session.get(model, values[key]) is None:
+            raise DomainError(_l("The plan, member, organisation or space chosen does not "
+                                 "exist. Check the numbers sent."))
+    if values.get("space_kind") and values["space_kind"] not in KIND_LABELS:
+        raise DomainError(_l("Choose a kind of space from the list."))
     if rule is None:
         rule = QuotaRule()
         session.add(rule)

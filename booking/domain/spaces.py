@@ -1,11 +1,15 @@
 """Setting up spaces: co-managers describe them; archived ones keep their history."""
 from __future__ import annotations
 
+import itertools
+import re
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import Member, Space
+from ..models import SPACE_KINDS, Member, Space
+from ..models.spaces import WEEKDAY_KEYS
 from .accounts import record_audit
 from .errors import DomainError
 
@@ -24,6 +28,76 @@ SPACE_FIELDS = (
 )
 
 
+_RANGE = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*[-–]\s*(\d{1,2})[:h.](\d{2})\s*$")
+
+
+def parse_ranges(text: str) -> list[list[str]]:
+    """"08:00-12:00, 13:00-23:00" as [["08:00", "12:00"], ["13:00", "23:00"]]; "" is closed.
+
+    Raises ValueError with a message for the person when the text is not understood.
+    """
+    ranges = []
+    for part in filter(None, (p.strip() for p in re.split(r"[,;]", text or ""))):
+        match = _RANGE.match(part)
+        if not match:
+            raise ValueError(_l("“%(part)s” is not a time range: write it like 08:00-12:00.",
+                                part=part))
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
+            raise ValueError(_l("“%(part)s” has an impossible time.", part=part))
+        opening, closing = f"{h1:02d}:{m1:02d}", f"{h2:02d}:{m2:02d}"
+        if closing != "24:00" and closing <= opening:
+            raise ValueError(_l("“%(part)s” ends before it starts. To stay open until "
+                                "midnight, write 24:00.", part=part))
+        ranges.append([opening, closing])
+    ranges.sort()
+    for (_, previous_end), (next_start, _) in itertools.pairwise(ranges):
+        if next_start < previous_end:
+            raise ValueError(_l("The ranges overlap: list each time only once."))
+    return ranges
+
+
+def check_opening_hours(opening_hours) -> dict:
+    """{"mon": [["08:00", "23:00"]], ...} checked day by day; missing days are closed.
+
+    Returns the normalised hours, or raises DomainError naming the day that is not right.
+    """
+    if not isinstance(opening_hours, dict) or set(opening_hours) - set(WEEKDAY_KEYS):
+        raise DomainError(_l("Give opening hours for the days mon, tue, wed, thu, fri, sat "
+                             "and sun, each as a list of [\"08:00\", \"23:00\"] ranges."))
+    checked = {}
+    for key in WEEKDAY_KEYS:
+        ranges = opening_hours.get(key) or []
+        if not isinstance(ranges, list) or not all(
+                isinstance(r, list | tuple) and len(r) == 2 and all(isinstance(v, str) for v in r)
+                for r in ranges):
+            raise DomainError(_l("Give opening hours for the days mon, tue, wed, thu, fri, sat "
+                                 "and sun, each as a list of [\"08:00\", \"23:00\"] ranges."))
+        try:
+            checked[key] = parse_ranges(", ".join(f"{a}-{b}" for a, b in ranges))
+        except ValueError as error:
+            raise DomainError(error.args[0]) from None
+    return checked
+
+
+def check_space_values(values: dict) -> None:
+    """The rules a space's settings follow, whatever form or API sent them."""
+    if "kind" in values and values["kind"] not in SPACE_KINDS:
+        raise DomainError(_l("Choose a kind of space from the list."))
+    if "slot_minutes" in values and values["slot_minutes"] not in (15, 30, 60):
+        raise DomainError(_l("The time step is 15, 30 or 60 minutes."))
+    if values.get("min_minutes", 1) <= 0:
+        raise DomainError(_l("Give the shortest booking length."))
+    step = values.get("slot_minutes") or 30
+    if values.get("min_minutes", step) % step:
+        raise DomainError(_l("Use a multiple of the time step (%(step)d minutes).", step=step))
+    for key in ("horizon_days", "notice_minutes", "buffer_minutes", "cancel_notice_hours",
+                "hourly_weight_pct", "hourly_rate_cents", "capacity"):
+        if values.get(key, 0) < 0:
+            raise DomainError(_l("Numbers of minutes, hours, days and amounts cannot be "
+                                 "negative."))
+
+
 def save_space(session: Session, actor: Member, space: Space | None, values: dict) -> Space:
     """Create (space=None) or update a space from plain values; names are unique."""
     name = values["name"].strip()
@@ -33,6 +107,9 @@ def save_space(session: Session, actor: Member, space: Space | None, values: dic
     if session.execute(query).first():
         raise DomainError(_l("A space named %(name)s already exists. Choose another name.",
                              name=name))
+    check_space_values(values)
+    if "opening_hours" in values:
+        values = {**values, "opening_hours": check_opening_hours(values["opening_hours"])}
     if values["max_minutes"] < values["min_minutes"]:
         raise DomainError(_l("The longest booking cannot be shorter than the shortest."))
     creating = space is None

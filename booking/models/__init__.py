@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from .accounts import ROLES, AuditEvent, Member, Organisation, Plan, Settings
+from .api import ApiToken
 from .ledger import (
     Allocation,
     AppendOnlyError,
@@ -28,6 +29,7 @@ __all__ = [
     "ROLES",
     "SPACE_KINDS",
     "Allocation",
+    "ApiToken",
     "AppendOnlyError",
     "AuditEvent",
     "Booking",

@@ -1,8 +1,6 @@
 """Forms for spaces and closures."""
 from __future__ import annotations
 
-import itertools
-import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -17,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ..domain.spaces import KIND_LABELS
+from ..domain.spaces import KIND_LABELS, parse_ranges
 from ..forms import choices
 from ..models.spaces import COLOURS, WEEKDAY_KEYS
 
@@ -28,35 +26,6 @@ COLOUR_LABELS = {
 }
 WEEKDAY_LABELS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
                   _l("Saturday"), _l("Sunday")]
-_RANGE = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*[-–]\s*(\d{1,2})[:h.](\d{2})\s*$")
-
-
-def parse_ranges(text: str) -> list[list[str]]:
-    """"08:00-12:00, 13:00-23:00" as [["08:00", "12:00"], ["13:00", "23:00"]]; "" is closed.
-
-    Raises ValueError with a message for the person when the text is not understood.
-    """
-    ranges = []
-    for part in filter(None, (p.strip() for p in re.split(r"[,;]", text or ""))):
-        match = _RANGE.match(part)
-        if not match:
-            raise ValueError(_l("“%(part)s” is not a time range: write it like 08:00-12:00.",
-                                part=part))
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
-        if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
-            raise ValueError(_l("“%(part)s” has an impossible time.", part=part))
-        opening, closing = f"{h1:02d}:{m1:02d}", f"{h2:02d}:{m2:02d}"
-        if closing != "24:00" and closing <= opening:
-            raise ValueError(_l("“%(part)s” ends before it starts. To stay open until "
-                                "midnight, write 24:00.", part=part))
-        ranges.append([opening, closing])
-    ranges.sort()
-    for (_, previous_end), (next_start, _) in itertools.pairwise(ranges):
-        if next_start < previous_end:
-            raise ValueError(_l("The ranges overlap: list each time only once."))
-    return ranges
-
-
 def format_ranges(ranges: list[list[str]]) -> str:
     return ", ".join(f"{a}-{b}" for a, b in ranges)
 

@@ -1,0 +1,256 @@
+"""JSON Schemas (2020-12, as OpenAPI 3.1 uses) of what the API reads and writes.
+
+Request schemas are enforced on every call (booking.api.inputs.validated_body), so the
+description and the behaviour cannot drift apart.
+"""
+from __future__ import annotations
+
+MAX_INT = 2**31 - 1
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_INT}
+INSTANT = {"type": "string", "format": "date-time",
+           "description": "RFC 3339 with an offset, e.g. 2026-12-01T18:00:00+01:00.",
+           "examples": ["2026-12-01T18:00:00+01:00"]}
+NULLABLE_INSTANT = {**INSTANT, "type": ["string", "null"]}
+CLOCK = {"type": "string", "pattern": r"^([01][0-9]|2[0-4]):[0-5][0-9]$"}
+DAY_HOURS = {"type": "array", "maxItems": 12,
+             "items": {"type": "array", "prefixItems": [CLOCK, CLOCK], "minItems": 2,
+                       "maxItems": 2}}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SPACE_KINDS = ["rehearsal_room", "decor_workshop", "storage", "equipment"]
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _int(minimum: int, maximum: int, description: str = "") -> dict:
+    schema = {"type": "integer", "minimum": minimum, "maximum": maximum}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+SPACE_SETTINGS = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 120},
+    "kind": {"type": "string", "enum": SPACE_KINDS},
+    "description": {"type": "string", "maxLength": 5000},
+    "address": {"type": "string", "maxLength": 255},
+    "capacity": _int(0, 10000, "How many people fit."),
+    "hourly_weight": {"type": "number", "minimum": 0, "maximum": 100,
+                      "description": "Weight of one hour here when costs are shared by "
+                                     "usage (1.5 = one hour counts 1.5)."},
+    "hourly_rate_cents": _int(0, 10_000_000, "Price of an overage hour, in cents."),
+    "needs_approval": {"type": "boolean"},
+    "show_titles": {"type": "boolean",
+                    "description": "Whether every member sees booking titles (else null)."},
+    "active": {"type": "boolean", "description": "false: archived, no new bookings."},
+    "opening_hours": _ref("OpeningHours"),
+    "slot_minutes": {"type": "integer", "enum": [15, 30, 60]},
+    "min_minutes": _int(15, 20160),
+    "max_minutes": _int(15, 20160),
+    "horizon_days": _int(1, 730),
+    "notice_minutes": _int(0, 43200),
+    "buffer_minutes": _int(0, 1440),
+    "cancel_notice_hours": _int(0, 720),
+}
+
+COMPONENTS: dict = {
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string", "description": "urn:mutualise:problem:<slug>"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "conflicts": {"type": "array", "items": _ref("Interval")},
+            "suggestions": {"type": "array", "items": _ref("Interval")},
+            "errors": {"type": "array", "items": {
+                "type": "object", "properties": {"field": {"type": "string"},
+                                                 "detail": {"type": "string"}}}},
+        },
+    },
+    "Interval": {
+        "type": "object", "required": ["start", "end"],
+        "properties": {"start": INSTANT, "end": INSTANT},
+    },
+    "OpeningHours": {
+        "type": "object", "additionalProperties": False,
+        "description": "Local wall-clock ranges per weekday; [] is closed; 24:00 is midnight.",
+        "properties": {day: DAY_HOURS for day in WEEKDAYS},
+        "examples": [{"mon": [["08:00", "23:00"]], "sun": []}],
+    },
+    "Space": {
+        "type": "object",
+        "required": ["id", "name", "kind", "capacity", "hourly_weight", "needs_approval",
+                     "active", "opening_hours", "slot_minutes", "min_minutes", "max_minutes",
+                     "horizon_days", "notice_minutes", "buffer_minutes"],
+        "properties": {"id": ID, **SPACE_SETTINGS},
+    },
+    "SpaceCreate": {
+        "type": "object", "additionalProperties": False,
+        "required": ["name", "kind", "opening_hours"],
+        "properties": SPACE_SETTINGS,
+    },
+    "SpaceUpdate": {
+        "type": "object", "additionalProperties": False, "properties": SPACE_SETTINGS,
+    },
+    "ClosureCreate": {
+        "type": "object", "additionalProperties": False,
+        "required": ["space_id", "start", "end", "reason"],
+        "properties": {"space_id": {**NULLABLE_ID, "description": "null closes every space."},
+                       "start": INSTANT, "end": INSTANT,
+                       "reason": {"type": "string", "minLength": 1, "maxLength": 200}},
+    },
+    "Closure": {
+        "type": "object", "required": ["id", "space_id", "start", "end", "reason"],
+        "properties": {"id": ID, "space_id": NULLABLE_ID, "start": INSTANT, "end": INSTANT,
+                       "reason": {"type": "string"},
+                       "affected_booking_ids": {
+                           "type": "array", "items": ID,
+                           "description": "Active bookings the closure hits (not cancelled: "
+                                          "co-managers decide on the closure's page)."}},
+    },
+    "Booking": {
+        "type": "object",
+        "required": ["id", "space_id", "member_id", "start", "end", "title", "status",
+                     "sequence"],
+        "properties": {
+            "id": ID, "space_id": ID, "member_id": ID, "series_id": NULLABLE_ID,
+            "start": INSTANT, "end": INSTANT,
+            "title": {"type": ["string", "null"],
+                      "description": "null when the space hides others' titles."},
+            "note": {"type": ["string", "null"]},
+            "status": {"type": "string",
+                       "enum": ["pending", "confirmed", "cancelled", "rejected"]},
+            "sequence": {"type": "integer", "description": "Bumped at each change."},
+            "late_cancellation": {"type": "boolean"},
+            "reason": {"type": ["string", "null"],
+                       "description": "Why it was cancelled or rejected (owner and "
+                                      "co-managers only)."},
+            "updated_at": INSTANT,
+        },
+    },
+    "Recurrence": {
+        "type": "object", "additionalProperties": False, "required": ["freq"],
+        "properties": {"freq": {"type": "string", "enum": ["weekly", "monthly"]},
+                       "interval": _int(1, 12), "count": _int(1, 200),
+                       "until": {"type": "string", "format": "date",
+                                 "description": "Last date (YYYY-MM-DD), local."}},
+    },
+    "BookingCreate": {
+        "type": "object", "additionalProperties": False,
+        "required": ["space_id", "start", "end", "title"],
+        "properties": {"space_id": ID, "start": INSTANT, "end": INSTANT,
+                       "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                       "note": {"type": "string", "maxLength": 2000},
+                       "recurrence": _ref("Recurrence")},
+    },
+    "SeriesCreated": {
+        "type": "object", "required": ["series_id", "created", "skipped"],
+        "properties": {
+            "series_id": ID,
+            "created": {"type": "array", "items": _ref("Booking")},
+            "skipped": {"type": "array", "items": {
+                "type": "object", "required": ["start", "end", "problem"],
+                "properties": {"start": INSTANT, "end": INSTANT,
+                               "problem": {"type": "string"}}}},
+        },
+    },
+    "BookingUpdate": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"start": INSTANT, "end": INSTANT,
+                       "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                       "note": {"type": "string", "maxLength": 2000},
+                       "scope": {"type": "string", "enum": ["one", "following", "all"],
+                                 "description": "For a series: this date only (default), "
+                                                "this one and the following, or all."}},
+    },
+    "Cancel": {
+        "type": "object", "additionalProperties": False,
+        "properties": {"reason": {"type": "string", "maxLength": 2000},
+                       "scope": {"type": "string", "enum": ["one", "following", "all"]}},
+    },
+    "Reject": {
+        "type": "object", "additionalProperties": False, "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
+    },
+    "Me": {
+        "type": "object", "required": ["id", "name", "email", "role", "plan", "feed_url"],
+        "properties": {
+            "id": ID, "name": {"type": "string"}, "email": {"type": "string"},
+            "phone": {"type": "string"},
+            "role": {"type": "string", "enum": ["member", "comanager", "admin"]},
+            "locale": {"type": ["string", "null"]},
+            "organisation": {"oneOf": [{"type": "null"}, {
+                "type": "object", "required": ["id", "name"],
+                "properties": {"id": ID, "name": {"type": "string"}}}]},
+            "plan": {"oneOf": [{"type": "null"}, {
+                "type": "object", "required": ["id", "name"],
+                "properties": {"id": ID, "name": {"type": "string"},
+                               "monthly_fee_cents": {"type": "integer"},
+                               "shares": {"type": "integer"}}}]},
+            "feed_url": {"type": ["string", "null"],
+                         "description": "The member's calendar feed (null until feeds exist)."},
+        },
+    },
+    "QuotaUsage": {
+        "type": "object",
+        "required": ["rule_id", "rule", "period", "period_start", "period_end", "used",
+                     "limit", "left", "over_limit"],
+        "properties": {
+            "rule_id": ID, "rule": {"type": "string", "description": "The rule in words."},
+            "period": {"type": "string", "enum": ["week", "month"]},
+            "period_start": INSTANT, "period_end": INSTANT,
+            "used": {"type": "number", "description": "Hours (weighted) counted."},
+            "limit": {"type": "number", "description": "Hours allowed."},
+            "left": {"type": "number", "description": "Hours left."},
+            "over_limit": {"type": "string", "enum": ["refuse", "approval", "overage"]},
+        },
+    },
+    "QuotaRuleCreate": {
+        "type": "object", "additionalProperties": False,
+        "required": ["period", "hours", "over_limit"],
+        "description": "Exactly one of plan_id, member_id, organisation_id; exactly one of "
+                       "space_id, space_kind.",
+        "properties": {
+            "plan_id": NULLABLE_ID, "member_id": NULLABLE_ID, "organisation_id": NULLABLE_ID,
+            "space_id": NULLABLE_ID,
+            "space_kind": {"type": ["string", "null"], "enum": [*SPACE_KINDS, None]},
+            "period": {"type": "string", "enum": ["week", "month"]},
+            "hours": {"type": "number", "minimum": 0, "maximum": 10000},
+            "over_limit": {"type": "string", "enum": ["refuse", "approval", "overage"]},
+            "peak_weight": {"type": "number", "minimum": 1, "maximum": 10,
+                            "description": "Weight of peak hours (1.5 = count 1.5x)."},
+            "peak_from": {"oneOf": [{"type": "null"}, CLOCK],
+                          "description": "Local time from which evening hours are peak."},
+            "peak_weekends": {"type": "boolean"},
+        },
+    },
+    "QuotaRule": {
+        "type": "object", "required": ["id", "period", "hours", "over_limit"],
+        "properties": {
+            "id": ID, "plan_id": NULLABLE_ID, "member_id": NULLABLE_ID,
+            "organisation_id": NULLABLE_ID, "space_id": NULLABLE_ID,
+            "space_kind": {"type": ["string", "null"]},
+            "period": {"type": "string"}, "hours": {"type": "number"},
+            "over_limit": {"type": "string"}, "peak_weight": {"type": "number"},
+            "peak_from": {"type": ["string", "null"]}, "peak_weekends": {"type": "boolean"},
+            "description": {"type": "string"},
+        },
+    },
+    "UsageRow": {
+        "type": "object",
+        "required": ["member_id", "space_id", "hours", "weighted_hours", "share"],
+        "properties": {
+            "member_id": ID, "member_name": {"type": "string"}, "space_id": ID,
+            "hours": {"type": "number"}, "weighted_hours": {"type": "number"},
+            "share": {"type": "number",
+                      "description": "Percent of all weighted hours of the period."},
+            "late_cancellations": {"type": "integer"},
+            "overage_hours": {"type": "number"},
+        },
+    },
+}
