@@ -386,3 +386,17 @@ def test_me_gives_the_personal_feed_url_once_the_member_has_one(app, member):
     url = client.get("/api/v1/me", headers=headers).get_json()["feed_url"]
     assert url.endswith(f"/feeds/{feed_token}/member.ics")
     assert client.get(url.replace(app.config["BASE_URL"], "")).status_code == 200
+
+
+def test_an_impossible_clock_time_is_a_422_not_a_crash(app, comanager):
+    """Found by the fuzzer: 24:31 passed the schema and crashed the quota-rule endpoint."""
+    from booking.models.types import utcnow
+
+    _token, secret = api_tokens.create_token(db.session, comanager, "t", utcnow())
+    db.session.commit()
+    response = app.test_client().post("/api/v1/quota-rules", headers={
+        "Authorization": f"Bearer {secret}"}, json={
+        "plan_id": 1, "space_kind": "rehearsal_room", "period": "week", "hours": 5,
+        "over_limit": "refuse", "peak_from": "24:31"})
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"

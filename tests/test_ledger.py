@@ -337,3 +337,34 @@ def test_accountant_export_lists_debits_and_credits(client, login, comanager, pe
     assert text_csv.splitlines()[0].lstrip("\ufeff") == (
         "date,account,description,debit,credit,reference")
     assert "750.00" in text_csv and "250.00" in text_csv
+
+
+def test_invoice_is_checked_by_content_and_downloadable(app, client, login, comanager):
+    import io
+
+    login(comanager)
+    fake = client.post("/ledger/expenses/", data={
+        **EXPENSE_FORM, "attachment": (io.BytesIO(b"<script>alert(1)</script>"), "facture.pdf")},
+        content_type="multipart/form-data")
+    assert fake.status_code == 200
+    assert "PDF, PNG ou JPEG" in fake.get_data(as_text=True)
+    assert db.session.execute(select(func.count(Expense.id))).scalar() == 0
+    pdf = b"%PDF-1.4\n% facture\n"
+    response = client.post("/ledger/expenses/", data={
+        **EXPENSE_FORM, "attachment": (io.BytesIO(pdf), "facture loyer.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    expense = db.session.execute(select(Expense)).scalar_one()
+    assert expense.attachment_name == "facture loyer.pdf"
+    download = client.get(f"/ledger/expenses/{expense.id}/invoice")
+    assert download.data == pdf and download.mimetype == "application/pdf"
+
+
+def test_deposits_are_kept_apart_from_the_balance(client, login, comanager, member):
+    login(comanager)
+    client.post("/ledger/deposits", data={"member_id": member.id, "amount": "50",
+                                          "received_on": "2026-04-01",
+                                          "description": "Clé de l’atelier"})
+    page = client.get("/ledger/deposits").get_data(as_text=True)
+    assert "Clé de l’atelier" in page and "50,00" in page
+    assert ledger.member_balance(db.session, member.id) == 0

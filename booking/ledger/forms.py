@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     IntegerField,
@@ -65,6 +66,7 @@ class ExpenseForm(FlaskForm):
     spread_months = IntegerField(_l("Spread over (months)"), default=1, validators=[
         NumberRange(1, 240, _l("Between 1 and 240 months."))])
     advanced_by_id = SelectField(_l("Paid in advance by a member (optional)"), coerce=int)
+    attachment = FileField(_l("Invoice (PDF, PNG or JPEG, 5 MB at most)"))
 
     def validate_period_end(self, field):
         if self.period_start.data and field.data and field.data < self.period_start.data:
@@ -121,6 +123,14 @@ class MonthForm(FlaskForm):
             field.first_day = date(year, month, 1)
         except (ValueError, TypeError):
             raise ValidationError(_l("Write the month as 2026-11.")) from None
+
+
+class DepositForm(FlaskForm):
+    member_id = SelectField(_l("Member"), coerce=int)
+    amount = EurosField(_l("Amount (€)"), validators=[DataRequired(_l("Give the amount."))])
+    received_on = DateField(_l("Received on"), validators=[DataRequired(_l("Give the date."))])
+    description = StringField(_l("For what"), validators=[
+        DataRequired(_l("Say what the deposit guarantees, such as a key.")), Length(max=200)])
 
 
 class PeriodForm(FlaskForm):

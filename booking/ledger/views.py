@@ -6,8 +6,20 @@ import csv
 import io
 import json
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
-from ..domain import ledger
+from ..domain import attachments, ledger
 from ..domain.accounts import record_audit
 from ..domain.errors import DomainError
 from ..domain.usage import usage_by_member
@@ -25,6 +37,7 @@ from ..i18n import cooperative_settings
 from ..models import (
     Allocation,
     ClosedMonth,
+    Deposit,
     Expense,
     LedgerEntry,
     Member,
@@ -40,6 +53,7 @@ from .forms import (
     ContributionForm,
     CorrectionForm,
     DeclarePaymentForm,
+    DepositForm,
     ExpenseForm,
     MonthForm,
     PaymentForm,
@@ -129,7 +143,17 @@ def expenses():
         form.spent_on.data = today
         form.period_start.data = today.replace(day=1)
         form.period_end.data = ledger.add_months(today, 1) - timedelta(days=1)
-    if form.validate_on_submit():
+    stored = None
+    valid = form.validate_on_submit()
+    if valid and form.attachment.data:
+        try:
+            stored = attachments.store_attachment(
+                form.attachment.data.read(attachments.MAX_BYTES + 1),
+                Path(current_app.instance_path) / "attachments")
+        except DomainError as error:
+            form.attachment.errors.append(str(error))
+            valid = False
+    if valid:
         expense = Expense(
             label=form.label.data.strip(), category=form.category.data,
             amount_cents=form.amount.cents, spent_on=form.spent_on.data,
@@ -137,7 +161,10 @@ def expenses():
             space_id=form.space_id.data or None, method=form.method.data,
             mixed_percent=form.mixed_percent.data or 0, mixed_base=form.mixed_base.data,
             spread_months=form.spread_months.data or 1,
-            advanced_by_id=form.advanced_by_id.data or None, created_by_id=current_user.id)
+            advanced_by_id=form.advanced_by_id.data or None, created_by_id=current_user.id,
+            attachment_name=form.attachment.data.filename[:200] if stored else None,
+            attachment_file=stored[0] if stored else None,
+            attachment_type=stored[1] if stored else None)
         db.session.add(expense)
         db.session.flush()
         record_audit(db.session, current_user, "expense.create", "expense", expense.id,
@@ -179,6 +206,51 @@ def expense(expense_id: int):
                            portion=portion, preview=preview, error=error, entries=entries,
                            method_labels=METHOD_LABELS, category_labels=CATEGORY_LABELS,
                            correction_form=CorrectionForm())
+
+
+@bp.route("/expenses/<int:expense_id>/invoice")
+@role_required("comanager")
+def invoice(expense_id: int):
+    item = db.get_or_404(Expense, expense_id)
+    if not item.attachment_file:
+        abort(404)
+    return send_from_directory(Path(current_app.instance_path) / "attachments",
+                               item.attachment_file, mimetype=item.attachment_type,
+                               as_attachment=True, download_name=item.attachment_name)
+
+
+@bp.route("/deposits", methods=["GET", "POST"])
+@role_required("comanager")
+def deposits():
+    form = DepositForm()
+    _member_choices(form.member_id)
+    if request.method == "GET":
+        form.received_on.data = _today()
+    if form.validate_on_submit():
+        db.session.add(Deposit(member_id=form.member_id.data, amount_cents=form.amount.cents,
+                               received_on=form.received_on.data,
+                               description=form.description.data.strip()))
+        db.session.commit()
+        flash(_("Deposit recorded. It is kept apart from the member's charges."), "success")
+        return redirect(url_for("ledger.deposits"))
+    listing = db.session.execute(select(Deposit).options(joinedload(Deposit.member))
+                                 .order_by(Deposit.returned_on.is_not(None),
+                                           Deposit.received_on.desc())).scalars().all()
+    held = sum(d.amount_cents for d in listing if d.returned_on is None)
+    return render_template("ledger/deposits.html", form=form, deposits=listing, held=held)
+
+
+@bp.route("/deposits/<int:deposit_id>/return", methods=["POST"])
+@role_required("comanager")
+def return_deposit(deposit_id: int):
+    deposit = db.get_or_404(Deposit, deposit_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if deposit.returned_on is None:
+        deposit.returned_on = _today()
+        db.session.commit()
+        flash(_("Deposit marked as returned."), "success")
+    return redirect(url_for("ledger.deposits"))
 
 
 @bp.route("/expenses/<int:expense_id>/post/<int:portion>", methods=["POST"])

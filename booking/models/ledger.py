@@ -56,6 +56,10 @@ class Expense(db.Model):
     mixed_base: Mapped[str] = mapped_column(String(8), default="shares")
     spread_months: Mapped[int] = mapped_column(Integer, default=1)
     advanced_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # The invoice, stored under instance/attachments/ with a random name.
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment_file: Mapped[str | None] = mapped_column(String(80))
+    attachment_type: Mapped[str | None] = mapped_column(String(40))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
