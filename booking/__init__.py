@@ -65,8 +65,10 @@ def _register_blueprints(app: Flask) -> None:
     from .members.views import bp as members_bp
     from .settings.views import bp as settings_bp
     from .spaces.views import bp as spaces_bp
+    from .survey.views import bp as survey_bp
 
-    for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp):
+    for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp,
+                      survey_bp):
         app.register_blueprint(blueprint)
 
 

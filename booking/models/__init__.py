@@ -9,8 +9,19 @@ from .spaces import (
     RefusedBooking,
     Space,
 )
+from .surveys import (
+    Survey,
+    SurveyAnswer,
+    SurveyOption,
+    SurveyParticipation,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveySection,
+)
 
 __all__ = [
     "ACTIVE_STATUSES", "ROLES", "SPACE_KINDS", "AuditEvent", "Booking", "BookingSeries",
     "Closure", "Member", "Organisation", "Plan", "RefusedBooking", "Settings", "Space",
+    "Survey", "SurveyAnswer", "SurveyOption", "SurveyParticipation", "SurveyQuestion",
+    "SurveyResponse", "SurveySection",
 ]
