@@ -596,10 +596,10 @@ def filtered_responses(survey: Survey, filters: ResultFilters):
     if filters.plan_id and not survey.anonymous:
         query = query.where(SurveyResponse.plan_id == filters.plan_id)
     if filters.question_id and filters.option_id:
-        query = query.where(exists().where(
-            SurveyAnswer.response_id == SurveyResponse.id,
-            SurveyAnswer.question_id == filters.question_id,
-            SurveyAnswer.option_id == filters.option_id))
+        chose = aliased(SurveyAnswer)  # not correlated: SQLite would rescan it per row
+        query = query.where(SurveyResponse.id.in_(
+            select(chose.response_id).where(chose.question_id == filters.question_id,
+                                            chose.option_id == filters.option_id)))
     return query
 
 
