@@ -69,9 +69,10 @@ def _register_blueprints(app: Flask) -> None:
     from .quotas.views import bp as quotas_bp
     from .settings.views import bp as settings_bp
     from .spaces.views import bp as spaces_bp
+    from .survey.views import bp as survey_bp
 
     for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp,
-                      quotas_bp, ledger_bp, feeds_bp, api_bp):
+                      quotas_bp, ledger_bp, feeds_bp, api_bp, survey_bp):
         app.register_blueprint(blueprint)
 
 

@@ -68,9 +68,10 @@ def load_demo_data() -> bool:
                 organisation_id=organisations[organisation].id if organisation else None,
                 hash_method=current_app.config["PASSWORD_HASH_METHOD"])
             added = True
-    from .demo import load_demo_activity
+    from .demo import load_demo_activity, load_demo_survey
 
     added = load_demo_activity() or added
+    added = load_demo_survey() or added
     db.session.commit()
     return added
 

@@ -33,6 +33,10 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
 
+    SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "30 per minute;300 per hour")
+    # Sites allowed to show a survey in an <iframe>, e.g. "https://www.example.be".
+    SURVEY_EMBED_ORIGINS = os.environ.get("SURVEY_EMBED_ORIGINS", "")
+
     INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "14"))
     PASSWORD_RESET_MAX_AGE_HOURS = int(os.environ.get("PASSWORD_RESET_MAX_AGE_HOURS", "2"))
     PASSWORD_HASH_METHOD = "scrypt"

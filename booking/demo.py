@@ -122,3 +122,48 @@ def load_demo_activity() -> bool:
                            end_at=maintenance + timedelta(hours=12),
                            reason="Entretien de la scie à panneaux"))
     return True
+
+
+DEMO_SURVEY_ANSWERS = [  # email: (resources, good practices, usefulness, discipline, comments)
+    ("lea@example.org", [0, 1], "La Maison des Musiques partage ses studios entre collectifs.",
+     "5", 0, ""),
+    ("jan@example.org", [0, 3], "Notre asbl de techniciens mutualise le parc lumière.", "4", 1,
+     "Un outil commun pour les fiches de paie aiderait beaucoup."),
+    ("sofia@example.org", [1, 2, 3], "", "5", 2,
+     "Il manque un atelier assez haut pour les grands décors."),
+    ("youssef@example.org", [1, "other"], "", "3", 0, ""),
+]
+
+
+def load_demo_survey() -> bool:
+    """The ready-made needs survey, open to members, with a few answers; once."""
+    from .domain import survey as survey_rules
+    from .domain import survey_templates
+
+    if survey_templates.find_needs_survey(db.session) is not None:
+        return False
+    today = to_local(utcnow(), current_app.config["TIMEZONE"]).date()
+    author = find_member_by_email(db.session, "comanager@example.org")
+    survey = survey_templates.create_needs_survey(
+        db.session, author, publish=True, opens_on=today - timedelta(days=7),
+        closes_on=today + timedelta(days=60))
+    survey.results_published = True
+    db.session.flush()
+    questions = survey_rules.ordered_questions(survey)
+    for email, resources, practices, useful, discipline, comments in DEMO_SURVEY_ANSWERS:
+        member = find_member_by_email(db.session, email)
+        if member is None:
+            continue
+        raw = {
+            questions[0].id: survey_rules.RawAnswer(
+                values=[r if r == "other" else str(questions[0].options[r].id)
+                        for r in resources],
+                other="Un véhicule utilitaire" if "other" in resources else ""),
+            questions[1].id: survey_rules.RawAnswer(values=[practices]),
+            questions[2].id: survey_rules.RawAnswer(values=[useful]),
+            questions[3].id: survey_rules.RawAnswer(
+                values=[str(questions[3].options[discipline].id)]),
+            questions[4].id: survey_rules.RawAnswer(values=[comments]),
+        }
+        survey_rules.submit_response(db.session, survey, raw, today=today, member=member)
+    return True

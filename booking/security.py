@@ -52,7 +52,10 @@ def init_app(app: Flask) -> None:
     def _security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY:
+            # A view that allows other sites to frame it (survey embeds) says so in its own
+            # frame-ancestors; the older header cannot name several sites.
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if "request_id" in g:
             response.headers.setdefault("X-Request-ID", g.request_id)

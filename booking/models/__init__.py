@@ -21,6 +21,15 @@ from .spaces import (
     RefusedBooking,
     Space,
 )
+from .surveys import (
+    Survey,
+    SurveyAnswer,
+    SurveyOption,
+    SurveyParticipation,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveySection,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -48,4 +57,11 @@ __all__ = [
     "RefusedBooking",
     "Settings",
     "Space",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyOption",
+    "SurveyParticipation",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "SurveySection",
 ]
