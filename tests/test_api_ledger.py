@@ -361,3 +361,22 @@ def test_bad_payments_are_refused_and_write_nothing(api, people, comanager, toke
     problem = _is_problem(api("POST", "/payments", token_for(comanager), json=body), 422)
     assert words in problem["detail"], problem["detail"]
     assert (_count(Payment), _count(LedgerEntry)) == (0, 0)
+
+
+# --- the domain checks too -------------------------------------------------------------------
+
+@pytest.mark.parametrize("change", [
+    {"amount_cents": 0}, {"amount_cents": 2_000_000_000}, {"category": "beer"},
+    {"period_end": date(2026, 2, 1)}, {"method": "mixed", "mixed_percent": None},
+    {"method": "mixed", "mixed_percent": 101}, {"method": "lottery"}, {"mixed_base": "dice"},
+    {"spread_months": 0}, {"label": " "}, {"space_id": 4242}, {"advanced_by_id": 4242},
+])
+def test_create_expense_refuses_what_a_form_let_through_and_writes_nothing(app, comanager,
+                                                                          change):
+    values = {"label": "Loyer", "category": "rent", "amount_cents": 1000,
+              "spent_on": date(2026, 3, 1), "period_start": date(2026, 3, 1),
+              "period_end": date(2026, 3, 31), **change}
+    with pytest.raises(ledger.LedgerError):
+        ledger.create_expense(db.session, actor=comanager, **values)
+    db.session.rollback()
+    assert _count(Expense) == 0
