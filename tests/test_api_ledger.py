@@ -314,6 +314,9 @@ def test_a_spread_expense_is_posted_portion_by_portion(api, people, comanager, t
     assert "0" in problem["detail"] and "2" in problem["detail"]
     _is_problem(api("POST", f"/expenses/{expense.id}/allocate?portion=-1", boss), 422)
     _is_problem(api("POST", "/expenses/4242/allocate?preview=true", boss), 404, "not-found")
+    single = _expense(method="equal")
+    problem = _is_problem(api("POST", f"/expenses/{single.id}/allocate?portion=1", boss), 422)
+    assert "plusieurs mois" in problem["detail"]
 
 
 def test_an_organisation_that_pays_gets_its_members_parts(api, people, comanager, token_for):

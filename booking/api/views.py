@@ -649,6 +649,9 @@ def allocate_expense(expense_id, query):
     expense = _get(Expense, expense_id)
     portion = query["portion"] or 0
     last = len(ledger.portions(expense)) - 1
+    if portion > last and last == 0:
+        raise ApiProblem(422, _l("This expense is not spread over several months: leave "
+                                 "portion out, or give 0."))
     if portion > last:
         raise ApiProblem(422, _l("There is no portion %(portion)d: this expense has portions "
                                  "0 to %(last)d, one per month.", portion=portion, last=last))
