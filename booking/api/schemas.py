@@ -14,7 +14,7 @@ INSTANT = {"type": "string", "format": "date-time",
            "description": "RFC 3339 with an offset, e.g. 2026-12-01T18:00:00+01:00.",
            "examples": ["2026-12-01T18:00:00+01:00"]}
 NULLABLE_INSTANT = {**INSTANT, "type": ["string", "null"]}
-CLOCK = {"type": "string", "pattern": r"^([01][0-9]|2[0-4]):[0-5][0-9]$"}
+CLOCK = {"type": "string", "pattern": r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"}
 DAY_HOURS = {"type": "array", "maxItems": 12,
              "items": {"type": "array", "prefixItems": [CLOCK, CLOCK], "minItems": 2,
                        "maxItems": 2}}
