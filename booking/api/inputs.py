@@ -65,6 +65,18 @@ def parse_duration(value: str, field: str = "duration") -> int:
     return minutes
 
 
+def parse_date(value, field: str) -> date:
+    """A calendar day written YYYY-MM-DD (a local date, no time); 422 otherwise."""
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not 1970 <= day.year <= 2200:
+        raise ApiProblem(422, _l("The field %(field)s must be a date such as 2027-06-30.",
+                                 field=field))
+    return day
+
+
 def parse_month(value: str, field: str = "period") -> date:
     try:
         return datetime.strptime(value, "%Y-%m").date()
@@ -184,9 +196,16 @@ def read_query(params: list[dict]) -> dict:
             raise ApiProblem(422, _l("Text cannot contain the NUL character."))
         kind = schema.get("type")
         if kind == "integer":
-            if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
-                raise ApiProblem(422, _l("The parameter %(field)s must be a positive whole "
-                                         "number.", field=name))
+            minimum = schema.get("minimum", 1)
+            maximum = schema.get("maximum", MAX_ID)
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 10
+                    and minimum <= int(raw) <= maximum):
+                if minimum >= 1 and maximum == MAX_ID:
+                    raise ApiProblem(422, _l("The parameter %(field)s must be a positive whole "
+                                             "number.", field=name))
+                raise ApiProblem(422, _l("The parameter %(field)s must be a whole number from "
+                                         "%(minimum)d to %(maximum)d.", field=name,
+                                         minimum=minimum, maximum=maximum))
             values[name] = int(raw)
         elif kind == "boolean":
             if raw not in ("true", "false"):

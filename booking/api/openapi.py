@@ -92,10 +92,12 @@ ERROR_TEXT = {
     404: "No such object.",
     409: "Conflict: the time is taken (booking-conflict, with `conflicts` and "
          "`suggestions`), or the object is not in a state allowing this (invalid-state), or "
-         "already done.",
+         "already done (already-allocated: this portion of the expense is already posted).",
     422: "Validation failed: a field is missing or wrong, a time has no offset "
          "(time-without-offset), a quota is exceeded (quota-exceeded), the space is closed "
-         "(space-closed) or the time is outside its opening hours (outside-opening-hours).",
+         "(space-closed), the time is outside its opening hours (outside-opening-hours), "
+         "the month is closed in the ledger (month-closed), or the allocation key gives "
+         "nobody a part (no-allocation-basis).",
     429: "Too many requests with this token (rate-limited).",
 }
 

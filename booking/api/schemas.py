@@ -5,6 +5,8 @@ description and the behaviour cannot drift apart.
 """
 from __future__ import annotations
 
+from ..models.ledger import CATEGORIES, ENTRY_KINDS, METHODS, PAYMENT_METHODS
+
 MAX_INT = 2**31 - 1
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
 NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_INT}
@@ -16,6 +18,17 @@ CLOCK = {"type": "string", "pattern": r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
 DAY_HOURS = {"type": "array", "maxItems": 12,
              "items": {"type": "array", "prefixItems": [CLOCK, CLOCK], "minItems": 2,
                        "maxItems": 2}}
+DATE = {"type": "string", "format": "date", "description": "A local date, YYYY-MM-DD.",
+        "examples": ["2026-11-01"]}
+CENTS = {"type": "integer", "minimum": 1, "maximum": 1_000_000_000,
+         "description": "A positive amount in euro cents (12050 = 120,50 €)."}
+SIGNED_CENTS = {"type": "integer",
+                "description": "Euro cents: + owed to the collective, - paid or credited."}
+BASIS = {"type": "object",
+         "description": "Why the amount is what it is: {method: usage, minutes, total, space}, "
+                        "{method: shares, shares, total}, {method: equal, count}, {method: "
+                        "mixed, percent, parts: [...]}, {method: contribution | overage, "
+                        "minutes, rate_cents}; {} when there is nothing to explain."}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPACE_KINDS = ["rehearsal_room", "decor_workshop", "storage", "equipment"]
 
@@ -251,6 +264,135 @@ COMPONENTS: dict = {
                       "description": "Percent of all weighted hours of the period."},
             "late_cancellations": {"type": "integer"},
             "overage_hours": {"type": "number"},
+        },
+    },
+    "LedgerEntry": {
+        "type": "object",
+        "required": ["id", "date", "kind", "description", "amount_cents", "balance_cents",
+                     "basis"],
+        "properties": {
+            "id": ID, "date": DATE, "kind": {"type": "string", "enum": list(ENTRY_KINDS)},
+            "description": {"type": "string"}, "amount_cents": SIGNED_CENTS,
+            "balance_cents": {"type": "integer", "description": "Running balance after it."},
+            "basis": BASIS, "allocation_id": NULLABLE_ID, "payment_id": NULLABLE_ID,
+            "reverses_id": {**NULLABLE_ID, "description": "The entry a reversal cancels."},
+            "reason": {"type": "string", "description": "Why a correction was made."},
+        },
+    },
+    "MyLedger": {
+        "type": "object", "required": ["member_id", "balance_cents", "entries"],
+        "properties": {
+            "member_id": ID,
+            "balance_cents": {"type": "integer",
+                              "description": "+ the caller owes the collective, - is owed."},
+            "organisation_id": {
+                **NULLABLE_ID,
+                "description": "When set, the caller's charges go to this organisation's "
+                               "account (it pays for its members), not to these entries."},
+            "entries": {"type": "array", "items": _ref("LedgerEntry")},
+        },
+    },
+    "Balance": {
+        "type": "object",
+        "required": ["member_id", "organisation_id", "name", "balance_cents"],
+        "description": "One account: a member's (organisation_id null) or an organisation's "
+                       "that pays for its members (member_id null).",
+        "properties": {"member_id": NULLABLE_ID, "organisation_id": NULLABLE_ID,
+                       "name": {"type": "string"},
+                       "balance_cents": {"type": "integer",
+                                         "description": "+ owed to the collective."}},
+    },
+    "AllocationKey": {
+        "type": "object", "additionalProperties": False, "required": ["method"],
+        "properties": {
+            "method": {"type": "string", "enum": list(METHODS),
+                       "description": "usage: by weighted hours booked in the period (in "
+                                      "space_id only, when given); equal; shares: by the "
+                                      "plans' cost shares; mixed: fixed_percent by fixed_base, "
+                                      "the rest by usage."},
+            "fixed_percent": _int(0, 100, "For mixed (required there): the percent shared "
+                                          "by fixed_base."),
+            "fixed_base": {"type": "string", "enum": ["shares", "equal"],
+                           "description": "For mixed: how the fixed part is shared "
+                                          "(default shares)."},
+        },
+    },
+    "ExpenseCreate": {
+        "type": "object", "additionalProperties": False,
+        "required": ["label", "category", "amount_cents", "period_start", "period_end",
+                     "allocation"],
+        "properties": {
+            "label": {"type": "string", "minLength": 1, "maxLength": 200},
+            "category": {"type": "string", "enum": list(CATEGORIES)},
+            "amount_cents": CENTS, "period_start": DATE,
+            "period_end": {**DATE, "description": "Last day covered (included), on or after "
+                                                  "period_start."},
+            "spent_on": {**DATE, "description": "Date of the invoice (default: today)."},
+            "space_id": {**NULLABLE_ID, "description": "The space the cost concerns; usage "
+                                                       "then counts hours in it only."},
+            "spread_months": _int(1, 240, "Spread over this many monthly portions from the "
+                                          "month of period_start (default 1)."),
+            "allocation": _ref("AllocationKey"),
+        },
+    },
+    "Expense": {
+        "type": "object",
+        "required": ["id", "label", "category", "amount_cents", "period_start", "period_end",
+                     "allocation", "portions"],
+        "properties": {
+            "id": ID, "label": {"type": "string"},
+            "category": {"type": "string", "enum": list(CATEGORIES)},
+            "amount_cents": {"type": "integer"}, "spent_on": DATE, "period_start": DATE,
+            "period_end": DATE, "space_id": NULLABLE_ID, "spread_months": {"type": "integer"},
+            "allocation": {
+                "type": "object", "required": ["method"],
+                "properties": {"method": {"type": "string", "enum": list(METHODS)},
+                               "fixed_percent": {"type": ["integer", "null"]},
+                               "fixed_base": {"type": ["string", "null"]}}},
+            "portions": {"type": "array", "items": {
+                "type": "object",
+                "required": ["portion", "period_start", "period_end", "amount_cents", "posted"],
+                "properties": {"portion": {"type": "integer", "minimum": 0},
+                               "period_start": DATE, "period_end": DATE,
+                               "amount_cents": {"type": "integer"},
+                               "posted": {"type": "boolean"}}}},
+        },
+    },
+    "AllocationLine": {
+        "type": "object", "required": ["member_id", "organisation_id", "amount_cents", "basis"],
+        "properties": {
+            "member_id": {**NULLABLE_ID,
+                          "description": "The member whose use or share makes this part."},
+            "organisation_id": {**NULLABLE_ID,
+                                "description": "The account charged when the member's "
+                                               "organisation pays for its members."},
+            "amount_cents": SIGNED_CENTS,
+            "percent": {"type": "number", "description": "Percent of the portion."},
+            "kind": {"type": "string", "enum": ["allocation", "adjustment"],
+                     "description": "adjustment: the credit of a member who advanced the "
+                                    "cost."},
+            "basis": BASIS,
+        },
+    },
+    "PaymentCreate": {
+        "type": "object", "additionalProperties": False,
+        "required": ["member_id", "amount_cents", "date", "method"],
+        "properties": {
+            "member_id": ID, "amount_cents": CENTS,
+            "date": {**DATE, "description": "Day the money was received."},
+            "method": {"type": "string", "enum": list(PAYMENT_METHODS)},
+            "reference": {"type": "string", "maxLength": 120},
+        },
+    },
+    "Payment": {
+        "type": "object",
+        "required": ["id", "member_id", "amount_cents", "date", "method", "reference",
+                     "status"],
+        "properties": {
+            "id": ID, "member_id": ID, "amount_cents": {"type": "integer"}, "date": DATE,
+            "method": {"type": "string", "enum": list(PAYMENT_METHODS)},
+            "reference": {"type": "string"},
+            "status": {"type": "string", "enum": ["declared", "confirmed", "rejected"]},
         },
     },
 }

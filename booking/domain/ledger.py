@@ -29,6 +29,8 @@ from ..models import (
     Payment,
     Space,
 )
+from ..models.ledger import CATEGORIES, METHODS, PAYMENT_METHODS
+from .accounts import record_audit
 from .errors import DomainError
 from .quotas import counted_bookings
 from .schedule import local_to_utc
@@ -37,6 +39,18 @@ from .usage import usage_by_member
 
 class LedgerError(DomainError):
     pass
+
+
+class AlreadyAllocated(LedgerError):
+    """The portion is already posted: changing it is a correction, not a second post."""
+
+
+class MonthClosed(LedgerError):
+    """The date falls in a closed month."""
+
+
+class NoBasisToShare(LedgerError):
+    """The chosen key gives nobody a weight (nobody booked, nobody has shares)."""
 
 
 # --- splitting -------------------------------------------------------------------------------
@@ -94,7 +108,7 @@ def is_closed(session: Session, day: date) -> bool:
 
 def _refuse_if_closed(session: Session, day: date) -> None:
     if is_closed(session, day):
-        raise LedgerError(_l("The month of %(day)s is closed: nothing more can be posted in it. "
+        raise MonthClosed(_l("The month of %(day)s is closed: nothing more can be posted in it. "
                              "Post the correction in an open month.", day=day.isoformat()))
 
 
@@ -109,6 +123,58 @@ def shares_of(member: Member) -> int:
     if member.shares_override is not None:
         return member.shares_override
     return member.plan.shares if member.plan else 0
+
+
+# --- recording costs -------------------------------------------------------------------------
+
+MAX_AMOUNT_CENTS = 1_000_000_000  # ten million euros: more is a typing mistake
+MIXED_BASES = ("shares", "equal")
+
+
+def create_expense(session: Session, *, actor: Member, label: str, category: str,
+                   amount_cents: int, spent_on: date, period_start: date, period_end: date,
+                   space_id: int | None = None, method: str = "usage",
+                   mixed_percent: int | None = None, mixed_base: str = "shares",
+                   spread_months: int = 1, advanced_by_id: int | None = None,
+                   attachment: tuple[str, str, str] | None = None) -> Expense:
+    """Record a cost to share (nothing is allocated yet), after checking every value.
+
+    The form and the API both check their input first; this is the last word, so a value
+    that slipped through writes nothing. For a mixed key, `mixed_percent` is the part shared
+    by `mixed_base` (shares or equally); the rest is shared by usage. `attachment` is the
+    invoice already stored: (original name, stored file name, media type).
+    """
+    label = (label or "").strip()
+    if not label:
+        raise LedgerError(_l("Say what the cost is."))
+    if len(label) > 200:
+        raise LedgerError(_l("Keep the label under 200 characters."))
+    if category not in CATEGORIES:
+        raise LedgerError(_l("Choose a category from the list."))
+    _positive_cents(amount_cents)
+    if period_end < period_start:
+        raise LedgerError(_l("The period ends before it starts. Check the dates."))
+    if method not in METHODS or mixed_base not in MIXED_BASES:
+        raise LedgerError(_l("Choose how to share the cost from the list."))
+    if method == "mixed" and (mixed_percent is None or not 0 <= mixed_percent <= 100):
+        raise LedgerError(_l("Give a percentage from 0 to 100."))
+    if not 1 <= spread_months <= 240:
+        raise LedgerError(_l("Between 1 and 240 months."))
+    if space_id is not None and session.get(Space, space_id) is None:
+        raise LedgerError(_l("This space does not exist: choose one from the list."))
+    if advanced_by_id is not None and session.get(Member, advanced_by_id) is None:
+        raise LedgerError(_l("This member does not exist: choose one from the list."))
+    expense = Expense(
+        label=label, category=category, amount_cents=amount_cents, spent_on=spent_on,
+        period_start=period_start, period_end=period_end, space_id=space_id, method=method,
+        mixed_percent=mixed_percent if method == "mixed" else 0, mixed_base=mixed_base,
+        spread_months=spread_months, advanced_by_id=advanced_by_id, created_by_id=actor.id)
+    if attachment is not None:
+        expense.attachment_name, expense.attachment_file, expense.attachment_type = attachment
+    session.add(expense)
+    session.flush()
+    record_audit(session, actor, "expense.create", "expense", expense.id, expense.label)
+    return expense
 
 
 # --- allocation ------------------------------------------------------------------------------
@@ -140,7 +206,7 @@ def _weights(session: Session, method: str, expense: Expense, first: date, last:
     if method == "shares":
         weights = {m.id: Fraction(shares_of(m)) for m in members if shares_of(m) > 0}
         if not weights:
-            raise LedgerError(_l("No member has cost shares: give the plans a number of shares, "
+            raise NoBasisToShare(_l("No member has cost shares: give the plans a number of shares, "
                                  "or share this cost equally or by usage."))
         total = sum(weights.values())
         return weights, {mid: {"method": "shares", "shares": int(w), "total": int(total)}
@@ -154,7 +220,7 @@ def _weights(session: Session, method: str, expense: Expense, first: date, last:
             weights[row.member_id] += Fraction(str(row.weighted_minutes))
     weights = {k: v for k, v in weights.items() if v > 0}
     if not weights:
-        raise LedgerError(_l("Nobody booked in this period, so this cost cannot be shared by "
+        raise NoBasisToShare(_l("Nobody booked in this period, so this cost cannot be shared by "
                              "usage. Share it equally or by shares instead."))
     total = sum(weights.values())
     scope = expense.space.name if expense.space else None
@@ -197,7 +263,7 @@ def post_allocation(session: Session, expense: Expense, portion: int, *, actor: 
     already = session.execute(select(Allocation.id).where(
         Allocation.expense_id == expense.id, Allocation.portion == index)).first()
     if already:
-        raise LedgerError(_l("This cost is already shared out for this period. To change it, "
+        raise AlreadyAllocated(_l("This cost is already shared out for this period. To change it, "
                              "correct the posted allocation."))
     lines = preview_allocation(session, expense, portion, tz)
     allocation = Allocation(expense_id=expense.id, portion=index, period_start=first,
@@ -207,7 +273,7 @@ def post_allocation(session: Session, expense: Expense, portion: int, *, actor: 
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise LedgerError(_l("This cost was shared out a moment ago by someone else. Reload "
+        raise AlreadyAllocated(_l("This cost was shared out a moment ago by someone else. Reload "
                              "the page.")) from None
     _post_lines(session, allocation, expense, lines, actor, last, reason="")
     return allocation
@@ -264,12 +330,20 @@ def correct_allocation(session: Session, allocation: Allocation, *, actor: Membe
 def _positive_cents(amount_cents: int) -> None:
     if amount_cents <= 0:
         raise LedgerError(_l("The amount must be more than zero."))
+    if amount_cents > MAX_AMOUNT_CENTS:
+        raise LedgerError(_l("This amount is too large. Check it."))
+
+
+def _known_payment_method(method: str) -> None:
+    if method not in PAYMENT_METHODS:
+        raise LedgerError(_l("Choose how it was paid from the list."))
 
 
 def record_payment(session: Session, *, member: Member, amount_cents: int, paid_on: date,
                    method: str, reference: str, actor: Member) -> Payment:
     """A co-manager records money received: it counts at once."""
     _positive_cents(amount_cents)
+    _known_payment_method(method)
     payment = Payment(member_id=member.id, amount_cents=amount_cents, paid_on=paid_on,
                       method=method, reference=reference.strip(), status="declared",
                       declared_by_id=actor.id)
@@ -283,6 +357,7 @@ def declare_payment(session: Session, *, member: Member, amount_cents: int, paid
                     method: str, reference: str) -> Payment:
     """A member says they paid; it counts once a co-manager confirms."""
     _positive_cents(amount_cents)
+    _known_payment_method(method)
     payment = Payment(member_id=member.id, amount_cents=amount_cents, paid_on=paid_on,
                       method=method, reference=reference.strip(), status="declared",
                       declared_by_id=member.id)

@@ -154,24 +154,23 @@ def expenses():
             form.attachment.errors.append(str(error))
             valid = False
     if valid:
-        expense = Expense(
-            label=form.label.data.strip(), category=form.category.data,
-            amount_cents=form.amount.cents, spent_on=form.spent_on.data,
-            period_start=form.period_start.data, period_end=form.period_end.data,
-            space_id=form.space_id.data or None, method=form.method.data,
-            mixed_percent=form.mixed_percent.data or 0, mixed_base=form.mixed_base.data,
-            spread_months=form.spread_months.data or 1,
-            advanced_by_id=form.advanced_by_id.data or None, created_by_id=current_user.id,
-            attachment_name=form.attachment.data.filename[:200] if stored else None,
-            attachment_file=stored[0] if stored else None,
-            attachment_type=stored[1] if stored else None)
-        db.session.add(expense)
-        db.session.flush()
-        record_audit(db.session, current_user, "expense.create", "expense", expense.id,
-                     expense.label)
-        db.session.commit()
-        flash(_("Cost recorded. Preview how it is shared, then post it."), "success")
-        return redirect(url_for("ledger.expense", expense_id=expense.id))
+        try:
+            expense = ledger.create_expense(
+                db.session, actor=current_user, label=form.label.data,
+                category=form.category.data, amount_cents=form.amount.cents,
+                spent_on=form.spent_on.data, period_start=form.period_start.data,
+                period_end=form.period_end.data, space_id=form.space_id.data or None,
+                method=form.method.data, mixed_percent=form.mixed_percent.data,
+                mixed_base=form.mixed_base.data, spread_months=form.spread_months.data or 1,
+                advanced_by_id=form.advanced_by_id.data or None,
+                attachment=(form.attachment.data.filename[:200], *stored) if stored else None)
+        except DomainError as error:
+            db.session.rollback()
+            form.label.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Cost recorded. Preview how it is shared, then post it."), "success")
+            return redirect(url_for("ledger.expense", expense_id=expense.id))
     listing = db.session.execute(select(Expense).options(
         joinedload(Expense.allocations), joinedload(Expense.space))
         .order_by(Expense.spent_on.desc(), Expense.id.desc())).unique().scalars().all()
