@@ -279,6 +279,36 @@ COMPONENTS: dict = {
             "reason": {"type": "string", "description": "Why a correction was made."},
         },
     },
+    "SurveyResults": {
+        "type": "object", "required": ["survey_id", "title", "total", "questions"],
+        "properties": {
+            "survey_id": ID, "title": {"type": "string"},
+            "total": {"type": "integer", "description": "Responses counted."},
+            "questions": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "number", "kind", "text", "respondents", "options"],
+                "properties": {
+                    "id": ID, "number": {"type": "integer"}, "kind": {"type": "string"},
+                    "text": {"type": "string"}, "respondents": {"type": "integer"},
+                    "options": {"type": "array", "items": {
+                        "type": "object", "required": ["id", "label", "count", "share"],
+                        "properties": {"id": ID, "label": {"type": "string"},
+                                       "count": {"type": "integer"},
+                                       "share": {"type": "number",
+                                                 "description": "0 to 1 of respondents"}}}},
+                    "other_count": {"type": ["integer", "null"]},
+                    "mean": {"type": ["number", "null"]},
+                    "median": {"type": ["number", "null"]},
+                    "distribution": {"type": "array", "items": {
+                        "type": "object", "required": ["value", "count"],
+                        "properties": {"value": {"type": "number"},
+                                       "count": {"type": "integer"}}}},
+                    "text_count": {"type": "integer",
+                                   "description": "Free-text answers (read them on the "
+                                                  "results page)."},
+                }}},
+        },
+    },
     "MyLedger": {
         "type": "object", "required": ["member_id", "balance_cents", "entries"],
         "properties": {

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -19,6 +20,7 @@ from .. import clock
 from ..domain import bookings as rules
 from ..domain import ledger, quotas, schedule, usage
 from ..domain import spaces as space_rules
+from ..domain import survey as survey_rules
 from ..domain.accounts import record_audit
 from ..domain.errors import BookingRefused, DomainError
 from ..extensions import csrf, db, limiter
@@ -699,3 +701,38 @@ def _payment_json(payment: Payment) -> dict:
     return {"id": payment.id, "member_id": payment.member_id,
             "amount_cents": payment.amount_cents, "date": payment.paid_on.isoformat(),
             "method": payment.method, "reference": payment.reference, "status": payment.status}
+
+
+# --- survey ----------------------------------------------------------------------------------
+
+@endpoint(bp, "/surveys/<int:survey_id>/results", "GET", summary="A survey's results",
+          tag="surveys", response=ref("SurveyResults"), errors=(403,),
+          description="Counts and shares per option, scale mean, median and distribution, in "
+                      "the caller's language. Co-managers always; members once the results "
+                      "are published. Free-text answers are counted, not listed.")
+def survey_results(survey_id):
+    survey = survey_rules.load_survey(db.session, survey_id)
+    if survey is None:
+        raise ApiProblem(404)
+    if not survey_rules.can_see_results(survey, current_member()):
+        raise ApiProblem(403)
+    locale = str(get_locale())
+    results = survey_rules.survey_results(db.session, survey)
+    return jsonify({
+        "survey_id": survey.id, "title": survey_rules.translated(survey.title, locale),
+        "total": results.total,
+        "questions": [{
+            "id": q.question.id, "number": q.number, "kind": q.question.kind,
+            "text": survey_rules.translated(q.question.text, locale),
+            "respondents": q.respondents,
+            "options": [{"id": o.option.id,
+                         "label": survey_rules.translated(o.option.label, locale),
+                         "count": o.count, "share": round(o.share, 4)}
+                        for o in q.options if o.option is not None],
+            "other_count": q.other.count if q.other else None,
+            "mean": q.mean, "median": q.median,
+            "distribution": [{"value": float(value), "count": count}
+                             for value, count, _share in q.distribution],
+            "text_count": q.text_count,
+        } for q in results.questions],
+    })

@@ -590,6 +590,16 @@ class SurveyResults:
 TEXT_SAMPLE = 5
 
 
+def can_see_results(survey: Survey, member: Member | None) -> bool:
+    """Co-managers always; others once the results are published (members-only surveys to
+    signed-in people). One rule for the pages and the API."""
+    if member is not None and member.is_comanager:
+        return True
+    if not survey.results_published or survey.status == "draft":
+        return False
+    return survey.audience == "public" or member is not None
+
+
 def filtered_responses(survey: Survey, filters: ResultFilters):
     """A subquery of the ids of the responses the filters keep."""
     query = select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id)

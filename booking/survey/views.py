@@ -527,11 +527,8 @@ def _filters(survey: Survey) -> survey_rules.ResultFilters:
 
 
 def _can_see_results(survey: Survey) -> bool:
-    if _is_comanager():
-        return True
-    if not survey.results_published or survey.status == "draft":
-        return False
-    return survey.audience == "public" or current_user.is_authenticated
+    return survey_rules.can_see_results(
+        survey, current_user if current_user.is_authenticated else None)
 
 
 def _results_page(survey: Survey):
