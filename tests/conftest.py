@@ -258,3 +258,45 @@ def make_booking(app):
         return booking
 
     return make
+
+
+@pytest.fixture
+def token_for(app):
+    """token_for(member) -> the Authorization header of a fresh API token of theirs."""
+
+    def make(member, name="script"):
+        from booking.domain import api_tokens
+        from booking.models.types import utcnow
+
+        _token, secret = api_tokens.create_token(db.session, member, name, utcnow())
+        db.session.commit()
+        return {"Authorization": f"Bearer {secret}"}
+
+    return make
+
+
+@pytest.fixture
+def api(client):
+    """api(method, path, headers, json=...) -> response"""
+
+    def call(method, path, headers=None, **kwargs):
+        return client.open("/api/v1" + path, method=method, headers=headers or {}, **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def people(make_member, make_space, make_booking):
+    """Léa booked 3 h and Jan 1 h in March 2026; Sofia (3 shares) booked nothing."""
+    from booking.models import Plan
+
+    musician, company = Plan(name="Musicien", shares=1), Plan(name="Compagnie", shares=3)
+    db.session.add_all([musician, company])
+    db.session.commit()
+    lea = make_member(name="Léa", plan_id=musician.id)
+    jan = make_member(name="Jan", plan_id=musician.id)
+    sofia = make_member(name="Sofia", plan_id=company.id)
+    space = make_space(name="Studio A")
+    make_booking(space, lea, local(2026, 3, 3, 10), local(2026, 3, 3, 13))
+    make_booking(space, jan, local(2026, 3, 4, 10), local(2026, 3, 4, 11))
+    return lea, jan, sofia, space

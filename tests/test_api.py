@@ -17,24 +17,6 @@ def app_config():
     return {"FROZEN_NOW": NOW}
 
 
-@pytest.fixture
-def token_for(app):
-    def make(member, name="script"):
-        _token, secret = api_tokens.create_token(db.session, member, name, NOW)
-        db.session.commit()
-        return {"Authorization": f"Bearer {secret}"}
-
-    return make
-
-
-@pytest.fixture
-def api(client):
-    """api(method, path, headers, json=...) -> response"""
-
-    def call(method, path, headers=None, **kwargs):
-        return client.open("/api/v1" + path, method=method, headers=headers or {}, **kwargs)
-
-    return call
 
 
 def booking_body(space, start="2026-12-01T18:00:00+01:00", end="2026-12-01T20:00:00+01:00",

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from booking.domain import api_tokens, ledger
+from booking.domain import ledger
 from booking.extensions import db
 from booking.models import (
     Allocation,
@@ -16,9 +16,7 @@ from booking.models import (
     LedgerEntry,
     Organisation,
     Payment,
-    Plan,
 )
-from tests.conftest import local
 
 NOW = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
 TZ = "Europe/Brussels"
@@ -29,39 +27,7 @@ def app_config():
     return {"FROZEN_NOW": NOW}
 
 
-@pytest.fixture
-def token_for(app):
-    def make(member, name="script"):
-        _token, secret = api_tokens.create_token(db.session, member, name, NOW)
-        db.session.commit()
-        return {"Authorization": f"Bearer {secret}"}
 
-    return make
-
-
-@pytest.fixture
-def api(client):
-    """api(method, path, headers, json=...) -> response"""
-
-    def call(method, path, headers=None, **kwargs):
-        return client.open("/api/v1" + path, method=method, headers=headers or {}, **kwargs)
-
-    return call
-
-
-@pytest.fixture
-def people(make_member, make_space, make_booking):
-    """Léa booked 3 h and Jan 1 h in March; Sofia (3 shares) booked nothing."""
-    musician, company = Plan(name="Musicien", shares=1), Plan(name="Compagnie", shares=3)
-    db.session.add_all([musician, company])
-    db.session.commit()
-    lea = make_member(name="Léa", plan_id=musician.id)
-    jan = make_member(name="Jan", plan_id=musician.id)
-    sofia = make_member(name="Sofia", plan_id=company.id)
-    space = make_space(name="Studio A")
-    make_booking(space, lea, local(2026, 3, 3, 10), local(2026, 3, 3, 13))
-    make_booking(space, jan, local(2026, 3, 4, 10), local(2026, 3, 4, 11))
-    return lea, jan, sofia, space
 
 
 def expense_body(**extra):

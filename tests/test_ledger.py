@@ -16,7 +16,6 @@ from booking.models import (
     LedgerEntry,
     Organisation,
     Payment,
-    Plan,
 )
 from tests.conftest import local
 
@@ -79,21 +78,6 @@ def test_a_balance_always_equals_the_sum_of_its_entries(app, operations):
 
 
 # --- keys ---------------------------------------------------------------------------------------
-
-@pytest.fixture
-def people(make_member, make_space, make_booking):
-    """Three members: Léa booked 3 h, Jan 1 h in March; Sofia booked nothing."""
-    musician = Plan(name="Musicien", shares=1)
-    company = Plan(name="Compagnie", shares=3)
-    db.session.add_all([musician, company])
-    db.session.commit()
-    lea = make_member(name="Léa", plan_id=musician.id)
-    jan = make_member(name="Jan", plan_id=musician.id)
-    sofia = make_member(name="Sofia", plan_id=company.id)
-    space = make_space(name="Studio A")
-    make_booking(space, lea, local(2026, 3, 3, 10), local(2026, 3, 3, 13))
-    make_booking(space, jan, local(2026, 3, 4, 10), local(2026, 3, 4, 11))
-    return lea, jan, sofia, space
 
 
 def _expense(**fields):
