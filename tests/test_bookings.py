@@ -273,3 +273,17 @@ def test_dst_switches_book_the_right_instants_and_show_local_times(app, client, 
     assert autumn.end_at == datetime(2026, 10, 25, 3, 0, tzinfo=UTC)  # 7 real hours
     page = client.get(f"/bookings/{autumn.id}").get_data(as_text=True)
     assert "22:00" in page and "04:00" in page
+
+
+def test_nearest_free_times_are_real_alternatives_that_do_not_overlap(client, login, member,
+                                                                      make_member, make_space,
+                                                                      make_booking):
+    space = make_space(opening_hours={d: [["10:00", "22:00"]] for d in (
+        "mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    make_booking(space, make_member(), local(2026, 3, 4, 14), local(2026, 3, 4, 18))
+    login(member)
+    body = _book(client, space, local(2026, 3, 4, 15), local(2026, 3, 4, 17)).get_data(
+        as_text=True)
+    assert "battement" not in body  # no buffer here: the message does not mention one
+    assert "12:00–14:00" in body and "18:00–20:00" in body  # just before, just after
+    assert "12:30–14:30" not in body and "18:30–20:30" not in body

@@ -160,10 +160,26 @@ def nearest_free(session: Session, space: Space, rules: SpaceRules, wanted: Inte
             active_bookings_between(session, space.id, start, end, exclude_ids)]
     closed = [(c.start_at, c.end_at) for c in closures_between(session, space.id, start, end)]
     try:
-        return schedule.nearest_free_slots(rules, wanted, busy, closed, now=now, n=n,
-                                           search_days=NEAREST_SEARCH_DAYS)
+        candidates = schedule.nearest_free_slots(rules, wanted, busy, closed, now=now, n=n * 20,
+                                                 search_days=NEAREST_SEARCH_DAYS)
     except (ScheduleError, ValueError):
         return []
+    return distinct_nearest(candidates, wanted[0], n)
+
+
+def distinct_nearest(slots: Sequence[Interval], start: datetime, n: int) -> list[Interval]:
+    """The n slots closest to `start` that do not overlap one another, in time order.
+
+    Offering 16:00, 16:30 and 17:00 is one choice said three times; offering the free time
+    just before, just after and the next day gives the member real alternatives.
+    """
+    chosen: list[Interval] = []
+    for slot in sorted(slots, key=lambda s: (abs(s[0] - start), s[0])):
+        if all(slot[1] <= other[0] or slot[0] >= other[1] for other in chosen):
+            chosen.append(slot)
+            if len(chosen) == n:
+                break
+    return sorted(chosen)
 
 
 # --- the write lock --------------------------------------------------------------------------
@@ -207,10 +223,14 @@ def _conflict(session, space, rules, wanted, now, exclude_ids=(),
         taken = [(b.start_at, b.end_at) for b in active_bookings_between(
             session, space.id, wanted[0], blocked_until, exclude_ids)]
     nearest = nearest_free(session, space, rules, wanted, now, exclude_ids)
-    if nearest:
+    if nearest and space.buffer_minutes:
         return BookingConflict(_l(
             "This time is already taken (a buffer of %(buffer)d min is kept between bookings). "
             "Nearest free times: %(slots)s.", buffer=space.buffer_minutes,
+            slots=describe_slots(nearest)), nearest, taken)
+    if nearest:
+        return BookingConflict(_l(
+            "This time is already taken. Nearest free times: %(slots)s.",
             slots=describe_slots(nearest)), nearest, taken)
     return BookingConflict(_l(
         "This time is already taken, and no free time of the same length was found within "
