@@ -20,7 +20,7 @@ from booking import create_app
 from booking.extensions import db
 from booking.models import Booking, Member, Space
 
-__all__ = ["BOOKINGS", "DAYS", "MEMBERS", "NOW", "PASSWORD", "SPACES", "TZ", "db", "make_app",
+__all__ = ["BOOKINGS", "DAYS", "MEMBERS", "NOW", "PASSWORD", "SPACES", "TZ", "db", "make_app", "migrated_app",
            "print_table"]
 
 TZ = ZoneInfo("Europe/Brussels")
@@ -74,20 +74,27 @@ def build(app) -> None:
             db.session.commit()
 
 
-def make_app():
-    """A migrated, filled database: BENCH_DATABASE_URL, or a SQLite file in a temp folder."""
+def migrated_app(**config):
+    """An app on an empty migrated database: BENCH_DATABASE_URL (its schema is dropped first),
+    or a SQLite file in a temp folder. Returns (app, url)."""
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.db")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
                       "WTF_CSRF_ENABLED": False, "FROZEN_NOW": NOW,
-                      "LOGIN_RATE_LIMIT": "10000 per minute"})
+                      "LOGIN_RATE_LIMIT": "10000 per minute", **config})
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    return app, url
+
+
+def make_app():
+    """A migrated database filled with the big data set."""
+    app, url = migrated_app()
     build(app)
     return app, url
 

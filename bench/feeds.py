@@ -14,20 +14,13 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import sys
-import tempfile
 import time as clock
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from flask_migrate import upgrade
+from dataset import db, migrated_app
 from icalendar import Calendar, Event
 from sqlalchemy import event, insert, select, text
 
-from booking import create_app
-from booking.extensions import db
 from booking.models import Booking, Member, Space
 
 EVENTS = 10_000
@@ -124,17 +117,7 @@ def timed(function, runs: int) -> tuple[float, float, list]:
 
 
 def main() -> None:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.db")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
-                      "FROZEN_NOW": NOW, "BASE_URL": "http://127.0.0.1:5000"})
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    app, url = migrated_app(FROZEN_NOW=NOW, BASE_URL="http://127.0.0.1:5000")
     build(app)
     statements: list[str] = []
     with app.app_context():

@@ -12,22 +12,15 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import sys
-import tempfile
 import time as clock
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from flask_migrate import upgrade
+from dataset import db, migrated_app
 from sqlalchemy import event, insert, text
 from werkzeug.security import generate_password_hash
 
-from booking import create_app
 from booking.domain import survey as survey_rules
-from booking.extensions import db
 from booking.models import Member, SurveyAnswer, SurveyParticipation, SurveyResponse
 
 RESPONSES = int(os.environ.get("BENCH_RESPONSES", "5000"))
@@ -130,17 +123,7 @@ def measure(app, label: str, paths: list[str], counter) -> tuple[str, int, float
 
 
 def main() -> None:
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.db")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
-                      "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "10000 per minute"})
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    app, url = migrated_app()
     started = clock.perf_counter()
     survey_id = build(app)
     with app.app_context():

@@ -352,3 +352,19 @@ def test_deposits_are_kept_apart_from_the_balance(client, login, comanager, memb
     page = client.get("/ledger/deposits").get_data(as_text=True)
     assert "Clé de l’atelier" in page and "50,00" in page
     assert ledger.member_balance(db.session, member.id) == 0
+
+
+def test_fairness_puts_usage_share_beside_cost_share(client, login, comanager, people):
+    lea, jan, sofia, _space = people
+    ledger.post_allocation(db.session, _expense(method="shares"), 0, actor=comanager,
+                           tz="Europe/Brussels")
+    db.session.commit()
+    rows = {r.name: (round(r.usage_percent), round(r.cost_percent))
+            for r in ledger.fairness(db.session, date(2026, 3, 1), date(2026, 3, 31),
+                                     "Europe/Brussels")}
+    # Léa used 3 of 4 hours but pays 1 of 5 shares; Sofia used nothing and pays 3 of 5.
+    assert rows == {"Léa": (75, 20), "Jan": (25, 20), "Sofia": (0, 60)}
+    login(comanager)
+    page = client.get("/ledger/fairness?start=2026-03-01&end=2026-03-31").get_data(as_text=True)
+    assert page.index("Léa") < page.index("Jan") < page.index("Sofia")
+    assert "75,0 %" in page and "60,0 %" in page

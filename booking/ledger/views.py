@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import (
@@ -30,7 +30,6 @@ from .. import clock
 from ..domain import attachments, ledger
 from ..domain.accounts import record_audit
 from ..domain.errors import DomainError
-from ..domain.usage import usage_by_member
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..i18n import cooperative_settings
@@ -46,7 +45,7 @@ from ..models import (
     Space,
 )
 from ..security import role_required
-from ..timezones import current_tz, from_local, to_local
+from ..timezones import current_tz, to_local
 from .forms import (
     CATEGORY_LABELS,
     METHOD_LABELS,
@@ -475,19 +474,7 @@ def fairness():
     form = PeriodForm(request.args)
     form.validate()
     first, last = _period(form)
-    start = from_local(datetime.combine(first, time(0)))
-    end = from_local(datetime.combine(last + timedelta(days=1), time(0)))
-    usage: dict[int, float] = {}
-    for row in usage_by_member(db.session, start, end):
-        usage[row.member_id] = usage.get(row.member_id, 0) + row.weighted_minutes
-    costs = ledger.cost_shares(db.session, first, last)
-    ids = set(usage) | set(costs)
-    names = dict(db.session.execute(select(Member.id, Member.name).where(
-        Member.id.in_(ids))).all())
-    total_usage, total_cost = sum(usage.values()) or 1, sum(costs.values()) or 1
-    rows = sorted(({"name": names[i], "usage": 100 * usage.get(i, 0) / total_usage,
-                    "cost": 100 * costs.get(i, 0) / total_cost, "cost_cents": costs.get(i, 0)}
-                   for i in ids), key=lambda r: -r["usage"])
+    rows = ledger.fairness(db.session, first, last, current_tz())
     return render_template("ledger/fairness.html", rows=rows, form=form, first=first, last=last)
 
 
