@@ -355,7 +355,6 @@ def test_deposits_are_kept_apart_from_the_balance(client, login, comanager, memb
 
 
 def test_fairness_puts_usage_share_beside_cost_share(client, login, comanager, people):
-    lea, jan, sofia, _space = people
     ledger.post_allocation(db.session, _expense(method="shares"), 0, actor=comanager,
                            tz="Europe/Brussels")
     db.session.commit()
