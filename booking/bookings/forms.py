@@ -14,8 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..domain.spaces import KIND_LABELS
 from ..forms import choices
-from ..spaces.forms import KIND_LABELS
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 SCOPE_CHOICES = [("one", _l("Only this date")), ("following", _l("This date and the following")),

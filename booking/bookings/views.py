@@ -14,11 +14,11 @@ from .. import clock
 from ..domain import bookings as rules
 from ..domain import quotas, schedule
 from ..domain.errors import DomainError
+from ..domain.spaces import KIND_LABELS
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..models import Booking, Closure, Space
 from ..security import role_required
-from ..spaces.forms import KIND_LABELS
 from ..timezones import current_tz, from_local, to_local
 from .forms import (
     LOCAL_FORMAT,

@@ -366,11 +366,38 @@ def create_series(session: Session, *, space: Space, member: Member, first: Inte
 
 # --- changing --------------------------------------------------------------------------------
 
+def can_see_booking(booking: Booking, viewer: Member) -> bool:
+    """A booking's page, note, reasons and calendar file belong to its member and co-managers."""
+    return booking.member_id == viewer.id or viewer.is_comanager
+
+
+def title_visible_to(booking: Booking, viewer: Member) -> bool:
+    """Other members see a booking's title only where the space shows titles."""
+    return can_see_booking(booking, viewer) or booking.space.show_titles
+
+
+def is_late_cancellation(booking: Booking, now: datetime) -> bool:
+    """Cancelling inside the space's notice is late: the hours still count."""
+    return now > booking.start_at - timedelta(hours=booking.space.cancel_notice_hours)
+
+
+def booking_for(session: Session, booking_id: int, viewer: Member) -> Booking | None:
+    """The booking with its space and member, or None when it does not exist.
+
+    Raises NotAllowed when it exists but `viewer` may not see it."""
+    booking = session.execute(
+        select(Booking).options(joinedload(Booking.space), joinedload(Booking.member))
+        .where(Booking.id == booking_id)).scalar_one_or_none()
+    if booking is not None and not can_see_booking(booking, viewer):
+        raise NotAllowed(_l("This booking is someone else's."))
+    return booking
+
+
 def can_change(booking: Booking, actor: Member, now: datetime) -> bool:
     """Members change their own bookings that have not ended; co-managers any that has not."""
     if not booking.is_active or booking.end_at <= now:
         return False
-    return booking.member_id == actor.id or actor.is_comanager
+    return can_see_booking(booking, actor)
 
 
 def _series_targets(session: Session, booking: Booking, scope: str, now: datetime) -> list[Booking]:
@@ -402,12 +429,12 @@ def cancel_booking(session: Session, booking: Booking, *, actor: Member, reason:
                             "already cancelled, or someone else's."))
     targets = _series_targets(session, booking, scope, now)
     for target in targets:
-        notice = timedelta(hours=target.space.cancel_notice_hours)
+        late = is_late_cancellation(target, now)
         target.status = "cancelled"
         target.cancelled_at = now
         target.cancelled_by_id = actor.id
         target.cancel_reason = (reason or "").strip()
-        target.late_cancellation = not by_closure and now > target.start_at - notice
+        target.late_cancellation = not by_closure and late
         _bump(target, now)
     session.flush()
     return targets

@@ -13,8 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ..forms import choices
-from ..quotas.forms import parse_decimal
+from ..forms import EurosField, choices, parse_decimal
 
 CATEGORY_LABELS = {
     "rent": _l("Rent"), "energy": _l("Energy"), "insurance": _l("Insurance"),
@@ -27,25 +26,6 @@ METHOD_LABELS = {
 }
 PAYMENT_METHOD_LABELS = {"transfer": _l("Bank transfer"), "cash": _l("Cash"), "card": _l("Card"),
                          "other": _l("Other")}
-
-
-class EurosField(StringField):
-    """An amount typed in euros ("1 234,56"), kept as integer cents in `.cents`."""
-
-    def post_validate(self, form, validation_stopped):
-        if validation_stopped or self.errors:
-            return
-        value = parse_decimal(self.data)
-        if value is None:
-            self.errors.append(_l("Write an amount in euros, such as 120 or 120,50."))
-        elif value.as_tuple().exponent < -2:
-            self.errors.append(_l("Use at most two decimals: amounts are in cents."))
-        elif value <= 0:
-            self.errors.append(_l("The amount must be more than zero."))
-        elif value > 10_000_000:
-            self.errors.append(_l("This amount is too large. Check it."))
-        else:
-            self.cents = int(value * 100)
 
 
 class ExpenseForm(FlaskForm):

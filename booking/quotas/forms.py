@@ -1,8 +1,6 @@
 """Forms for plans, quota rules and the usage report's period."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,17 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ..domain.quotas import OVER_LIMIT_LABELS
 from ..domain.spaces import KIND_LABELS
-from ..forms import choices
-
-
-def parse_decimal(text: str | None) -> Decimal | None:
-    """"12,50" or "12.50" as a Decimal; None when it is not a number."""
-    if text is None or not str(text).strip():
-        return None
-    try:
-        return Decimal(str(text).replace(",", ".").replace(" ", "").strip())
-    except InvalidOperation:
-        return None
+from ..forms import choices, parse_decimal
 
 
 class PlanForm(FlaskForm):

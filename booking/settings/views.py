@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from ..domain.accounts import record_audit
 from ..extensions import db
+from ..forms import parse_decimal
 from ..i18n import cooperative_settings
-from ..quotas.forms import parse_decimal
 from ..security import role_required
 from .forms import SettingsForm
 

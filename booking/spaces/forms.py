@@ -1,7 +1,7 @@
 """Forms for spaces and closures."""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..domain.spaces import KIND_LABELS, parse_ranges
-from ..forms import choices
+from ..forms import choices, parse_decimal
 from ..models.spaces import COLOURS, WEEKDAY_KEYS
 
 COLOUR_LABELS = {
@@ -43,12 +43,8 @@ class OpeningHoursField(StringField):
 
 
 def _decimal(text: str | None, places: int) -> Decimal | None:
-    if text is None or str(text).strip() == "":
-        return None
-    try:
-        return round(Decimal(str(text).replace(",", ".").strip()), places)
-    except InvalidOperation:
-        return None
+    value = parse_decimal(text)
+    return None if value is None else round(value, places)
 
 
 class SpaceForm(FlaskForm):
