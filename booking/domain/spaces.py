@@ -132,3 +132,19 @@ def set_space_active(session: Session, actor: Member, space: Space, active: bool
     record_audit(session, actor, "space.restore" if active else "space.archive", "space",
                  space.id, space.name)
     session.flush()
+
+
+def active_spaces(session: Session, kind: str | None = None) -> list[Space]:
+    """Spaces that take bookings (of one kind, if given), by name."""
+    query = select(Space).where(Space.active.is_(True))
+    if kind is not None:
+        query = query.where(Space.kind == kind)
+    return list(session.execute(query.order_by(Space.name)).scalars())
+
+
+def spaces_listed_for(session: Session, viewer: Member) -> list[Space]:
+    """The list of spaces: co-managers also see archived ones."""
+    query = select(Space).order_by(Space.kind, Space.name)
+    if not viewer.is_comanager:
+        query = query.where(Space.active.is_(True))
+    return list(session.execute(query).scalars())

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from .accounts import ROLES, AuditEvent, Member, Organisation, Plan, Settings
 from .api import ApiToken
+from .bookings import ACTIVE_STATUSES, Booking, BookingSeries, Closure
 from .ledger import (
     Allocation,
     AppendOnlyError,
@@ -12,15 +13,7 @@ from .ledger import (
     Payment,
 )
 from .quotas import OVER_LIMIT, PERIODS, QuotaRule
-from .spaces import (
-    ACTIVE_STATUSES,
-    SPACE_KINDS,
-    Booking,
-    BookingSeries,
-    Closure,
-    RefusedBooking,
-    Space,
-)
+from .spaces import SPACE_KINDS, RefusedBooking, Space
 from .surveys import (
     Survey,
     SurveyAnswer,

@@ -1,32 +1,25 @@
-"""Spaces to book, their bookings and closures."""
+"""Spaces to book, and the attempts refused on them (the unmet demand)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Date,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    func,
-    text,
 )
-from sqlalchemy.dialects.postgresql import ExcludeConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .accounts import Member
 from .types import UTCDateTime, utcnow
 
 SPACE_KINDS = ("rehearsal_room", "decor_workshop", "storage", "equipment")
-ACTIVE_STATUSES = ("pending", "confirmed")
-BOOKING_STATUSES = ("pending", "confirmed", "cancelled", "rejected")
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 COLOURS = ("terracotta", "ocean", "forest", "plum", "ochre", "slate", "rose", "teal")
 
@@ -74,109 +67,6 @@ class Space(db.Model):
     @property
     def hourly_weight(self) -> Decimal:
         return Decimal(self.hourly_weight_pct) / 100
-
-
-class BookingSeries(db.Model):
-    """What a recurring booking was asked as; its occurrences are ordinary bookings."""
-
-    __tablename__ = "booking_series"
-    __table_args__ = (
-        CheckConstraint("freq IN ('weekly', 'monthly')", name="freq_known"),
-        CheckConstraint("interval >= 1", name="interval_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
-    freq: Mapped[str] = mapped_column(String(16))
-    interval: Mapped[int] = mapped_column(Integer, default=1)
-    count: Mapped[int | None] = mapped_column(Integer)
-    until: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Booking(db.Model):
-    """A member's hold on a space for [start_at, end_at). Cancelled bookings are kept.
-
-    `blocked_until` is end_at plus the space's buffer at booking time: two active bookings
-    of a space conflict exactly when [start_at, blocked_until) ranges overlap, which the
-    PostgreSQL exclusion constraint enforces and SQLite checks under a write lock.
-    """
-
-    __tablename__ = "bookings"
-    __table_args__ = (
-        CheckConstraint("end_at > start_at", name="ends_after_start"),
-        CheckConstraint("blocked_until >= end_at", name="buffer_after_end"),
-        CheckConstraint("status IN ('pending', 'confirmed', 'cancelled', 'rejected')",
-                        name="status_known"),
-        Index("ix_bookings_space_time", "space_id", "start_at", "blocked_until"),
-        Index("ix_bookings_member_time", "member_id", "start_at"),
-        Index("ix_bookings_time", "start_at", "end_at"),
-        ExcludeConstraint(
-            (text("space_id"), "="),
-            (func.tstzrange(text("start_at"), text("blocked_until"), "[)"), "&&"),
-            name="bookings_no_overlap",
-            using="gist",
-            where=text("status IN ('pending', 'confirmed')"),
-        ).ddl_if(dialect="postgresql"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id"), index=True)
-    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="confirmed")
-    title: Mapped[str] = mapped_column(String(200))
-    note: Mapped[str] = mapped_column(Text, default="")
-    sequence: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    decision_reason: Mapped[str] = mapped_column(Text, default="")
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-    cancel_reason: Mapped[str] = mapped_column(Text, default="")
-    late_cancellation: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Minutes beyond a quota whose rule bills overage (at the space's hourly rate).
-    overage_minutes: Mapped[int] = mapped_column(Integer, default=0)
-
-    space: Mapped[Space] = relationship()
-    member: Mapped[Member] = relationship(foreign_keys=[member_id])
-    series: Mapped[BookingSeries | None] = relationship()
-    cancelled_by: Mapped[Member | None] = relationship(foreign_keys=[cancelled_by_id])
-    decided_by: Mapped[Member | None] = relationship(foreign_keys=[decided_by_id])
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
-
-
-class Closure(db.Model):
-    """A period when one space (or every space, space_id NULL) cannot be booked."""
-
-    __tablename__ = "closures"
-    __table_args__ = (
-        CheckConstraint("end_at > start_at", name="ends_after_start"),
-        Index("ix_closures_time", "start_at", "end_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    space_id: Mapped[int | None] = mapped_column(ForeignKey("spaces.id"), index=True)
-    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    reason: Mapped[str] = mapped_column(String(200))
-    source_uid: Mapped[str | None] = mapped_column(String(255), index=True)
-    # Bumped on every change, like Booking.sequence, so calendar apps take the new version.
-    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    space: Mapped[Space | None] = relationship()
 
 
 class RefusedBooking(db.Model):
