@@ -355,7 +355,7 @@ def test_list_endpoints_run_a_bounded_number_of_queries(api, member, make_member
 
 
 def test_me_gives_the_personal_feed_url_once_the_member_has_one(app, member):
-    from booking.domain.feeds import regenerate_feed_token
+    from booking.domain.feed_tokens import regenerate_feed_token
     from booking.models.types import utcnow
 
     _token, secret = api_tokens.create_token(db.session, member, "feed", utcnow())

@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from booking.domain.feeds import regenerate_feed_token
+from booking.domain.feed_tokens import regenerate_feed_token
 from booking.extensions import db
 from booking.models import Closure
 from tests.conftest import local

@@ -8,7 +8,7 @@ import recurring_ical_events
 from icalendar import Calendar
 from sqlalchemy import select
 
-from booking.domain.feeds import regenerate_feed_token
+from booking.domain.feed_tokens import regenerate_feed_token
 from booking.extensions import db
 from booking.models import Booking, Closure
 from tests.conftest import form_time, local
@@ -254,15 +254,15 @@ def test_regenerating_the_token_kills_the_old_url_at_once(client, login, member)
 
 def test_feed_tokens_are_checked_in_constant_time(app, member, monkeypatch):
     """A wrong token goes through the same comparison as a right one."""
-    from booking.domain import feeds
+    from booking.domain import feed_tokens
 
     compared = []
-    real = feeds.hmac.compare_digest
-    monkeypatch.setattr(feeds.hmac, "compare_digest",
+    real = feed_tokens.hmac.compare_digest
+    monkeypatch.setattr(feed_tokens.hmac, "compare_digest",
                         lambda a, b: compared.append((a, b)) or real(a, b))
     token = with_token(member)
-    assert feeds.member_for_feed_token(db.session, token) == member
-    assert feeds.member_for_feed_token(db.session, "x" * len(token)) is None
+    assert feed_tokens.member_for_feed_token(db.session, token) == member
+    assert feed_tokens.member_for_feed_token(db.session, "x" * len(token)) is None
     assert len(compared) == 2 and len(compared[1][0]) == len(token)
 
 

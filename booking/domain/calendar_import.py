@@ -1,4 +1,5 @@
-"""Importing an external calendar (.ics) as closures of a space: parse, preview, apply.
+"""Importing an external calendar (.ics) as closures of a space: read (an upload, or fetched
+by URL: http(s) only, with a timeout and a size limit), parse, preview, apply.
 
 A re-import matches closures by the event's UID (`Closure.source_uid`, per space) and updates
 them instead of adding duplicates; an event the source marks STATUS:CANCELLED removes its
@@ -7,8 +8,11 @@ be read writes nothing at all.
 """
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import recurring_ical_events
@@ -184,3 +188,49 @@ def apply_import(session: Session, plan: ImportPlan, *, actor: Member, space_id:
     for closure in plan.to_remove:
         session.delete(closure)
     session.flush()
+
+
+# --- reading the file -------------------------------------------------------------------------
+
+def read_upload(stream, max_bytes: int) -> bytes:
+    """An uploaded file's bytes, refused when longer than `max_bytes`."""
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise CalendarFileInvalid(_l(
+            "This file is larger than %(size)d KB. Import a shorter calendar.",
+            size=max_bytes // 1024))
+    return data
+
+
+class CalendarFetchFailed(DomainError):
+    """The calendar could not be downloaded; nothing was written."""
+
+
+def fetch_calendar(url: str, *, timeout: float, max_bytes: int) -> bytes:
+    """The body at `url`, at most `max_bytes` long. webcal:// is read as https://."""
+    url = url.strip()
+    if url.lower().startswith("webcal://"):
+        url = "https://" + url[len("webcal://"):]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CalendarFetchFailed(_l(
+            "Give an address starting with https:// (or http://, or webcal://)."))
+    request = urllib.request.Request(url, headers={
+        "User-Agent": "Mutualise calendar import", "Accept": "text/calendar, */*"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read(max_bytes + 1)
+    except urllib.error.HTTPError as error:
+        raise CalendarFetchFailed(_l(
+            "The server answered with error %(code)d. Check the address, or download the file "
+            "and upload it instead.", code=error.code)) from None
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError):
+        raise CalendarFetchFailed(_l(
+            "The calendar could not be downloaded (no answer within %(seconds)d seconds, or an "
+            "unknown address). Check the address, or download the file and upload it instead.",
+            seconds=int(timeout))) from None
+    if len(body) > max_bytes:
+        raise CalendarFetchFailed(_l(
+            "This calendar is larger than %(size)d KB. Import a shorter calendar.",
+            size=max_bytes // 1024))
+    return body

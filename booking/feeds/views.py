@@ -1,9 +1,6 @@
-"""Calendar feeds (no login: a secret token in the URL), the "Add to calendar" download, the
-token regeneration, and the co-managers' import of an external calendar as closures."""
+"""Calendar feeds (no login: a secret token in the URL), the "Add to calendar" download and the
+token regeneration. Importing a calendar as closures is with the closures (spaces blueprint)."""
 from __future__ import annotations
-
-import base64
-import binascii
 
 from flask import (
     Blueprint,
@@ -12,35 +9,29 @@ from flask import (
     current_app,
     flash,
     redirect,
-    render_template,
     request,
     url_for,
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from .. import clock
-from ..domain import calendar_import
-from ..domain.calendar_feed import FeedValidator, build_calendar, is_not_modified
-from ..domain.errors import DomainError
-from ..domain.feeds import (
+from ..domain.bookings import NotAllowed, booking_for
+from ..domain.feed_events import (
     FeedLinks,
     FeedScope,
     feed_events,
     feed_validator,
-    member_for_feed_token,
-    regenerate_feed_token,
     single_booking_events,
 )
+from ..domain.feed_tokens import member_for_feed_token, regenerate_feed_token
+from ..domain.ical import FeedValidator, build_calendar, is_not_modified
+from ..domain.spaces import active_spaces
 from ..extensions import db
-from ..forms import EmptyForm, choices
+from ..forms import EmptyForm
 from ..i18n import cooperative_settings
-from ..models import Booking, Member, Space
-from ..security import role_required
-from .fetch import fetch_calendar
-from .forms import ConfirmImportForm, ImportCalendarForm
+from ..models import Member, Space
 
 bp = Blueprint("feeds", __name__)
 
@@ -125,12 +116,12 @@ def all_feed(token: str):
 @bp.route("/bookings/<int:booking_id>.ics")
 @login_required
 def booking_file(booking_id: int):
-    booking = db.session.execute(
-        select(Booking).where(Booking.id == booking_id)).scalar_one_or_none()
+    try:
+        booking = booking_for(db.session, booking_id, current_user)
+    except NotAllowed:
+        abort(403)
     if booking is None:
         abort(404)
-    if booking.member_id != current_user.id and not current_user.is_comanager:
-        abort(403)
     settings = cooperative_settings()
     body = build_calendar(name=booking.title, timezone=settings.timezone,
                           events=single_booking_events(booking, _links()))
@@ -165,8 +156,7 @@ def _feed_links():
             https = base + path
             return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
 
-        spaces = db.session.execute(select(Space).where(Space.active.is_(True))
-                                    .order_by(Space.name)).scalars().all()
+        spaces = active_spaces(db.session)
         token = member.feed_token
         return {
             "member": pair(url_for("feeds.member_feed", token=token)),
@@ -177,84 +167,3 @@ def _feed_links():
         }
 
     return {"feed_links": feed_links}
-
-
-# --- import ----------------------------------------------------------------------------------
-
-def _space_choices() -> list:
-    spaces = db.session.execute(select(Space).where(Space.active.is_(True))
-                                .order_by(Space.name)).scalars().all()
-    return choices([(0, _("All spaces"))] + [(s.id, s.name) for s in spaces])
-
-
-def _read_upload(storage, max_bytes: int) -> bytes:
-    data = storage.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise calendar_import.CalendarFileInvalid(_(
-            "This file is larger than %(size)d KB. Import a shorter calendar.",
-            size=max_bytes // 1024))
-    return data
-
-
-def _plan(data: bytes, space_id: int | None):
-    events, skipped = calendar_import.parse_calendar(
-        data, tz=cooperative_settings().timezone, now=clock.now())
-    return calendar_import.plan_import(db.session, space_id=space_id, events=events,
-                                       skipped=skipped)
-
-
-@bp.route("/spaces/closures/import", methods=["GET", "POST"])
-@role_required("comanager")
-def import_closures():
-    form = ImportCalendarForm()
-    form.space_id.choices = _space_choices()
-    if form.validate_on_submit():
-        max_bytes = current_app.config["ICS_IMPORT_MAX_BYTES"]
-        try:
-            if form.file.data and form.file.data.filename:
-                data = _read_upload(form.file.data, max_bytes)
-            else:
-                data = fetch_calendar(
-                    form.url.data, timeout=current_app.config["ICS_IMPORT_TIMEOUT_SECONDS"],
-                    max_bytes=max_bytes)
-            plan = _plan(data, form.space_id.data or None)
-        except DomainError as error:
-            db.session.rollback()
-            (form.file if form.file.data and form.file.data.filename
-             else form.url).errors.append(str(error))
-        else:
-            space = db.session.get(Space, form.space_id.data) if form.space_id.data else None
-            confirm = ConfirmImportForm(formdata=None, space_id=form.space_id.data,
-                                        calendar=base64.b64encode(data).decode("ascii"))
-            return render_template("feeds/import_preview.html", plan=plan, space=space,
-                                   confirm=confirm)
-    return render_template("feeds/import.html", form=form)
-
-
-@bp.route("/spaces/closures/import/confirm", methods=["POST"])
-@role_required("comanager")
-def confirm_import():
-    form = ConfirmImportForm()
-    if not form.validate_on_submit():
-        flash(_("The preview expired. Import the calendar again."), "warning")
-        return redirect(url_for("feeds.import_closures"))
-    space_id = form.space_id.data or None
-    if space_id is not None and db.session.get(Space, space_id) is None:
-        abort(400)
-    try:
-        data = base64.b64decode(form.calendar.data, validate=True)
-    except (binascii.Error, ValueError):
-        abort(400)
-    try:
-        plan = _plan(data, space_id)
-        calendar_import.apply_import(db.session, plan, actor=current_user, space_id=space_id,
-                                     now=clock.now())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("feeds.import_closures"))
-    db.session.commit()
-    flash(_("Calendar imported: %(created)d closures added, %(updated)d updated, %(removed)d "
-            "removed.", created=len(plan.to_create), updated=len(plan.to_update),
-            removed=len(plan.to_remove)), "success")
-    return redirect(url_for("spaces.closures"))

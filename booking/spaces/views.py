@@ -1,23 +1,44 @@
-"""Co-managers set up spaces and closures; everyone sees the list of spaces."""
+"""Co-managers set up spaces and closures (by hand or imported from a calendar file or
+address); everyone sees the list of spaces."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import base64
+import binascii
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
+from .. import clock
+from ..actions import user_action
 from ..domain import bookings as booking_rules
+from ..domain import calendar_import
+from ..domain import closures as closure_rules
 from ..domain import spaces as space_rules
-from ..domain.errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, choices
+from ..i18n import cooperative_settings
 from ..mail import send_mail
-from ..models import Booking, Closure, Space
-from ..models.types import utcnow
+from ..models import Closure, Space
 from ..security import role_required
 from ..timezones import from_local
-from .forms import KIND_LABELS, ClosureCancelForm, ClosureForm, SpaceForm
+from .forms import (
+    KIND_LABELS,
+    ClosureCancelForm,
+    ClosureForm,
+    ConfirmImportForm,
+    ImportCalendarForm,
+    SpaceForm,
+)
 
 bp = Blueprint("spaces", __name__, url_prefix="/spaces")
 
@@ -25,10 +46,7 @@ bp = Blueprint("spaces", __name__, url_prefix="/spaces")
 @bp.route("/")
 @login_required
 def list_spaces():
-    query = select(Space).order_by(Space.kind, Space.name)
-    if not current_user.is_comanager:
-        query = query.where(Space.active.is_(True))
-    spaces = db.session.execute(query).scalars().all()
+    spaces = space_rules.spaces_listed_for(db.session, current_user)
     return render_template("spaces/list.html", spaces=spaces, kind_labels=KIND_LABELS)
 
 
@@ -57,13 +75,9 @@ def _edit_page(space: Space | None):
             for key in ("mon", "tue", "wed", "thu", "fri", "sat"):
                 getattr(form, key).data = "08:00-23:00"
     if form.validate_on_submit():
-        try:
+        with user_action(error_field=form.name) as done:
             saved = space_rules.save_space(db.session, current_user, space, _space_values(form))
-        except DomainError as error:
-            db.session.rollback()
-            form.name.errors.append(str(error))
-        else:
-            db.session.commit()
+        if done:
             flash(_("Space “%(name)s” saved.", name=saved.name), "success")
             return redirect(url_for("spaces.list_spaces"))
     return render_template("spaces/edit.html", form=form, space=space)
@@ -88,44 +102,34 @@ def archive(space_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
-    space_rules.set_space_active(db.session, current_user, space, active)
-    db.session.commit()
-    flash(_("“%(name)s” is back in use.", name=space.name) if active else
-          _("“%(name)s” is archived: its history is kept, it takes no new bookings.",
-            name=space.name), "success")
+    with user_action(_("“%(name)s” is back in use.", name=space.name) if active else
+                     _("“%(name)s” is archived: its history is kept, it takes no new bookings.",
+                       name=space.name)):
+        space_rules.set_space_active(db.session, current_user, space, active)
     return redirect(url_for("spaces.list_spaces"))
+
+
+def _space_choices() -> list:
+    return choices([(0, _("All spaces"))]
+                   + [(s.id, s.name) for s in space_rules.active_spaces(db.session)])
 
 
 @bp.route("/closures", methods=["GET", "POST"])
 @role_required("comanager")
 def closures():
     form = ClosureForm()
-    spaces = db.session.execute(select(Space).where(Space.active.is_(True))
-                                .order_by(Space.name)).scalars().all()
-    form.space_id.choices = choices([(0, _("All spaces"))] + [(s.id, s.name) for s in spaces])
+    form.space_id.choices = _space_choices()
     if form.validate_on_submit():
-        try:
-            closure = booking_rules.create_closure(
+        with user_action(_("Closure added."), form.end) as done:
+            closure = closure_rules.create_closure(
                 db.session, actor=current_user, space_id=form.space_id.data or None,
                 start=from_local(form.start.data), end=from_local(form.end.data),
-                reason=form.reason.data, now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            form.end.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Closure added."), "success")
+                reason=form.reason.data, now=clock.now())
+        if done:
             return redirect(url_for("spaces.closure", closure_id=closure.id))
-    upcoming = db.session.execute(
-        select(Closure).options(joinedload(Closure.space))
-        .where(Closure.end_at > utcnow()).order_by(Closure.start_at)).scalars().all()
-    hits = dict(db.session.execute(
-        select(Closure.id, func.count(Booking.id)).join(
-            Booking, (Booking.start_at < Closure.end_at) & (Booking.end_at > Closure.start_at)
-            & Booking.status.in_(("pending", "confirmed"))
-            & ((Closure.space_id.is_(None)) | (Booking.space_id == Closure.space_id)))
-        .where(Closure.end_at > utcnow()).group_by(Closure.id)).all())
-    return render_template("spaces/closures.html", form=form, closures=upcoming, hits=hits)
+    upcoming = closure_rules.upcoming_closures(db.session, clock.now())
+    return render_template("spaces/closures.html", form=form, closures=upcoming,
+                           hits=closure_rules.hit_counts(db.session, upcoming))
 
 
 @bp.route("/closures/<int:closure_id>", methods=["GET", "POST"])
@@ -134,21 +138,23 @@ def closure(closure_id: int):
     closure = db.get_or_404(Closure, closure_id)
     form = ClosureCancelForm()
     if form.validate_on_submit():
-        cancelled = booking_rules.cancel_for_closure(
-            db.session, closure, actor=current_user, message=form.message.data, now=utcnow())
-        db.session.commit()
-        for booking in cancelled:
-            send_mail(booking.member.email, _("Your booking is cancelled: %(space)s closed",
-                                              space=booking.space.name),
-                      _("Hello %(name)s,\n\nYour booking “%(title)s” is cancelled because the "
-                        "space is closed (%(reason)s).\n\n%(message)s\n",
-                        name=booking.member.name, title=booking.title, reason=closure.reason,
-                        message=form.message.data))
-        flash(_("%(n)d bookings cancelled; their members were told.", n=len(cancelled)),
-              "success")
+        with user_action() as done:
+            cancelled = booking_rules.cancel_for_closure(
+                db.session, closure, actor=current_user, message=form.message.data,
+                now=clock.now())
+        if done:
+            for booking in cancelled:
+                send_mail(booking.member.email, _("Your booking is cancelled: %(space)s closed",
+                                                  space=booking.space.name),
+                          _("Hello %(name)s,\n\nYour booking “%(title)s” is cancelled because "
+                            "the space is closed (%(reason)s).\n\n%(message)s\n",
+                            name=booking.member.name, title=booking.title,
+                            reason=closure.reason, message=form.message.data))
+            flash(_("%(n)d bookings cancelled; their members were told.", n=len(cancelled)),
+                  "success")
         return redirect(url_for("spaces.closure", closure_id=closure.id))
-    hit = booking_rules.bookings_hit_by(db.session, closure.space_id, closure.start_at,
-                                        closure.end_at)
+    hit = closure_rules.bookings_hit_by(db.session, closure.space_id, closure.start_at,
+                                   closure.end_at)
     return render_template("spaces/closure.html", closure=closure, hit=hit, form=form)
 
 
@@ -158,7 +164,67 @@ def delete_closure(closure_id: int):
     closure = db.get_or_404(Closure, closure_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    db.session.delete(closure)
-    db.session.commit()
-    flash(_("Closure removed: the space can be booked again at that time."), "success")
+    with user_action(_("Closure removed: the space can be booked again at that time.")):
+        closure_rules.delete_closure(db.session, closure, actor=current_user)
+    return redirect(url_for("spaces.closures"))
+
+
+# --- importing a calendar as closures --------------------------------------------------------
+
+def _plan(data: bytes, space_id: int | None) -> calendar_import.ImportPlan:
+    events, skipped = calendar_import.parse_calendar(
+        data, tz=cooperative_settings().timezone, now=clock.now())
+    return calendar_import.plan_import(db.session, space_id=space_id, events=events,
+                                       skipped=skipped)
+
+
+@bp.route("/closures/import", methods=["GET", "POST"])
+@role_required("comanager")
+def import_closures():
+    form = ImportCalendarForm()
+    form.space_id.choices = _space_choices()
+    if form.validate_on_submit():
+        max_bytes = current_app.config["ICS_IMPORT_MAX_BYTES"]
+        uploaded = bool(form.file.data and form.file.data.filename)
+        # Nothing is written here: the plan is only shown, and the block commits nothing.
+        with user_action(error_field=form.file if uploaded else form.url) as done:
+            if uploaded:
+                data = calendar_import.read_upload(form.file.data, max_bytes)
+            else:
+                data = calendar_import.fetch_calendar(
+                    form.url.data, timeout=current_app.config["ICS_IMPORT_TIMEOUT_SECONDS"],
+                    max_bytes=max_bytes)
+            plan = _plan(data, form.space_id.data or None)
+        if done:
+            space = db.session.get(Space, form.space_id.data) if form.space_id.data else None
+            confirm = ConfirmImportForm(formdata=None, space_id=form.space_id.data,
+                                        calendar=base64.b64encode(data).decode("ascii"))
+            return render_template("spaces/import_preview.html", plan=plan, space=space,
+                                   confirm=confirm)
+    return render_template("spaces/import.html", form=form)
+
+
+@bp.route("/closures/import/confirm", methods=["POST"])
+@role_required("comanager")
+def confirm_import():
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        flash(_("The preview expired. Import the calendar again."), "warning")
+        return redirect(url_for("spaces.import_closures"))
+    space_id = form.space_id.data or None
+    if space_id is not None and db.session.get(Space, space_id) is None:
+        abort(400)
+    try:
+        data = base64.b64decode(form.calendar.data, validate=True)
+    except (binascii.Error, ValueError):
+        abort(400)
+    with user_action() as done:
+        plan = _plan(data, space_id)
+        calendar_import.apply_import(db.session, plan, actor=current_user, space_id=space_id,
+                                     now=clock.now())
+    if not done:
+        return redirect(url_for("spaces.import_closures"))
+    flash(_("Calendar imported: %(created)d closures added, %(updated)d updated, %(removed)d "
+            "removed.", created=len(plan.to_create), updated=len(plan.to_update),
+            removed=len(plan.to_remove)), "success")
     return redirect(url_for("spaces.closures"))

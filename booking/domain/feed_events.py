@@ -1,13 +1,11 @@
-"""Which bookings and closures each calendar feed holds, the one aggregate query that says
-whether a feed changed, and the members' secret feed tokens.
+"""Which bookings and closures each calendar feed holds, as events, and the one aggregate
+query that says whether a feed changed (its ETag). The encoding is in `ical`.
 
 The same conditions serve the rows and the aggregate, so the validator always covers exactly
 the rows the feed would contain.
 """
 from __future__ import annotations
 
-import hmac
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +17,7 @@ from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ..models import ACTIVE_STATUSES, Booking, Closure, Member, Space
-from .calendar_feed import (
+from .ical import (
     CANCELLED_KEPT,
     HISTORY,
     FeedEvent,
@@ -29,10 +27,6 @@ from .calendar_feed import (
     compute_validator,
     event_status,
 )
-
-TOKEN_BYTES = 32  # 43 URL-safe characters
-# Compared against when no member has the token, so a wrong token costs what a right one does.
-_NO_TOKEN = secrets.token_urlsafe(TOKEN_BYTES)
 
 
 @dataclass(frozen=True)
@@ -65,30 +59,6 @@ class FeedLinks:
     def space_week(self, space_id: int, moment: datetime) -> str:
         day = moment.astimezone(ZoneInfo(self.timezone)).date().isoformat()
         return f"{self.base_url}/calendar/week?space={space_id}&date={day}"
-
-
-# --- tokens ----------------------------------------------------------------------------------
-
-def regenerate_feed_token(member: Member) -> str:
-    """A new secret for the member's feed URLs; the old URLs stop working at once."""
-    member.feed_token = secrets.token_urlsafe(TOKEN_BYTES)
-    return member.feed_token
-
-
-def member_for_feed_token(session: Session, token: str) -> Member | None:
-    """The active member whose feed token this is, or None.
-
-    The lookup is indexed (unique column); the final comparison is constant-time, and done
-    against a dummy secret when nobody matches, so a wrong token walks the same path.
-    Deactivated members' tokens are refused after the comparison, not before it.
-    """
-    candidate = session.execute(
-        select(Member).where(Member.feed_token == token)).scalar_one_or_none()
-    expected = candidate.feed_token if candidate is not None else _NO_TOKEN
-    matches = hmac.compare_digest(expected.encode(), token.encode())
-    if candidate is None or not matches or not candidate.active:
-        return None
-    return candidate
 
 
 # --- what a feed holds -----------------------------------------------------------------------
