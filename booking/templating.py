@@ -1,8 +1,6 @@
 """What every template can use: formatting in the reader's locale and the shared layout data."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Flask, current_app
 from flask_babel import (
     format_currency,
@@ -13,6 +11,7 @@ from flask_babel import (
     get_locale,
 )
 
+from . import clock
 from .domain.wording import describe_duration
 from .forms import EmptyForm
 from .i18n import cooperative_settings
@@ -46,5 +45,5 @@ def init_app(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "languages": current_app.config["LANGUAGES"],
             "empty_form": EmptyForm(),
-            "now_utc": datetime.utcnow,
+            "now_utc": clock.now,
         }

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..domain import schedule
+from ..domain.bookings import can_see_booking, title_visible_to
 from ..domain.schedule import SpaceRules
 from ..models import Booking, Closure, Member, Space
 
@@ -125,13 +126,12 @@ def build_grid(columns: list[Column], rules_by_space: dict[int, SpaceRules],
             if not spot:
                 continue
             own = booking.member_id == viewer.id
-            visible = own or viewer.is_comanager or column.space.show_titles
-            label = booking.title if visible else booked_label
+            label = booking.title if title_visible_to(booking, viewer) else booked_label
             detail = f"{booking.start_at.astimezone(zone):%H:%M}–{booking.end_at.astimezone(zone):%H:%M}"
             if viewer.is_comanager and not own:
                 detail += f" · {booking.member.name}"
             css = f"status-{booking.status}" + (" own" if own else "")
-            url = booking_url(booking) if (own or viewer.is_comanager) else None
+            url = booking_url(booking) if can_see_booking(booking, viewer) else None
             grid.blocks.append(Block(index, *spot, kind="booking", label=label, detail=detail,
                                      url=url, css=css))
         if column.space.active:

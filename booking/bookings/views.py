@@ -7,14 +7,15 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import clock
+from ..actions import user_action
 from ..domain import bookings as rules
 from ..domain import quotas, schedule
-from ..domain.errors import DomainError
-from ..domain.spaces import KIND_LABELS
+from ..domain.closures import closures_between
+from ..domain.errors import BookingRefused, DomainError
+from ..domain.spaces import KIND_LABELS, active_spaces
+from ..domain.wording import describe_slots
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..models import Booking, Closure, Space
@@ -33,28 +34,22 @@ from .grid import Column, build_grid
 bp = Blueprint("bookings", __name__)
 
 
-def _active_spaces() -> list[Space]:
-    return db.session.execute(
-        select(Space).where(Space.active.is_(True)).order_by(Space.name)).scalars().all()
-
-
 def _booking_or_403(booking_id: int) -> Booking:
-    booking = db.session.execute(
-        select(Booking).options(joinedload(Booking.space), joinedload(Booking.member))
-        .where(Booking.id == booking_id)).scalar_one_or_none()
+    try:
+        booking = rules.booking_for(db.session, booking_id, current_user)
+    except rules.NotAllowed:
+        abort(403)
     if booking is None:
         abort(404)
-    if booking.member_id != current_user.id and not current_user.is_comanager:
-        abort(403)
     return booking
 
 
-def _refused(error: rules.BookingRefused, space_id: int, start, end) -> None:
-    """Undo the attempt, but keep it in the unmet-demand record when the space was taken."""
-    db.session.rollback()
-    rules.record_refusal(db.session, member_id=current_user.id, space_id=space_id, start=start,
-                         end=end, reason=error.reason, now=clock.now())
-    db.session.commit()
+def _refused(error: DomainError | None, space_id: int, start, end) -> None:
+    """The attempt was undone; keep it in the unmet-demand record when the space was taken."""
+    if isinstance(error, BookingRefused):
+        rules.record_refusal(db.session, member_id=current_user.id, space_id=space_id,
+                             start=start, end=end, reason=error.reason, now=clock.now())
+        db.session.commit()
 
 
 # --- booking -----------------------------------------------------------------------------
@@ -63,7 +58,7 @@ def _refused(error: rules.BookingRefused, space_id: int, start, end) -> None:
 @login_required
 def new():
     form = BookingForm()
-    spaces = _active_spaces()
+    spaces = active_spaces(db.session)
     if not spaces:
         return render_template("bookings/no_space.html")
     form.space_id.choices = choices((s.id, s.name) for s in spaces)
@@ -75,23 +70,17 @@ def new():
         if space is None:
             abort(400)
         start, end, tz = from_local(form.start.data), from_local(form.end.data), current_tz()
-        try:
+        series_args = {
+            "space": space, "first": (start, end), "freq": form.repeat.data,
+            "interval": form.interval.data or 1, "count": form.count.data or None,
+            "until": form.until.data or None, "now": clock.now(), "tz": tz,
+        }
+        with user_action(error_field=form.start) as done:
             if form.repeat.data == "none":
                 booking = rules.create_booking(
                     db.session, space=space, member=current_user, start=start, end=end,
                     title=form.title.data, note=form.note.data, now=clock.now(), tz=tz)
-                db.session.commit()
-                flash(_("Booked: %(space)s, %(when)s.", space=space.name,
-                        when=rules.describe_slots([(start, end)])) if booking.status == "confirmed"
-                      else _("Request sent: a co-manager will approve it. The slot is held for "
-                             "you meanwhile."), "success")
-                return redirect(url_for("bookings.detail", booking_id=booking.id))
-            series_args = {
-                "space": space, "first": (start, end), "freq": form.repeat.data,
-                "interval": form.interval.data or 1, "count": form.count.data or None,
-                "until": form.until.data or None, "now": clock.now(), "tz": tz,
-            }
-            if request.form.get("confirm") != "1":
+            elif request.form.get("confirm") != "1":
                 preview = rules.preview_series(db.session, **series_args)
                 preview_warning = _quota_warning(space, [(o.start, o.end) for o in preview
                                                          if o.free])
@@ -99,13 +88,18 @@ def new():
                 _series, created, skipped = rules.create_series(
                     db.session, member=current_user, title=form.title.data,
                     note=form.note.data, **series_args)
-                db.session.commit()
-                flash(_("%(n)d dates booked, %(skipped)d skipped.", n=len(created),
-                        skipped=len(skipped)), "success")
-                return redirect(url_for("bookings.mine"))
-        except rules.BookingRefused as error:
-            _refused(error, space.id, start, end)
-            form.start.errors.append(str(error))
+        if not done:
+            _refused(done.error, space.id, start, end)
+        elif form.repeat.data == "none":
+            flash(_("Booked: %(space)s, %(when)s.", space=space.name,
+                    when=describe_slots([(start, end)])) if booking.status == "confirmed"
+                  else _("Request sent: a co-manager will approve it. The slot is held for "
+                         "you meanwhile."), "success")
+            return redirect(url_for("bookings.detail", booking_id=booking.id))
+        elif preview is None:
+            flash(_("%(n)d dates booked, %(skipped)d skipped.", n=len(created),
+                  skipped=len(skipped)), "success")
+            return redirect(url_for("bookings.mine"))
     chosen = next((s for s in spaces if s.id == form.space_id.data), None)
     statuses = quotas.quota_overview(db.session, current_user, current_tz(), clock.now(),
                                      space=chosen) if chosen else []
@@ -159,16 +153,12 @@ def edit(booking_id: int):
         form.start.data = to_local(booking.start_at).replace(tzinfo=None)
         form.end.data = to_local(booking.end_at).replace(tzinfo=None)
     if form.validate_on_submit():
-        try:
+        with user_action(error_field=form.start) as done:
             changed = rules.update_booking(
                 db.session, booking, actor=current_user, start=from_local(form.start.data),
                 end=from_local(form.end.data), title=form.title.data, note=form.note.data,
                 now=clock.now(), tz=current_tz(), scope=form.scope.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.start.errors.append(str(error))
-        else:
-            db.session.commit()
+        if done:
             flash(_("Booking changed (%(n)d dates).", n=len(changed)) if len(changed) > 1
                   else _("Booking changed."), "success")
             return redirect(url_for("bookings.detail", booking_id=booking_id))
@@ -181,23 +171,18 @@ def cancel(booking_id: int):
     booking = _booking_or_403(booking_id)
     form = CancelBookingForm()
     if form.validate_on_submit():
-        try:
+        with user_action() as done:
             cancelled = rules.cancel_booking(db.session, booking, actor=current_user,
                                              reason=form.reason.data or "", now=clock.now(),
                                              scope=form.scope.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            late = any(b.late_cancellation for b in cancelled)
+        if done:
             flash(_("Cancelled (%(n)d dates).", n=len(cancelled)) if len(cancelled) > 1
                   else _("Booking cancelled."), "success")
-            if late:
+            if any(b.late_cancellation for b in cancelled):
                 flash(_("This cancellation is late: the hours still count for your quota and "
                         "costs."), "warning")
         return redirect(url_for("bookings.detail", booking_id=booking.id))
-    late = clock.now() > booking.start_at - timedelta(hours=booking.space.cancel_notice_hours)
+    late = rules.is_late_cancellation(booking, clock.now())
     return render_template("bookings/cancel.html", form=form, booking=booking, late=late)
 
 
@@ -205,12 +190,9 @@ def cancel(booking_id: int):
 @login_required
 def mine():
     now = clock.now()
-    base = select(Booking).options(joinedload(Booking.space)).where(
-        Booking.member_id == current_user.id)
-    upcoming = db.session.execute(base.where(Booking.end_at > now).order_by(Booking.start_at)
-                                  .limit(200)).scalars().all()
-    past = db.paginate(base.where(Booking.end_at <= now).order_by(Booking.start_at.desc()),
-                       per_page=20, error_out=False)
+    upcoming = rules.upcoming_bookings(db.session, current_user.id, now)
+    past = db.paginate(rules.past_bookings_query(current_user.id, now), per_page=20,
+                       error_out=False)
     return render_template("bookings/mine.html", upcoming=upcoming, past=past, now=now)
 
 
@@ -219,10 +201,7 @@ def mine():
 @bp.route("/bookings/approvals")
 @role_required("comanager")
 def approvals():
-    pending = db.session.execute(
-        select(Booking).options(joinedload(Booking.space), joinedload(Booking.member))
-        .where(Booking.status == "pending", Booking.end_at > clock.now())
-        .order_by(Booking.start_at)).scalars().all()
+    pending = rules.awaiting_approval(db.session, clock.now())
     return render_template("bookings/approvals.html", pending=pending,
                            reject_form=RejectBookingForm())
 
@@ -233,14 +212,8 @@ def approve(booking_id: int):
     booking = _booking_or_403(booking_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with user_action(_("Approved: %(title)s.", title=booking.title)):
         rules.approve_booking(db.session, booking, actor=current_user, now=clock.now())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Approved: %(title)s.", title=booking.title), "success")
     return redirect(request.form.get("next") or url_for("bookings.approvals"))
 
 
@@ -252,15 +225,9 @@ def reject(booking_id: int):
     if not form.validate_on_submit():
         flash(_("Say why the booking is rejected: the member will read it."), "error")
         return redirect(url_for("bookings.detail", booking_id=booking.id))
-    try:
+    with user_action(_("Rejected: %(title)s. The slot is free again.", title=booking.title)):
         rules.reject_booking(db.session, booking, actor=current_user, reason=form.reason.data,
                              now=clock.now())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Rejected: %(title)s. The slot is free again.", title=booking.title), "success")
     return redirect(url_for("bookings.approvals"))
 
 
@@ -278,9 +245,7 @@ def find():
         tz = current_tz()
         start = max(from_local(datetime.combine(form.date_from.data, time(0))), clock.now())
         end = from_local(datetime.combine(form.date_to.data + timedelta(days=1), time(0)))
-        spaces = db.session.execute(select(Space).where(
-            Space.active.is_(True), Space.kind == form.kind.data).order_by(Space.name)
-        ).scalars().all()
+        spaces = active_spaces(db.session, kind=form.kind.data)
         bookings = _bookings_between([s.id for s in spaces], start, end)
         closures = _closures_between(start, end)
         window = None
@@ -336,7 +301,7 @@ def _bookings_between(space_ids: list[int], start: datetime, end: datetime) -> l
 
 
 def _closures_between(start: datetime, end: datetime) -> list[Closure]:
-    return rules.closures_between(db.session, None, start, end)
+    return closures_between(db.session, None, start, end)
 
 
 def _day_arg() -> date:
@@ -369,7 +334,7 @@ def _chosen_space(spaces: list[Space]) -> Space | None:
 @bp.route("/calendar/week")
 @login_required
 def week():
-    spaces = _active_spaces()
+    spaces = active_spaces(db.session)
     space = _chosen_space(spaces)
     if space is None:
         return render_template("bookings/no_space.html")
@@ -388,7 +353,7 @@ def week():
 @bp.route("/calendar/day")
 @login_required
 def day():
-    spaces = _active_spaces()
+    spaces = active_spaces(db.session)
     if not spaces:
         return render_template("bookings/no_space.html")
     the_day = _day_arg()
@@ -404,7 +369,7 @@ def day():
 @bp.route("/calendar/month")
 @login_required
 def month():
-    spaces = _active_spaces()
+    spaces = active_spaces(db.session)
     space = _chosen_space(spaces)
     if space is None:
         return render_template("bookings/no_space.html")

@@ -1,13 +1,11 @@
 """The home page: what a member needs first."""
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..domain import quotas
+from ..domain.bookings import awaiting_approval_count, upcoming_bookings
 from ..extensions import db
-from ..models import ACTIVE_STATUSES, Booking
 from ..timezones import current_tz
 
 bp = Blueprint("main", __name__)
@@ -24,15 +22,8 @@ def index():
 @login_required
 def dashboard():
     now = clock.now()
-    upcoming = db.session.execute(
-        select(Booking).options(joinedload(Booking.space))
-        .where(Booking.member_id == current_user.id, Booking.end_at > now,
-               Booking.status.in_(ACTIVE_STATUSES))
-        .order_by(Booking.start_at).limit(5)).scalars().all()
-    pending_count = 0
-    if current_user.is_comanager:
-        pending_count = db.session.execute(select(func.count(Booking.id)).where(
-            Booking.status == "pending", Booking.end_at > now)).scalar()
+    upcoming = upcoming_bookings(db.session, current_user.id, now, active_only=True, limit=5)
+    pending_count = awaiting_approval_count(db.session, now) if current_user.is_comanager else 0
     tz = current_tz()
     return render_template(
         "main/dashboard.html", upcoming=upcoming, pending_count=pending_count,
