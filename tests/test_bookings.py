@@ -226,6 +226,18 @@ def test_cancel_keeps_the_row_and_marks_late_cancellations(client, login, member
     assert _count() == 2
 
 
+
+def test_cancel_page_warns_only_inside_the_spaces_notice(client, login, member, make_space,
+                                                         make_booking):
+    space = make_space(cancel_notice_hours=48)  # now is Monday 09:00
+    inside = make_booking(space, member, local(2026, 3, 4, 8), local(2026, 3, 4, 10))
+    outside = make_booking(space, member, local(2026, 3, 4, 10), local(2026, 3, 4, 12))
+    login(member)
+    warning = "cette annulation est tardive"
+    assert warning in client.get(f"/bookings/{inside.id}/cancel").get_data(as_text=True)
+    assert warning not in client.get(f"/bookings/{outside.id}/cancel").get_data(as_text=True)
+    assert _count() == 2
+
 def test_comanager_can_cancel_any_booking(client, login, comanager, member, make_space,
                                           make_booking):
     booking = make_booking(make_space(), member, local(2026, 3, 10, 18), local(2026, 3, 10, 20))
@@ -287,3 +299,24 @@ def test_nearest_free_times_are_real_alternatives_that_do_not_overlap(client, lo
     assert "battement" not in body  # no buffer here: the message does not mention one
     assert "12:00–14:00" in body and "18:00–20:00" in body  # just before, just after
     assert "12:30–14:30" not in body and "18:30–20:30" not in body
+
+
+def test_home_page_lists_own_active_bookings_ahead_and_counts_pending_ones(
+        client, login, comanager, member, make_space, make_booking, count_queries):
+    space = make_space()
+    make_booking(space, comanager, local(2026, 3, 3, 18), local(2026, 3, 3, 20), title="À venir")
+    make_booking(space, comanager, local(2026, 3, 4, 18), local(2026, 3, 4, 20),
+                 title="Annulée", status="cancelled")
+    make_booking(space, comanager, local(2026, 2, 20, 18), local(2026, 2, 20, 20),
+                 title="Passée")
+    make_booking(space, member, local(2026, 3, 5, 18), local(2026, 3, 5, 20),
+                 title="Celle du voisin", status="pending")
+    make_booking(space, member, local(2026, 2, 21, 18), local(2026, 2, 21, 20),
+                 title="Demande passée", status="pending")
+    login(comanager)
+    with count_queries() as counter:
+        body = client.get("/dashboard").get_data(as_text=True)
+    assert "À venir" in body
+    assert not any(title in body for title in ("Annulée", "Passée", "Celle du voisin"))
+    assert '</a> <span class="badge badge-warn">1</span>' in body
+    assert counter.count <= 6

@@ -36,6 +36,22 @@ def test_titles_are_shown_when_the_space_allows(client, login, member, make_memb
     assert "Concert de la fanfare" in body
 
 
+
+def test_calendar_links_a_booking_page_only_for_whoever_may_open_it(
+        client, login, member, make_member, comanager, make_space, make_booking):
+    space = make_space()
+    own = make_booking(space, member, local(2026, 3, 3, 18), local(2026, 3, 3, 20))
+    other = make_booking(space, make_member(name="Autre"), local(2026, 3, 4, 18),
+                         local(2026, 3, 4, 20), title="Secret des autres")
+    url = f"/calendar/week?space={space.id}&date=2026-03-04"
+    login(member)
+    body = client.get(url).get_data(as_text=True)
+    assert f'href="/bookings/{own.id}"' in body and f'href="/bookings/{other.id}"' not in body
+    client.post("/logout")
+    login(comanager)
+    body = client.get(url).get_data(as_text=True)
+    assert f'href="/bookings/{other.id}"' in body and "Secret des autres" in body
+
 def test_booking_is_drawn_at_its_local_time_rows(client, login, member, make_space,
                                                  make_booking):
     space = make_space()  # opens 08:00: row 2 is 08:00, one row per quarter hour

@@ -284,6 +284,23 @@ def test_add_to_calendar_downloads_one_booking_for_its_member_only(
     assert client.get(f"/bookings/{booking.id}.ics").status_code == 403
 
 
+
+def test_booking_file_is_the_members_and_the_comanagers_only(
+        client, login, member, make_member, comanager, make_space, make_booking):
+    booking = make_booking(make_space(name="Studio A"), member, local(2026, 3, 10, 9),
+                           local(2026, 3, 10, 10), title="Filage privé")
+    login(make_member())
+    refused = client.get(f"/bookings/{booking.id}.ics")
+    assert refused.status_code == 403
+    assert "Filage privé" not in refused.get_data(as_text=True)
+    assert client.get("/bookings/999999.ics").status_code == 404
+    client.post("/logout")
+    login(comanager)
+    response = client.get(f"/bookings/{booking.id}.ics")
+    assert response.status_code == 200
+    assert Calendar.from_ical(response.data).walk("VEVENT")[0]["SUMMARY"] == (
+        "Filage privé · Studio A")
+
 # --- HTTP caching and query counts -----------------------------------------------------------
 
 def test_unchanged_feed_answers_304_without_building_the_calendar(

@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from booking.extensions import db
-from booking.models import Booking, Closure, Space
+from booking.models import AuditEvent, Booking, Closure, Space
 from tests.conftest import form_time, local
 
 SPACE_FORM = {
@@ -108,3 +108,56 @@ def test_closure_with_end_before_start_is_refused(client, login, comanager):
         "space_id": 0, "start": "2030-01-02T08:00", "end": "2030-01-01T08:00", "reason": "x"})
     assert "La fin doit" in response.get_data(as_text=True)
     assert db.session.execute(select(func.count(Closure.id))).scalar() == 0
+
+
+def test_closures_list_counts_pending_hits_but_not_cancelled_ones(
+        client, login, comanager, member, make_member, make_space, make_booking):
+    space, other = make_space(name="Studio A"), make_space(name="Studio B")
+    make_booking(space, member, local(2030, 3, 4, 9), local(2030, 3, 4, 10), status="pending")
+    make_booking(space, make_member(), local(2030, 3, 4, 11), local(2030, 3, 4, 12),
+                 status="cancelled")
+    make_booking(space, member, local(2030, 3, 4, 14), local(2030, 3, 4, 15),
+                 status="rejected")
+    make_booking(other, member, local(2030, 3, 4, 9), local(2030, 3, 4, 10))
+    closure = Closure(space_id=space.id, start_at=local(2030, 3, 4, 8),
+                      end_at=local(2030, 3, 4, 20), reason="Peinture")
+    everywhere = Closure(space_id=None, start_at=local(2030, 3, 4, 8),
+                         end_at=local(2030, 3, 4, 20), reason="Assemblée")
+    db.session.add_all([closure, everywhere])
+    db.session.commit()
+    login(comanager)
+    page = client.get("/spaces/closures").get_data(as_text=True)
+    rows = {reason: row for row in page.split("<tr>")[1:]
+            for reason in ("Peinture", "Assemblée") if reason in row}
+    assert '<span class="badge badge-warn">1</span>' in rows["Peinture"]
+    assert '<span class="badge badge-warn">2</span>' in rows["Assemblée"]
+
+
+def test_deleting_a_closure_writes_an_audit_line(client, login, comanager, make_space):
+    space = make_space()
+    closure = Closure(space_id=space.id, start_at=local(2030, 3, 4, 8),
+                      end_at=local(2030, 3, 4, 20), reason="Peinture")
+    db.session.add(closure)
+    db.session.commit()
+    closure_id = closure.id
+    login(comanager)
+    response = client.post(f"/spaces/closures/{closure_id}/delete")
+    assert response.headers["Location"].endswith("/spaces/closures")
+    assert db.session.scalar(select(func.count(Closure.id))) == 0
+    audit = db.session.execute(select(AuditEvent).where(
+        AuditEvent.action == "closure.delete")).scalar_one()
+    assert (audit.actor_id, audit.object_type, audit.object_id) == (
+        comanager.id, "closure", closure_id)
+    assert "Peinture" in audit.detail
+
+
+def test_members_cannot_delete_a_closure(client, login, member, make_space):
+    space = make_space()
+    closure = Closure(space_id=space.id, start_at=local(2030, 3, 4, 8),
+                      end_at=local(2030, 3, 4, 20), reason="Peinture")
+    db.session.add(closure)
+    db.session.commit()
+    login(member)
+    assert client.post(f"/spaces/closures/{closure.id}/delete").status_code == 403
+    assert db.session.scalar(select(func.count(Closure.id))) == 1
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == 0
