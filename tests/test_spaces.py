@@ -133,12 +133,16 @@ def test_closures_list_counts_pending_hits_but_not_cancelled_ones(
     assert '<span class="badge badge-warn">2</span>' in rows["Assemblée"]
 
 
-def test_deleting_a_closure_writes_an_audit_line(client, login, comanager, make_space):
-    space = make_space()
+def _painting(space: Space) -> Closure:
     closure = Closure(space_id=space.id, start_at=local(2030, 3, 4, 8),
                       end_at=local(2030, 3, 4, 20), reason="Peinture")
     db.session.add(closure)
     db.session.commit()
+    return closure
+
+
+def test_deleting_a_closure_writes_an_audit_line(client, login, comanager, make_space):
+    closure = _painting(make_space())
     closure_id = closure.id
     login(comanager)
     response = client.post(f"/spaces/closures/{closure_id}/delete")
@@ -152,11 +156,7 @@ def test_deleting_a_closure_writes_an_audit_line(client, login, comanager, make_
 
 
 def test_members_cannot_delete_a_closure(client, login, member, make_space):
-    space = make_space()
-    closure = Closure(space_id=space.id, start_at=local(2030, 3, 4, 8),
-                      end_at=local(2030, 3, 4, 20), reason="Peinture")
-    db.session.add(closure)
-    db.session.commit()
+    closure = _painting(make_space())
     login(member)
     assert client.post(f"/spaces/closures/{closure.id}/delete").status_code == 403
     assert db.session.scalar(select(func.count(Closure.id))) == 1
