@@ -22,16 +22,22 @@ def _known_payment_method(method: str) -> None:
         raise LedgerError(_l("Choose how it was paid from the list."))
 
 
-def record_payment(session: Session, *, member: Member, amount_cents: int, paid_on: date,
-                   method: str, reference: str, actor: Member) -> Payment:
-    """A co-manager records money received: it counts at once."""
+def _new_payment(session: Session, member: Member, amount_cents: int, paid_on: date,
+                 method: str, reference: str, declared_by: Member) -> Payment:
     positive_cents(amount_cents)
     _known_payment_method(method)
     payment = Payment(member_id=member.id, amount_cents=amount_cents, paid_on=paid_on,
                       method=method, reference=reference.strip(), status="declared",
-                      declared_by_id=actor.id)
+                      declared_by_id=declared_by.id)
     session.add(payment)
     session.flush()
+    return payment
+
+
+def record_payment(session: Session, *, member: Member, amount_cents: int, paid_on: date,
+                   method: str, reference: str, actor: Member) -> Payment:
+    """A co-manager records money received: it counts at once."""
+    payment = _new_payment(session, member, amount_cents, paid_on, method, reference, actor)
     confirm_payment(session, payment, actor=actor)
     return payment
 
@@ -39,14 +45,7 @@ def record_payment(session: Session, *, member: Member, amount_cents: int, paid_
 def declare_payment(session: Session, *, member: Member, amount_cents: int, paid_on: date,
                     method: str, reference: str) -> Payment:
     """A member says they paid; it counts once a co-manager confirms."""
-    positive_cents(amount_cents)
-    _known_payment_method(method)
-    payment = Payment(member_id=member.id, amount_cents=amount_cents, paid_on=paid_on,
-                      method=method, reference=reference.strip(), status="declared",
-                      declared_by_id=member.id)
-    session.add(payment)
-    session.flush()
-    return payment
+    return _new_payment(session, member, amount_cents, paid_on, method, reference, member)
 
 
 def _refuse_if_handled(payment: Payment) -> None:
