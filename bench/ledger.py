@@ -10,12 +10,12 @@ import os
 import random
 import statistics
 import time as clock
-from datetime import timedelta
 
 from dataset import BOOKINGS, DAYS, MEMBERS, PASSWORD, db, make_app, print_table
 from sqlalchemy import event, insert, select
 
 from booking.domain import ledger
+from booking.domain.periods import month_end, month_start
 from booking.models import Expense, Member
 
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
@@ -25,12 +25,12 @@ EXPENSES = 500
 def main() -> None:
     app, url = make_app()
     rng = random.Random(3)
-    months = sorted({d.replace(day=1) for d in DAYS})
+    months = sorted({month_start(d) for d in DAYS})
     with app.app_context():
         rows = []
         for i in range(EXPENSES):
             first = months[i % len(months)]
-            last = ledger.add_months(first, 1) - timedelta(days=1)
+            last = month_end(first)
             rows.append({"label": f"Cost {i}", "category": "rent",
                          "amount_cents": rng.randint(1_000, 500_000), "spent_on": first,
                          "period_start": first, "period_end": last, "method": "usage",

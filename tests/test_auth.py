@@ -1,10 +1,10 @@
 """Signing in and out, invitations, password resets, profile."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from booking.extensions import db
-from booking.models import Member
+from booking.models import AuditEvent, Member
 from tests.conftest import PASSWORD
 
 
@@ -64,6 +64,8 @@ def test_password_reset_link_works_once(app, client, member):
                        ).status_code == 302
     client.post("/logout")
     assert client.get(link).status_code == 400  # already used
+    assert db.session.execute(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "password.reset", AuditEvent.actor_id == member.id)).scalar() == 1
 
 
 def test_reset_for_an_unknown_email_says_the_same_and_sends_nothing(app, client):
@@ -135,3 +137,13 @@ def test_profile_refuses_an_email_used_by_someone_else(client, login, member, ma
     db.session.expire_all()
     emails = db.session.execute(select(Member.email).order_by(Member.id)).scalars().all()
     assert emails.count("taken@example.org") == 1
+
+
+def test_the_language_switch_keeps_a_signed_in_member_s_choice(client, login, member):
+    login(member)
+    client.post("/language", data={"lang": "nl", "next": "/account/profile"})
+    db.session.refresh(member)
+    assert member.locale == "nl"
+    client.post("/language", data={"lang": "xx", "next": "/account/profile"})
+    db.session.refresh(member)
+    assert member.locale == "nl"

@@ -367,3 +367,105 @@ def test_fairness_puts_usage_share_beside_cost_share(client, login, comanager, p
     page = client.get("/ledger/fairness?start=2026-03-01&end=2026-03-31").get_data(as_text=True)
     assert page.index("Léa") < page.index("Jan") < page.index("Sofia")
     assert "75,0 %" in page and "60,0 %" in page
+
+
+# --- rules moved from the views into the domain -------------------------------------------------
+
+def _audit_count(action: str, object_id: int | None = None) -> int:
+    from booking.models import AuditEvent
+
+    query = select(func.count(AuditEvent.id)).where(AuditEvent.action == action)
+    if object_id is not None:
+        query = query.where(AuditEvent.object_id == object_id)
+    return db.session.execute(query).scalar()
+
+
+def test_rejecting_a_payment_writes_an_audit_line_and_leaves_the_balance(client, login,
+                                                                          comanager, member):
+    payment = ledger.declare_payment(db.session, member=member, amount_cents=4_000,
+                                     paid_on=date(2026, 4, 1), method="transfer",
+                                     reference="VIR-9")
+    db.session.commit()
+    login(comanager)
+    client.post(f"/ledger/payments/{payment.id}/reject")
+    db.session.expire_all()
+    assert db.session.get(Payment, payment.id).status == "rejected"
+    assert ledger.member_balance(db.session, member.id) == 0
+    assert _audit_count("payment.reject", payment.id) == 1
+    again = client.post(f"/ledger/payments/{payment.id}/confirm", follow_redirects=True)
+    assert "déjà été traité" in again.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Payment, payment.id).status == "rejected"
+    assert ledger.member_balance(db.session, member.id) == 0
+    assert ledger.pending_payments(db.session) == []
+
+
+def test_a_dutch_comanager_typing_thousands_records_the_cents(client, login, make_member,
+                                                             member):
+    dutch = make_member(role="comanager", locale="nl")
+    login(dutch)
+    response = client.post("/ledger/payments/new", data={
+        "member_id": member.id, "amount": "1.234,50", "paid_on": "2026-04-01",
+        "method": "transfer", "reference": "OVS-1"})
+    assert response.status_code == 302
+    payment = db.session.execute(select(Payment)).scalar_one()
+    assert payment.amount_cents == 123_450
+    assert ledger.member_balance(db.session, member.id) == -123_450
+    assert _audit_count("payment.confirm", payment.id) == 1
+
+
+def test_a_deposit_is_recorded_and_returned_once_with_audit_lines(client, login, comanager,
+                                                                  member):
+    from booking.models import Deposit
+
+    login(comanager)
+    client.post("/ledger/deposits", data={"member_id": member.id, "amount": "1.250,00",
+                                          "received_on": "2026-04-01", "description": " Clé "})
+    deposit = db.session.execute(select(Deposit)).scalar_one()
+    assert (deposit.amount_cents, deposit.description) == (125_000, "Clé")
+    assert ledger.deposits_held(db.session).held_cents == 125_000
+    client.post(f"/ledger/deposits/{deposit.id}/return")
+    client.post(f"/ledger/deposits/{deposit.id}/return")
+    db.session.expire_all()
+    assert db.session.get(Deposit, deposit.id).returned_on == date(2026, 4, 2)
+    assert ledger.deposits_held(db.session).held_cents == 0
+    assert _audit_count("deposit.create", deposit.id) == 1
+    assert _audit_count("deposit.return", deposit.id) == 1
+
+
+def test_posting_and_closing_a_month_write_their_audit_lines_in_the_domain(comanager, people):
+    ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+    ledger.close_month(db.session, date(2026, 3, 15), actor=comanager)
+    db.session.commit()
+    assert _audit_count("expense.allocate") == 1
+    assert _audit_count("ledger.close") == 1
+    assert ledger.closed_months(db.session) == [date(2026, 3, 1)]
+    with pytest.raises(ledger.MonthClosed):
+        ledger.post_monthly_charges(db.session, date(2026, 3, 1), actor=comanager,
+                                    tz="Europe/Brussels")
+
+
+def test_statement_csv_turns_a_formula_into_text(client, login, member):
+    ledger.record_contribution(db.session, member=member, minutes=60, day=date(2026, 4, 1),
+                               description="=HYPERLINK(\"http://x\")", rate_cents=1500,
+                               actor=member)
+    db.session.commit()
+    login(member)
+    text_csv = client.get("/ledger/statement.csv").get_data(as_text=True)
+    assert text_csv.startswith("\ufeff")
+    assert "'=HYPERLINK" in text_csv and ",15.00," in text_csv
+
+
+def test_settings_read_a_rate_typed_in_dutch_and_refuse_a_wrong_one(client, login, make_member):
+    from booking.models import Settings
+
+    login(make_member(role="comanager", locale="nl"))
+    form = {"name": "Coop", "timezone": "Europe/Brussels", "currency": "EUR",
+            "contact_email": "", "contact_address": ""}
+    wrong = client.post("/settings/", data={**form, "contribution_rate": "twaalf"})
+    assert wrong.status_code == 200
+    assert db.session.get(Settings, 1) is None
+    client.post("/settings/", data={**form, "contribution_rate": "12,50"})
+    settings_row = db.session.get(Settings, 1)
+    assert (settings_row.name, settings_row.contribution_rate_cents) == ("Coop", 1_250)
+    assert _audit_count("settings.update") == 1

@@ -62,6 +62,20 @@ def test_comanager_sees_the_member_list(client, login, comanager, make_member):
     assert "Zoé Zeta" in body and "Camille Cogérante" in body
 
 
+def test_member_list_searches_names_and_emails_and_filters_by_status(client, login, comanager,
+                                                                     make_member):
+    make_member(name="Zoé Zeta", email="zoe@example.org")
+    make_member(name="Xavier Xi")
+    make_member(name="Yann Ypsilon", active=False)
+    login(comanager)
+    found = client.get("/members/?q=ZOE").get_data(as_text=True)
+    assert "Zoé Zeta" in found and "Xavier Xi" not in found
+    active = client.get("/members/").get_data(as_text=True)
+    assert "Yann Ypsilon" not in active
+    inactive = client.get("/members/?status=inactive").get_data(as_text=True)
+    assert "Yann Ypsilon" in inactive and "Zoé Zeta" not in inactive
+
+
 def test_member_list_runs_a_bounded_number_of_queries(client, login, comanager, make_member,
                                                         count_queries):
     login(comanager)

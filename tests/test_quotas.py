@@ -265,3 +265,70 @@ def test_usage_report_runs_a_bounded_number_of_queries(client, login, comanager,
     with count_queries() as many:
         client.get("/usage/?period=month&date=2026-03-15")
     assert many.count == few.count, many.statements
+
+
+# --- rules moved from the views into the domain -------------------------------------------------
+
+def _audits(action: str) -> int:
+    from sqlalchemy import func
+
+    from booking.models import AuditEvent
+
+    return db.session.execute(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == action)).scalar()
+
+
+def test_a_plan_name_already_used_is_refused_with_a_message_and_nothing_saved(
+        client, login, comanager, plan):
+    login(comanager)
+    response = client.post("/plans/new", data={"name": " MUSICIEN·NE ", "description": "",
+                                               "monthly_fee": "10", "shares": 1})
+    assert response.status_code == 200
+    assert "existe déjà" in response.get_data(as_text=True)
+    assert [p.name for p in db.session.execute(select(Plan)).scalars()] == ["Musicien·ne"]
+    assert _audits("plan.save") == 0
+    edited = client.post(f"/plans/{plan.id}/edit", data={
+        "name": "Musicien·ne", "description": "", "monthly_fee": "1 234,50", "shares": 2})
+    assert edited.status_code == 302
+    db.session.expire_all()
+    assert (plan.monthly_fee_cents, plan.shares) == (123_450, 2)
+    assert _audits("plan.save") == 1
+
+
+def test_deleting_a_quota_rule_writes_an_audit_line(client, login, comanager, plan):
+    rule = _rule(plan_id=plan.id)
+    login(comanager)
+    client.post(f"/quotas/{rule.id}/delete")
+    assert db.session.execute(select(QuotaRule)).first() is None
+    assert _audits("quota.delete") == 1
+
+
+def test_usage_csv_and_page_show_the_same_share(client, login, comanager, make_member,
+                                                make_space, make_booking):
+    from booking.domain import usage
+
+    space = make_space()
+    lea, jan = make_member(name="Léa"), make_member(name="Jan")
+    make_booking(space, lea, local(2026, 3, 3, 10), local(2026, 3, 3, 12))
+    make_booking(space, jan, local(2026, 3, 4, 10), local(2026, 3, 4, 11))
+    login(comanager)
+    page = client.get("/usage/?period=month&date=2026-03-15").get_data(as_text=True)
+    text = client.get("/usage/report.csv?period=month&date=2026-03-15").get_data(as_text=True)
+    shares = {r[0]: r[4] for r in list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]}
+    assert shares == {"Jan": "33.3", "Léa": "66.7"}
+    assert "33,3 %" in page and "66,7 %" in page
+    api_rows = usage.usage_shares(db.session, local(2026, 3, 1), local(2026, 4, 1))
+    assert {r.member_name: r.share_pct for r in api_rows} == {"Léa": 66.7, "Jan": 33.3}
+
+
+def test_report_periods_come_from_the_calendar_helpers():
+    from datetime import date
+
+    from booking.domain.usage import report_period
+
+    assert report_period("quarter", date(2026, 11, 5)) == (date(2026, 10, 1), date(2027, 1, 1))
+    assert report_period("year", date(2026, 3, 5)) == (date(2026, 1, 1), date(2027, 1, 1))
+    assert report_period("month", date(2026, 12, 5)) == (date(2026, 12, 1), date(2027, 1, 1))
+    assert report_period("custom", date(2026, 3, 5), date(2026, 3, 2), date(2026, 3, 4)) == (
+        date(2026, 3, 2), date(2026, 3, 5))
+    assert report_period("custom", date(2026, 3, 5)) == (date(2026, 3, 1), date(2026, 4, 1))

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from .. import clock
+from ..actions import user_action
 from ..domain import accounts, api_tokens
 from ..domain.errors import DomainError
 from ..extensions import db, limiter
@@ -99,13 +100,12 @@ def _set_password_page(token: str, purpose: str, max_age: int, title, done_messa
         return render_template("auth/token_invalid.html", purpose=purpose), 400
     form = SetPasswordForm()
     if form.validate_on_submit():
-        accounts.set_password(member, form.password.data,
-                              current_app.config["PASSWORD_HASH_METHOD"])
-        accounts.record_audit(db.session, member, f"password.{purpose}", "member", member.id)
-        db.session.commit()
-        login_user(member)
-        flash(done_message, "success")
-        return redirect(url_for("main.dashboard"))
+        with user_action(done_message, form.password) as done:
+            accounts.choose_password(db.session, member, form.password.data, purpose=purpose,
+                                     method=current_app.config["PASSWORD_HASH_METHOD"])
+        if done:
+            login_user(member)
+            return redirect(url_for("main.dashboard"))
     return render_template("auth/set_password.html", form=form, title=title, member=member)
 
 
@@ -128,17 +128,12 @@ def accept_invitation(token: str):
 def profile():
     form = _profile_form(ProfileForm(obj=current_user), fill=request.method == "GET")
     if form.validate_on_submit():
-        try:
+        with user_action(_("Your profile is saved."), form.email) as done:
             accounts.update_profile(
                 db.session, current_user, name=form.name.data, email=form.email.data,
                 phone=form.phone.data or "", organisation_id=form.organisation_id.data or None,
                 locale=form.locale.data or None)
-        except DomainError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Your profile is saved."), "success")
+        if done:
             return redirect(url_for("auth.profile"))
     return _profile_page(form)
 
@@ -167,14 +162,10 @@ def create_api_token():
     token_form = ApiTokenForm()
     new_token = None
     if token_form.validate_on_submit():
-        try:
+        with user_action(error_field=token_form.name) as done:
             _token, new_token = api_tokens.create_token(db.session, current_user,
                                                         token_form.name.data, clock.now())
-        except DomainError as error:
-            db.session.rollback()
-            token_form.name.errors.append(str(error))
-        else:
-            db.session.commit()
+        if done:
             token_form = ApiTokenForm(formdata=None)
     form = _profile_form(ProfileForm(obj=current_user, formdata=None), fill=True)
     response = make_response(_profile_page(form, token_form, new_token))
@@ -202,15 +193,10 @@ def revoke_api_token(token_id: int):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with user_action(_("Your new password is saved."), form.current) as done:
             accounts.change_password(current_user, form.current.data, form.password.data,
                                      current_app.config["PASSWORD_HASH_METHOD"])
-        except DomainError as error:
-            db.session.rollback()
-            form.current.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Your new password is saved."), "success")
+        if done:
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)
 
@@ -222,6 +208,6 @@ def choose_language():
     if EmptyForm().validate_on_submit() and lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         if current_user.is_authenticated:
-            current_user.locale = lang
+            accounts.set_locale(current_user, lang)
             db.session.commit()
     return redirect(_safe_next(request.form.get("next")))

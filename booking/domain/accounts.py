@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import ROLES, AuditEvent, Member, Organisation, Settings
@@ -191,3 +191,59 @@ def create_organisation(session: Session, actor: Member, name: str,
     session.flush()
     record_audit(session, actor, "organisation.create", "organisation", organisation.id, name)
     return organisation
+
+
+def active_member_choices(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of the active members, by name: whom a co-manager may pick in a form."""
+    return [tuple(row) for row in session.execute(
+        select(Member.id, Member.name).where(Member.active.is_(True)).order_by(Member.name))]
+
+
+def members_query(search: str = "", status: str = "active") -> Select:
+    """The members list: a search in names and emails, and active, inactive or all."""
+    query = select(Member).options(joinedload(Member.plan), joinedload(Member.organisation))
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(Member.name).like(like),
+                                func.lower(Member.email).like(like)))
+    if status == "active":
+        query = query.where(Member.active.is_(True))
+    elif status == "inactive":
+        query = query.where(Member.active.is_(False))
+    return query.order_by(func.lower(Member.name))
+
+
+def organisations_with_member_counts(session: Session) -> list[tuple[Organisation, int]]:
+    return [tuple(row) for row in session.execute(
+        select(Organisation, func.count(Member.id))
+        .outerjoin(Member, Member.organisation_id == Organisation.id)
+        .group_by(Organisation.id).order_by(Organisation.name))]
+
+
+def choose_password(session: Session, member: Member, password: str, *, purpose: str,
+                    method: str = "scrypt") -> None:
+    """A password chosen from an emailed link (`purpose`: reset or invite)."""
+    set_password(member, password, method)
+    record_audit(session, member, f"password.{purpose}", "member", member.id)
+
+
+def set_locale(member: Member, locale: str) -> None:
+    member.locale = locale
+
+
+def update_settings(session: Session, actor: Member, *, name: str, timezone: str,
+                    currency: str, contact_email: str, contact_address: str,
+                    contribution_rate_cents: int) -> Settings:
+    """Save the cooperative's settings (the row is created on the first save)."""
+    if not 0 <= contribution_rate_cents <= 100_000:
+        raise DomainError(_l("Write an amount in euros such as 15 or 12,50."))
+    settings = get_settings(session)
+    settings.name = name.strip()
+    settings.timezone, settings.currency = timezone, currency
+    settings.contact_email = contact_email or ""
+    settings.contact_address = contact_address or ""
+    settings.contribution_rate_cents = contribution_rate_cents
+    session.add(settings)
+    session.flush()
+    record_audit(session, actor, "settings.update", "settings", 1)
+    return settings

@@ -17,7 +17,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import ACTIVE_STATUSES, Booking, Member, QuotaRule, Space
+from .accounts import record_audit
 from .errors import BookingRefused
+from .periods import add_months, month_start
 from .schedule import local_to_utc
 from .spaces import KIND_LABELS
 from .wording import describe_duration
@@ -42,13 +44,13 @@ def period_start_day(period: str, day: date) -> date:
     """Calendar periods: weeks start on Monday, months on the 1st."""
     if period == "week":
         return day - timedelta(days=day.weekday())
-    return day.replace(day=1)
+    return month_start(day)
 
 
 def next_period_day(period: str, first: date) -> date:
     if period == "week":
         return first + timedelta(days=7)
-    return (first + timedelta(days=32)).replace(day=1)
+    return add_months(first, 1)
 
 
 def period_bounds(period: str, day: date, tz: str) -> Interval:
@@ -305,7 +307,8 @@ def quota_overview(session: Session, member: Member, tz: str, now: datetime,
 
 # --- setting up ------------------------------------------------------------------------------
 
-def save_rule(session: Session, rule: QuotaRule | None, values: dict) -> QuotaRule:
+def save_rule(session: Session, rule: QuotaRule | None, values: dict,
+              actor: Member | None = None) -> QuotaRule:
     """Create or change a rule from plain values; exactly one holder and one scope."""
     from .errors import DomainError
 
@@ -333,4 +336,20 @@ def save_rule(session: Session, rule: QuotaRule | None, values: dict) -> QuotaRu
                 "limit_minutes", "over_limit", "peak_weight_pct", "peak_from", "peak_weekends"):
         setattr(rule, key, values.get(key))
     session.flush()
+    record_audit(session, actor, "quota.save", "quota_rule", rule.id)
     return rule
+
+
+def delete_rule(session: Session, rule: QuotaRule, *, actor: Member) -> None:
+    """Remove a rule: bookings already made keep their status and overage."""
+    record_audit(session, actor, "quota.delete", "quota_rule", rule.id)
+    session.delete(rule)
+    session.flush()
+
+
+def quota_rules(session: Session) -> list[QuotaRule]:
+    """Every rule with what `describe_rule` needs loaded, in creation order."""
+    return list(session.execute(select(QuotaRule).options(
+        joinedload(QuotaRule.plan), joinedload(QuotaRule.member),
+        joinedload(QuotaRule.organisation), joinedload(QuotaRule.space))
+        .order_by(QuotaRule.id)).scalars())

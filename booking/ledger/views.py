@@ -2,15 +2,12 @@
 statement and declare payments."""
 from __future__ import annotations
 
-import csv
-import io
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -24,26 +21,18 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import clock
+from ..actions import user_action
 from ..domain import attachments, ledger
-from ..domain.accounts import record_audit
+from ..domain.accounts import active_member_choices
 from ..domain.errors import DomainError
+from ..domain.periods import month_end, month_start
+from ..exports import csv_response
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..i18n import cooperative_settings
-from ..models import (
-    Allocation,
-    ClosedMonth,
-    Deposit,
-    Expense,
-    LedgerEntry,
-    Member,
-    Organisation,
-    Payment,
-    Space,
-)
+from ..models import Allocation, Deposit, Expense, LedgerEntry, Member, Organisation, Payment, Space
 from ..security import role_required
 from ..timezones import current_tz, to_local
 from .forms import (
@@ -67,9 +56,7 @@ def _today() -> date:
 
 
 def _member_choices(form_field) -> None:
-    members = db.session.execute(select(Member.id, Member.name).where(Member.active.is_(True))
-                                 .order_by(Member.name)).all()
-    form_field.choices = choices([tuple(m) for m in members])
+    form_field.choices = choices(active_member_choices(db.session))
 
 
 @bp.app_template_filter("basis")
@@ -114,14 +101,10 @@ def _one_decimal(value: float) -> str:
 @role_required("comanager")
 def overview():
     accounts = ledger.balances(db.session)
-    pending = db.session.execute(select(Payment).options(joinedload(Payment.member)).where(
-        Payment.status == "declared").order_by(Payment.paid_on)).scalars().all()
-    closed = db.session.execute(select(ClosedMonth.month).order_by(
-        ClosedMonth.month.desc()).limit(6)).scalars().all()
     return render_template(
-        "ledger/overview.html", accounts=accounts, pending=pending, closed=closed,
-        plan=ledger.settlement_plan(accounts), owed=sum(a.balance_cents for a in accounts
-                                                        if a.balance_cents > 0),
+        "ledger/overview.html", accounts=accounts, pending=ledger.pending_payments(db.session),
+        closed=ledger.closed_months(db.session), plan=ledger.settlement_plan(accounts),
+        owed=sum(a.balance_cents for a in accounts if a.balance_cents > 0),
         month_form=MonthForm(), today=_today())
 
 
@@ -133,15 +116,13 @@ def expenses():
     form = ExpenseForm()
     spaces = db.session.execute(select(Space.id, Space.name).order_by(Space.name)).all()
     form.space_id.choices = choices([(0, _("All spaces"))] + [tuple(s) for s in spaces])
-    members = db.session.execute(select(Member.id, Member.name).where(Member.active.is_(True))
-                                 .order_by(Member.name)).all()
     form.advanced_by_id.choices = choices([(0, _("Nobody: the collective pays"))]
-                                          + [tuple(m) for m in members])
+                                          + active_member_choices(db.session))
     if request.method == "GET":
         today = _today()
         form.spent_on.data = today
-        form.period_start.data = today.replace(day=1)
-        form.period_end.data = ledger.add_months(today, 1) - timedelta(days=1)
+        form.period_start.data = month_start(today)
+        form.period_end.data = month_end(today)
     stored = None
     valid = form.validate_on_submit()
     if valid and form.attachment.data:
@@ -153,7 +134,8 @@ def expenses():
             form.attachment.errors.append(str(error))
             valid = False
     if valid:
-        try:
+        with user_action(_("Cost recorded. Preview how it is shared, then post it."),
+                         form.label) as done:
             expense = ledger.create_expense(
                 db.session, actor=current_user, label=form.label.data,
                 category=form.category.data, amount_cents=form.amount.cents,
@@ -163,45 +145,32 @@ def expenses():
                 mixed_base=form.mixed_base.data, spread_months=form.spread_months.data or 1,
                 advanced_by_id=form.advanced_by_id.data or None,
                 attachment=(form.attachment.data.filename[:200], *stored) if stored else None)
-        except DomainError as error:
-            db.session.rollback()
-            form.label.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Cost recorded. Preview how it is shared, then post it."), "success")
-            return redirect(url_for("ledger.expense", expense_id=expense.id))
-    listing = db.session.execute(select(Expense).options(
-        joinedload(Expense.allocations), joinedload(Expense.space))
-        .order_by(Expense.spent_on.desc(), Expense.id.desc())).unique().scalars().all()
-    return render_template("ledger/expenses.html", form=form, expenses=listing,
+            expense_id = expense.id
+        if done:
+            return redirect(url_for("ledger.expense", expense_id=expense_id))
+    return render_template("ledger/expenses.html", form=form,
+                           expenses=ledger.expenses_listing(db.session),
                            category_labels=CATEGORY_LABELS, method_labels=METHOD_LABELS)
 
 
 @bp.route("/expenses/<int:expense_id>")
 @role_required("comanager")
 def expense(expense_id: int):
-    item = db.session.execute(select(Expense).options(
-        joinedload(Expense.allocations), joinedload(Expense.space),
-        joinedload(Expense.advanced_by)).where(Expense.id == expense_id)).unique().scalar_one_or_none()
+    item = ledger.expense_with_allocations(db.session, expense_id)
     if item is None:
         abort(404)
     portion = request.args.get("portion", type=int)
     parts = ledger.portions(item)
-    posted = {a.portion: a for a in item.allocations}
     preview, error = None, None
     if portion is not None and 0 <= portion < len(parts):
         try:
             preview = ledger.preview_allocation(db.session, item, portion, current_tz())
         except DomainError as problem:
             error = str(problem)
-    entries = []
-    if posted:
-        entries = db.session.execute(select(LedgerEntry).options(
-            joinedload(LedgerEntry.member), joinedload(LedgerEntry.organisation))
-            .where(LedgerEntry.allocation_id.in_([a.id for a in posted.values()]))
-            .order_by(LedgerEntry.id)).scalars().all()
-    return render_template("ledger/expense.html", expense=item, parts=parts, posted=posted,
-                           portion=portion, preview=preview, error=error, entries=entries,
+    return render_template("ledger/expense.html", expense=item, parts=parts,
+                           posted={a.portion: a for a in item.allocations}, portion=portion,
+                           preview=preview, error=error,
+                           entries=ledger.allocation_entries(db.session, item),
                            method_labels=METHOD_LABELS, category_labels=CATEGORY_LABELS,
                            correction_form=CorrectionForm())
 
@@ -225,17 +194,17 @@ def deposits():
     if request.method == "GET":
         form.received_on.data = _today()
     if form.validate_on_submit():
-        db.session.add(Deposit(member_id=form.member_id.data, amount_cents=form.amount.cents,
-                               received_on=form.received_on.data,
-                               description=form.description.data.strip()))
-        db.session.commit()
-        flash(_("Deposit recorded. It is kept apart from the member's charges."), "success")
-        return redirect(url_for("ledger.deposits"))
-    listing = db.session.execute(select(Deposit).options(joinedload(Deposit.member))
-                                 .order_by(Deposit.returned_on.is_not(None),
-                                           Deposit.received_on.desc())).scalars().all()
-    held = sum(d.amount_cents for d in listing if d.returned_on is None)
-    return render_template("ledger/deposits.html", form=form, deposits=listing, held=held)
+        with user_action(_("Deposit recorded. It is kept apart from the member's charges."),
+                         form.amount) as done:
+            ledger.record_deposit(db.session, member_id=form.member_id.data,
+                                  amount_cents=form.amount.cents,
+                                  received_on=form.received_on.data,
+                                  description=form.description.data, actor=current_user)
+        if done:
+            return redirect(url_for("ledger.deposits"))
+    held = ledger.deposits_held(db.session)
+    return render_template("ledger/deposits.html", form=form, deposits=held.deposits,
+                           held=held.held_cents)
 
 
 @bp.route("/deposits/<int:deposit_id>/return", methods=["POST"])
@@ -245,9 +214,8 @@ def return_deposit(deposit_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     if deposit.returned_on is None:
-        deposit.returned_on = _today()
-        db.session.commit()
-        flash(_("Deposit marked as returned."), "success")
+        with user_action(_("Deposit marked as returned.")):
+            ledger.return_deposit(db.session, deposit, day=_today(), actor=current_user)
     return redirect(url_for("ledger.deposits"))
 
 
@@ -257,16 +225,8 @@ def post(expense_id: int, portion: int):
     item = db.get_or_404(Expense, expense_id)
     if not EmptyForm().validate_on_submit() or not 0 <= portion < len(ledger.portions(item)):
         abort(400)
-    try:
+    with user_action(_("Posted: each member's account shows its part.")):
         ledger.post_allocation(db.session, item, portion, actor=current_user, tz=current_tz())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        record_audit(db.session, current_user, "expense.allocate", "expense", item.id,
-                     f"portion {portion}")
-        db.session.commit()
-        flash(_("Posted: each member's account shows its part."), "success")
     return redirect(url_for("ledger.expense", expense_id=expense_id))
 
 
@@ -274,20 +234,15 @@ def post(expense_id: int, portion: int):
 @role_required("comanager")
 def correct(allocation_id: int):
     allocation = db.get_or_404(Allocation, allocation_id)
+    expense_id = allocation.expense_id
     form = CorrectionForm()
     if not form.validate_on_submit():
         flash(_("Say why you correct this allocation: it stays in the history."), "error")
     else:
-        try:
+        with user_action(_("Corrected: the old lines are reversed and new ones posted.")):
             ledger.correct_allocation(db.session, allocation, actor=current_user,
                                       reason=form.reason.data, today=_today(), tz=current_tz())
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("Corrected: the old lines are reversed and new ones posted."), "success")
-    return redirect(url_for("ledger.expense", expense_id=allocation.expense_id))
+    return redirect(url_for("ledger.expense", expense_id=expense_id))
 
 
 # --- payments, contributions, charges, months ------------------------------------------------
@@ -302,16 +257,11 @@ def new_payment():
         form.member_id.data = request.args.get("member", type=int)
     if form.validate_on_submit():
         member = db.get_or_404(Member, form.member_id.data)
-        try:
+        with user_action(_("Payment recorded."), form.amount) as done:
             ledger.record_payment(db.session, member=member, amount_cents=form.amount.cents,
                                   paid_on=form.paid_on.data, method=form.method.data,
                                   reference=form.reference.data or "", actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            form.amount.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Payment recorded."), "success")
+        if done:
             return redirect(url_for("ledger.overview"))
     return render_template("ledger/payment.html", form=form)
 
@@ -322,20 +272,12 @@ def decide_payment(payment_id: int, decision: str):
     payment = db.get_or_404(Payment, payment_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        if decision == "confirm":
+    if decision == "confirm":
+        with user_action(_("Payment confirmed.")):
             ledger.confirm_payment(db.session, payment, actor=current_user)
-        elif payment.status == "declared":
-            payment.status = "rejected"
-        else:
-            raise ledger.LedgerError(_("This payment was already handled."))
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
     else:
-        db.session.commit()
-        flash(_("Payment confirmed.") if decision == "confirm" else _("Payment rejected."),
-              "success")
+        with user_action(_("Payment rejected.")):
+            ledger.reject_payment(db.session, payment, actor=current_user)
     return redirect(url_for("ledger.overview"))
 
 
@@ -346,22 +288,16 @@ def new_contribution():
     _member_choices(form.member_id)
     if request.method == "GET":
         form.day.data = _today()
+    rate = cooperative_settings().contribution_rate_cents
     if form.validate_on_submit():
         member = db.get_or_404(Member, form.member_id.data)
-        try:
+        with user_action(_("Contribution credited."), form.hours) as done:
             ledger.record_contribution(
                 db.session, member=member, minutes=form.hours.minutes, day=form.day.data,
-                description=form.description.data,
-                rate_cents=cooperative_settings().contribution_rate_cents, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            form.hours.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Contribution credited."), "success")
+                description=form.description.data, rate_cents=rate, actor=current_user)
+        if done:
             return redirect(url_for("ledger.overview"))
-    return render_template("ledger/contribution.html", form=form,
-                           rate=cooperative_settings().contribution_rate_cents)
+    return render_template("ledger/contribution.html", form=form, rate=rate)
 
 
 @bp.route("/months/<any(charges, close):action>", methods=["POST"])
@@ -370,23 +306,15 @@ def month_action(action: str):
     form = MonthForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for e in form.month.errors), "error")
-        return redirect(url_for("ledger.overview"))
-    try:
-        if action == "charges":
+    elif action == "charges":
+        with user_action() as done:
             count = ledger.post_monthly_charges(db.session, form.month.first_day,
                                                 actor=current_user, tz=current_tz())
-            message = _("%(n)d fees and overage charges posted.", n=count)
-        else:
-            ledger.close_month(db.session, form.month.first_day, actor=current_user)
-            message = _("Month closed: nothing more can be posted in it.")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+        if done:
+            flash(_("%(n)d fees and overage charges posted.", n=count), "success")
     else:
-        record_audit(db.session, current_user, f"ledger.{action}", "month", None,
-                     form.month.data)
-        db.session.commit()
-        flash(message, "success")
+        with user_action(_("Month closed: nothing more can be posted in it.")):
+            ledger.close_month(db.session, form.month.first_day, actor=current_user)
     return redirect(url_for("ledger.overview"))
 
 
@@ -397,16 +325,12 @@ def _statement_page(member: Member | None, organisation: Organisation | None):
                              organisation_id=organisation.id if organisation else None)
     form = DeclarePaymentForm()
     if member is not None and member.id == current_user.id and form.validate_on_submit():
-        try:
+        with user_action(_("Thank you: a co-manager will confirm your payment."),
+                         form.amount) as done:
             ledger.declare_payment(db.session, member=member, amount_cents=form.amount.cents,
                                    paid_on=form.paid_on.data, method=form.method.data,
                                    reference=form.reference.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            form.amount.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Thank you: a co-manager will confirm your payment."), "success")
+        if done:
             return redirect(request.path)
     if request.method == "GET":
         form.paid_on.data = _today()
@@ -433,36 +357,27 @@ def organisation_statement(organisation_id: int):
     return _statement_page(None, db.get_or_404(Organisation, organisation_id))
 
 
-@bp.route("/statement.csv")
-@login_required
-def my_statement_csv():
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Date"), _("Description"), _("Basis"), _("Charge"), _("Payment"),
-                     _("Contribution"), _("Balance")])
-    for line in ledger.statement(db.session, member_id=current_user.id):
-        writer.writerow([line.entry.entry_date.isoformat(), line.entry.description,
-                         describe_basis(line.entry), _cents(line.charge_cents),
-                         _cents(line.payment_cents), _cents(line.contribution_cents),
-                         _cents(line.balance_cents)])
-    return _csv_response(out, "statement.csv")
-
-
 def _cents(value: int) -> str:
     return f"{value / 100:.2f}"
 
 
-def _csv_response(out: io.StringIO, filename: str) -> Response:
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+@bp.route("/statement.csv")
+@login_required
+def my_statement_csv():
+    header = [_("Date"), _("Description"), _("Basis"), _("Charge"), _("Payment"),
+              _("Contribution"), _("Balance")]
+    rows = ([line.entry.entry_date.isoformat(), line.entry.description,
+             describe_basis(line.entry), _cents(line.charge_cents), _cents(line.payment_cents),
+             _cents(line.contribution_cents), _cents(line.balance_cents)]
+            for line in ledger.statement(db.session, member_id=current_user.id))
+    return csv_response("statement.csv", header, rows)
 
 
 # --- fairness and accounting export ----------------------------------------------------------
 
 def _period(form: PeriodForm) -> tuple[date, date]:
-    today = _today()
-    first = form.start.data or today.replace(day=1)
-    last = form.end.data or (ledger.add_months(first, 1) - timedelta(days=1))
+    first = form.start.data or month_start(_today())
+    last = form.end.data or month_end(first)
     if last < first:
         first, last = last, first
     return first, last
@@ -486,20 +401,13 @@ def export_csv():
     form = PeriodForm(request.args)
     form.validate()
     first, last = _period(form)
-    entries = db.session.execute(select(LedgerEntry).options(
-        joinedload(LedgerEntry.member), joinedload(LedgerEntry.organisation))
-        .where(LedgerEntry.entry_date >= first, LedgerEntry.entry_date <= last)
-        .order_by(LedgerEntry.entry_date, LedgerEntry.id)).scalars().all()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["date", "account", "description", "debit", "credit", "reference"])
-    for entry in entries:
-        account = (f"member:{entry.member.email}" if entry.member
-                   else f"organisation:{entry.organisation.name}")
-        reference = (f"A{entry.allocation_id}" if entry.allocation_id else
-                     f"P{entry.payment_id}" if entry.payment_id else f"E{entry.id}")
-        writer.writerow([entry.entry_date.isoformat(), account, entry.description,
-                         _cents(max(entry.amount_cents, 0)),
-                         _cents(max(-entry.amount_cents, 0)), reference])
-    return _csv_response(out, f"ledger-{first.isoformat()}-{last.isoformat()}.csv")
-
+    rows = ([entry.entry_date.isoformat(),
+             (f"member:{entry.member.email}" if entry.member
+              else f"organisation:{entry.organisation.name}"),
+             entry.description, _cents(max(entry.amount_cents, 0)),
+             _cents(max(-entry.amount_cents, 0)),
+             (f"A{entry.allocation_id}" if entry.allocation_id else
+              f"P{entry.payment_id}" if entry.payment_id else f"E{entry.id}")]
+            for entry in ledger.entries_between(db.session, first, last))
+    return csv_response(f"ledger-{first.isoformat()}-{last.isoformat()}.csv",
+                        ["date", "account", "description", "debit", "credit", "reference"], rows)

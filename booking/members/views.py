@@ -4,12 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
+from ..actions import user_action
 from ..auth.tokens import make_token
 from ..domain import accounts
-from ..domain.errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..mail import send_mail
@@ -48,18 +47,9 @@ def _coop_name() -> str:
 @bp.route("/")
 @role_required("comanager")
 def list_members():
-    query = select(Member).options(joinedload(Member.plan), joinedload(Member.organisation))
     search = request.args.get("q", "").strip()
-    if search:
-        like = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(Member.name).like(like),
-                                func.lower(Member.email).like(like)))
     status = request.args.get("status", "active")
-    if status == "active":
-        query = query.where(Member.active.is_(True))
-    elif status == "inactive":
-        query = query.where(Member.active.is_(False))
-    page = db.paginate(query.order_by(func.lower(Member.name)), per_page=50, error_out=False)
+    page = db.paginate(accounts.members_query(search, status), per_page=50, error_out=False)
     return render_template("members/list.html", page=page, search=search, status=status)
 
 
@@ -69,16 +59,12 @@ def invite():
     form = InviteForm()
     _fill_choices(form)
     if form.validate_on_submit():
-        try:
+        with user_action(error_field=form.email) as done:
             member = accounts.invite_member(
                 db.session, current_user, email=form.email.data, name=form.name.data,
                 role=form.role.data, plan_id=form.plan_id.data or None,
                 organisation_id=form.organisation_id.data or None)
-        except DomainError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
+        if done:
             _send_invitation(member)
             flash(_("Invitation sent to %(email)s.", email=member.email), "success")
             return redirect(url_for("members.list_members"))
@@ -97,18 +83,14 @@ def edit(member_id: int):
         form.plan_id.data = member.plan_id or 0
         form.organisation_id.data = member.organisation_id or 0
     if form.validate_on_submit():
-        try:
+        with user_action(_("Changes to %(name)s saved.", name=member.name),
+                         form.role) as done:
             accounts.update_membership(
                 db.session, current_user, member, role=form.role.data,
                 plan_id=form.plan_id.data or None,
                 organisation_id=form.organisation_id.data or None, active=form.active.data,
                 shares_override=form.shares_override.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.role.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Changes to %(name)s saved.", name=member.name), "success")
+        if done:
             return redirect(url_for("members.list_members"))
     return render_template("members/edit.html", form=form, member=member)
 
@@ -132,19 +114,10 @@ def resend_invitation(member_id: int):
 def organisations():
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
+        with user_action(_("Organisation added."), form.name) as done:
             accounts.create_organisation(db.session, current_user, form.name.data,
                                          form.pays_for_members.data)
-        except DomainError as error:
-            db.session.rollback()
-            form.name.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_("Organisation added."), "success")
+        if done:
             return redirect(url_for("members.organisations"))
-    rows = db.session.execute(
-        select(Organisation, func.count(Member.id))
-        .outerjoin(Member, Member.organisation_id == Organisation.id)
-        .group_by(Organisation.id).order_by(Organisation.name)
-    ).all()
-    return render_template("members/organisations.html", form=form, rows=rows)
+    return render_template("members/organisations.html", form=form,
+                           rows=accounts.organisations_with_member_counts(db.session))

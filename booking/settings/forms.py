@@ -4,9 +4,9 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import choices
+from ..forms import choices, parse_decimal
 
 CURRENCIES = [("EUR", "EUR (€)"), ("CHF", "CHF"), ("GBP", "GBP (£)"), ("USD", "USD ($)")]
 
@@ -22,3 +22,9 @@ class SettingsForm(FlaskForm):
     contribution_rate = StringField(_l("Volunteer work is credited at (€ per hour)"),
                                     default="15")
     contact_address = TextAreaField(_l("Contact address"), validators=[Optional(), Length(max=500)])
+
+    def validate_contribution_rate(self, field):
+        value = parse_decimal(field.data)
+        if value is None or value < 0 or value > 1000 or value.as_tuple().exponent < -2:
+            raise ValidationError(_l("Write an amount in euros such as 15 or 12,50."))
+        field.cents = int(value * 100)
