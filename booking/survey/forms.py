@@ -1,4 +1,4 @@
-"""Forms of the survey builder. The answer form is built from the questions (see views)."""
+"""Forms of the survey builder. The answer form is built from the questions (see answer_views)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

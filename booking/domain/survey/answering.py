@@ -50,7 +50,6 @@ class AnswersInvalid(DomainError):
         self.errors = errors
 
 
-
 def check_open(survey: Survey, today: date) -> None:
     state = survey_state(survey, today)
     if state == "draft":
@@ -62,7 +61,6 @@ def check_open(survey: Survey, today: date) -> None:
     if state == "closed":
         raise SurveyNotOpen(_l("This survey closed on %(date)s: answers are no longer "
                                "accepted.", date=format_date(survey.closes_on, "long")))
-
 
 
 @dataclass

@@ -61,7 +61,6 @@ class SurveyResults:
 TEXT_SAMPLE = 5
 
 
-
 def filtered_responses(survey: Survey, filters: ResultFilters):
     """A subquery of the ids of the responses the filters keep."""
     query = select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id)
