@@ -20,7 +20,7 @@ from dataset import db, migrated_app
 from sqlalchemy import event, insert, text
 from werkzeug.security import generate_password_hash
 
-from booking.domain import survey as survey_rules
+from booking.domain.survey import building, common
 from booking.models import Member, SurveyAnswer, SurveyParticipation, SurveyResponse
 
 RESPONSES = int(os.environ.get("BENCH_RESPONSES", "5000"))
@@ -45,17 +45,17 @@ def build(app) -> int:
             "password_hash": generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000"),
             "active": True, "phone": ""}])
         author = db.session.get(Member, 1)
-        survey = survey_rules.create_survey(db.session, author, {
+        survey = building.create_survey(db.session, author, {
             "title": {"fr": "Banc d’essai"}, "audience": "members", "anonymous": True})
         section = survey.sections[0]
         for number, (kind, options, other) in enumerate(QUESTIONS, start=1):
-            survey_rules.add_question(db.session, section, {
+            building.add_question(db.session, section, {
                 "kind": kind, "text": {"fr": f"Question {number}"}, "allow_other": other},
-                [survey_rules.OptionEdit(None, {"fr": f"Option {n}"}) for n in range(options)])
-        survey_rules.publish_survey(survey)
+                [building.OptionEdit(None, {"fr": f"Option {n}"}) for n in range(options)])
+        building.publish_survey(survey)
         db.session.commit()
         survey_id = survey.id
-        questions = survey_rules.ordered_questions(survey)
+        questions = common.ordered_questions(survey)
         rng = random.Random(42)
         first_day = date.today() - timedelta(days=30)
         responses, answers, participations = [], [], []
@@ -128,8 +128,8 @@ def main() -> None:
     survey_id = build(app)
     with app.app_context():
         answers = db.session.execute(text("SELECT count(*) FROM survey_answers")).scalar()
-        survey = survey_rules.load_survey(db.session, survey_id)
-        questions = survey_rules.ordered_questions(survey)
+        survey = common.load_survey(db.session, survey_id)
+        questions = common.ordered_questions(survey)
         first, text_question = questions[0], questions[13]
     print(f"Data set: 1 survey, {len(QUESTIONS)} questions, {RESPONSES:,} responses, "
           f"{answers:,} answers, built in {clock.perf_counter() - started:.0f} s "

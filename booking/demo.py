@@ -138,7 +138,7 @@ DEMO_SURVEY_ANSWERS = [  # email: (resources, good practices, usefulness, discip
 def load_demo_survey() -> bool:
     """The ready-made needs survey, open to members, with a few answers; once."""
     from .domain import survey as survey_rules
-    from .domain import survey_templates
+    from .domain.survey import default as survey_templates
 
     if survey_templates.find_needs_survey(db.session) is not None:
         return False

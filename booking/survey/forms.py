@@ -1,4 +1,4 @@
-"""Forms of the survey builder. The answer form is built from the questions (see views)."""
+"""Forms of the survey builder. The answer form is built from the questions (see answer_views)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -16,8 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional, ValidationError
 
+from ..domain.survey.building import OptionEdit
 from ..forms import choices
-from ..models.surveys import QUESTION_KINDS
+from ..models.surveys import QUESTION_KINDS, Survey, SurveyQuestion
 
 KIND_LABELS = {
     "single": _l("Single choice"),
@@ -81,6 +82,24 @@ class SurveyForm(FlaskForm):
         valid = super().validate(extra_validators)
         return _french_given(self.title) and valid
 
+    def fill(self, survey: Survey | None) -> None:
+        """The survey's settings, or those of a new survey (anonymous by default)."""
+        if survey is None:
+            self.anonymous.data = True
+            return
+        self.title.form.fill(survey.title)
+        self.intro.form.fill(survey.intro)
+        self.opens_on.data, self.closes_on.data = survey.opens_on, survey.closes_on
+        self.audience.data, self.anonymous.data = survey.audience, survey.anonymous
+        self.results_published.data = survey.results_published
+
+    def values(self) -> dict:
+        """The settings as `building.create_survey` and `update_survey` take them."""
+        return {"title": self.title.form.texts, "intro": self.intro.form.texts,
+                "opens_on": self.opens_on.data, "closes_on": self.closes_on.data,
+                "audience": self.audience.data, "anonymous": self.anonymous.data,
+                "results_published": self.results_published.data}
+
     def validate_closes_on(self, field):
         if field.data and self.opens_on.data and field.data < self.opens_on.data:
             raise ValidationError(_l("The last day is before the opening day: choose a later "
@@ -118,6 +137,32 @@ class QuestionForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         return _french_given(self.text) and valid
+
+    def fill(self, question: SurveyQuestion) -> None:
+        self.section_id.data, self.kind.data = question.section_id, question.kind
+        self.text.form.fill(question.text)
+        self.help.form.fill(question.help)
+        self.required.data, self.allow_other.data = question.required, question.allow_other
+        self.scale_min_label.form.fill(question.scale_min_label)
+        self.scale_max_label.form.fill(question.scale_max_label)
+        for option in question.options:
+            self.options.append_entry({"id": str(option.id), **option.label})
+
+    def values(self) -> dict:
+        """The question as `building.add_question` and `update_question` take it."""
+        return {"kind": self.kind.data, "text": self.text.form.texts,
+                "help": self.help.form.texts, "required": self.required.data,
+                "allow_other": self.allow_other.data,
+                "scale_min_label": self.scale_min_label.form.texts,
+                "scale_max_label": self.scale_max_label.form.texts}
+
+    def option_edits(self, question: SurveyQuestion | None) -> list[OptionEdit]:
+        """The option rows; an id the question does not have counts as a new option."""
+        known = {str(o.id): o.id for o in question.options} if question is not None else {}
+        return [OptionEdit(id=known.get(row.form.id.data),
+                           label={c: row.form[c].data or "" for c in ("fr", "nl", "en")},
+                           remove=bool(row.form.remove.data))
+                for row in self.options.entries]
 
     def validate_options(self, field):
         if self.kind.data not in ("single", "multiple"):

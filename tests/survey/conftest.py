@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from booking.domain import survey as survey_rules
+from booking.domain.survey import building, common
 from booking.extensions import db
 
 ALL_KINDS = [
@@ -39,7 +39,7 @@ def make_survey(app, comanager):
 
     def make(questions=None, audience="members", anonymous=False, publish=True,
              results_published=False, opens_on=None, closes_on=None, title=None):
-        survey = survey_rules.create_survey(db.session, comanager, {
+        survey = building.create_survey(db.session, comanager, {
             "title": title or {"fr": "Besoins", "nl": "Behoeften", "en": "Needs"},
             "intro": {"fr": "Dites-nous tout."}, "audience": audience,
             "anonymous": anonymous, "results_published": results_published,
@@ -47,10 +47,10 @@ def make_survey(app, comanager):
         section = survey.sections[0]
         section.title = {"fr": "Partie unique"}
         for spec in ALL_KINDS if questions is None else questions:
-            options = [survey_rules.OptionEdit(None, label) for label in spec.get("options", [])]
-            survey_rules.add_question(db.session, section, spec, options)
+            options = [building.OptionEdit(None, label) for label in spec.get("options", [])]
+            building.add_question(db.session, section, spec, options)
         if publish:
-            survey_rules.publish_survey(survey)
+            building.publish_survey(survey)
         db.session.commit()
         return survey
 
@@ -59,7 +59,7 @@ def make_survey(app, comanager):
 
 def questions_of(survey):
     db.session.expire_all()  # requests ran in their own sessions
-    return survey_rules.ordered_questions(survey_rules.load_survey(db.session, survey.id))
+    return common.ordered_questions(common.load_survey(db.session, survey.id))
 
 
 def answer_form(survey, answers: dict) -> dict:

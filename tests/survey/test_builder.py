@@ -1,7 +1,7 @@
 """Co-managers build surveys; once answered, a survey cannot be changed in ways that break it."""
 from sqlalchemy import func, select
 
-from booking.domain import survey as survey_rules
+from booking.domain.survey import common
 from booking.extensions import db
 from booking.models import Survey, SurveyOption, SurveyQuestion
 from tests.survey.conftest import FULL_ANSWER, answer_form, questions_of
@@ -161,7 +161,7 @@ def test_default_survey_is_offered_once_on_an_empty_list(client, login, comanage
     client.post("/surveys/default")
     survey = db.session.execute(select(Survey)).scalar_one()
     assert survey.title["fr"] == "Besoins de mutualisation" and survey.status == "draft"
-    questions = survey_rules.ordered_questions(survey)
+    questions = common.ordered_questions(survey)
     assert [q.kind for q in questions] == ["multiple", "long_text", "scale", "single",
                                            "long_text"]
     assert all(q.text.get(code) for q in questions for code in ("fr", "nl", "en"))
@@ -173,4 +173,4 @@ def test_demo_data_loads_the_default_survey_once_with_answers(runner):
     assert runner.invoke(args=["demo-data"]).exit_code == 0
     survey = db.session.execute(select(Survey)).scalar_one()
     assert survey.status == "published" and survey.anonymous
-    assert survey_rules.response_count(db.session, survey) == 4
+    assert common.response_count(db.session, survey) == 4

@@ -3,7 +3,8 @@ import csv
 import io
 import json
 
-from booking.domain import survey as survey_rules
+from booking.domain.survey import common
+from booking.domain.survey import results as result_rules
 from booking.extensions import db
 from booking.models import Plan
 from tests.survey.conftest import answer_form, questions_of
@@ -30,9 +31,9 @@ def _fill(client, login, make_member, survey, plans=None):
 
 
 def _results(survey, **filters):
-    loaded = survey_rules.load_survey(db.session, survey.id)
-    return survey_rules.survey_results(db.session, loaded,
-                                       survey_rules.ResultFilters(**filters))
+    loaded = common.load_survey(db.session, survey.id)
+    return result_rules.survey_results(db.session, loaded,
+                                          result_rules.ResultFilters(**filters))
 
 
 def test_results_match_hand_computed_figures(client, login, make_member, make_survey):

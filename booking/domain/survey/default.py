@@ -7,8 +7,15 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Member, Survey
-from . import survey as survey_rules
+from ...models import Member, Survey
+from .building import (
+    OptionEdit,
+    add_question,
+    add_section,
+    create_survey,
+    publish_survey,
+    update_section,
+)
 
 NEEDS_SURVEY_KEY = "needs-pooling"
 
@@ -158,19 +165,19 @@ def create_needs_survey(session: Session, author: Member | None, *, publish: boo
     existing = find_needs_survey(session)
     if existing is not None:
         return existing
-    survey = survey_rules.create_survey(session, author, {
+    survey = create_survey(session, author, {
         "title": NEEDS_SURVEY["title"], "intro": NEEDS_SURVEY["intro"], "audience": "members",
         "anonymous": anonymous, "opens_on": opens_on, "closes_on": closes_on})
     survey.template_key = NEEDS_SURVEY_KEY
     first = survey.sections[0]
     for index, spec in enumerate(NEEDS_SURVEY["sections"]):
-        section = first if index == 0 else survey_rules.add_section(session, survey, {})
-        survey_rules.update_section(section, spec["title"])
+        section = first if index == 0 else add_section(session, survey, {})
+        update_section(section, spec["title"])
         for question in spec["questions"]:
-            options = [survey_rules.OptionEdit(None, label)
+            options = [OptionEdit(None, label)
                        for label in question.get("options", [])]
-            survey_rules.add_question(session, section, question, options)
+            add_question(session, section, question, options)
     if publish:
-        survey_rules.publish_survey(survey)
+        publish_survey(survey)
     session.flush()
     return survey
