@@ -59,7 +59,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .api.views import bp as api_bp
+    from .api import bp as api_bp
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
     from .feeds.views import bp as feeds_bp

@@ -258,6 +258,50 @@ def test_read_change_and_cancel_a_booking(api, member, make_member, token_for, m
     assert api("GET", "/bookings/424242", headers).status_code == 404
 
 
+def test_another_members_booking_cannot_be_changed_and_stays_as_it_was(
+        api, member, make_member, token_for, make_space, make_booking):
+    booking = make_booking(make_space(), member, local(2026, 12, 1, 10), local(2026, 12, 1, 11))
+    stranger = token_for(make_member())
+    moved = api("PATCH", f"/bookings/{booking.id}", stranger, json={"title": "Pris"})
+    assert moved.status_code == 403 and moved.json["type"].endswith("forbidden")
+    cancelled = api("POST", f"/bookings/{booking.id}/cancel", stranger, json={})
+    assert cancelled.status_code == 403
+    db.session.expire_all()
+    kept = db.session.get(Booking, booking.id)
+    assert (kept.title, kept.status, kept.sequence) == ("Répétition", "confirmed", 0)
+    assert api("GET", f"/bookings/{2**40}", token_for(member)).status_code == 404
+
+
+def test_notes_and_reasons_are_shown_to_the_member_and_comanagers_only(
+        api, member, comanager, make_member, token_for, make_space, make_booking):
+    space = make_space(show_titles=True)
+    make_booking(space, member, local(2026, 12, 1, 10), local(2026, 12, 1, 11),
+                 note="Clé chez Léa")
+    seen = {who: api("GET", "/bookings", token_for(who)).json[0]
+            for who in (member, comanager, make_member())}
+    assert seen[member]["note"] == seen[comanager]["note"] == "Clé chez Léa"
+    assert [b["title"] for b in seen.values()] == ["Répétition"] * 3
+    stranger = list(seen.values())[2]
+    assert stranger["note"] is None and stranger["reason"] is None
+
+
+def test_mine_lists_my_cancelled_bookings_and_the_calendar_does_not(
+        api, member, make_member, token_for, make_space, make_booking):
+    space, other_space = make_space(), make_space()
+    make_booking(space, member, local(2026, 12, 1, 10), local(2026, 12, 1, 11),
+                 status="cancelled", title="Annulée")
+    make_booking(other_space, member, local(2026, 12, 2, 10), local(2026, 12, 2, 11),
+                 title="Ailleurs")
+    make_booking(space, make_member(), local(2026, 12, 3, 10), local(2026, 12, 3, 11),
+                 status="cancelled")
+    headers = token_for(member)
+    assert [b["title"] for b in api("GET", "/bookings", headers).json] == ["Ailleurs"]
+    mine = api("GET", "/bookings?mine=true", headers).json
+    assert [b["title"] for b in mine] == ["Annulée", "Ailleurs"]
+    one_space = api("GET", f"/bookings?mine=true&space_id={space.id}", headers).json
+    assert [b["title"] for b in one_space] == ["Annulée"]
+
+
 def test_only_comanagers_approve_and_reject(api, member, comanager, token_for, make_space,
                                             make_booking):
     space = make_space(needs_approval=True)
@@ -328,6 +372,23 @@ def test_usage_report_is_for_comanagers_with_hours_and_share(api, member, comana
     assert api("GET", query, token_for(member)).status_code == 403
     rows = {r["member_id"]: r for r in api("GET", query, token_for(comanager)).json}
     assert rows[member.id]["hours"] == 3.0 and rows[member.id]["share"] == 75.0
+
+
+def test_usage_report_defaults_to_this_month_so_far(api, comanager, token_for, make_space,
+                                                  make_booking):
+    space = make_space()
+    make_booking(space, comanager, local(2026, 10, 31, 10), local(2026, 10, 31, 12))
+    make_booking(space, comanager, local(2026, 11, 1, 10), local(2026, 11, 1, 11))
+    rows = api("GET", "/usage", token_for(comanager)).json
+    assert [(r["member_id"], r["hours"], r["share"]) for r in rows] == [(comanager.id, 1.0, 100.0)]
+
+
+def test_my_usage_defaults_to_this_month(api, member, token_for):
+    db.session.add(QuotaRule(member_id=member.id, space_kind="rehearsal_room", period="month",
+                             limit_minutes=600, over_limit="refuse"))
+    db.session.commit()
+    rows = api("GET", "/me/usage", token_for(member)).json
+    assert [r["period_start"][:10] for r in rows] == ["2026-11-01"]
 
 
 def test_list_endpoints_run_a_bounded_number_of_queries(api, member, make_member, token_for,

@@ -1,0 +1,156 @@
+"""Bookings: listing, booking once or as a series, moving, cancelling, and the co-managers'
+approvals. Same rules as the booking pages, through the same domain functions."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import jsonify
+
+from .. import clock
+from ..domain import bookings as rules
+from ..domain import listings
+from ..domain.errors import BookingRefused
+from ..extensions import db
+from ..models import Booking, Space
+from ..timezones import current_tz
+from .actions import api_action, refusal_problem
+from .auth import comanager_required, current_member
+from .blueprint import bp
+from .inputs import MAX_ID, interval, parse_date, parse_instant
+from .json import booking_json, get_object, period
+from .openapi import array_of, endpoint, query_param, ref
+from .problems import ApiProblem
+
+MAX_LIST_DAYS = 92
+MAX_BOOKINGS = 1000
+
+
+def _own_booking(booking_id: int) -> Booking:
+    """The booking, when it is the caller's or the caller is a co-manager (as the pages)."""
+    try:
+        booking = (rules.booking_for(db.session, booking_id, current_member())
+                   if booking_id <= MAX_ID else None)
+    except rules.NotAllowed:
+        raise ApiProblem(403) from None
+    if booking is None:
+        raise ApiProblem(404)
+    return booking
+
+
+def _refused(error: BookingRefused, space_id: int, start: datetime,
+             end: datetime) -> ApiProblem:
+    """Undo the attempt, keep it in the unmet-demand record (as the HTML form does)."""
+    db.session.rollback()
+    rules.record_refusal(db.session, member_id=current_member().id, space_id=space_id,
+                         start=start, end=end, reason=error.reason, now=clock.now())
+    db.session.commit()
+    return refusal_problem(error)
+
+
+@endpoint(bp, "/bookings", "GET", summary="Bookings visible to the caller", tag="bookings",
+          response=array_of("Booking"),
+          description="Active bookings of every member (titles hidden when the space keeps "
+                      "them private), or with mine=true the caller's own in any status. "
+                      "Defaults: from now, 30 days; at most 92 days and 1000 bookings.",
+          query=[query_param("space_id", {"type": "integer", "minimum": 1}, "One space."),
+                 query_param("start", {"type": "string", "format": "date-time"}, "From."),
+                 query_param("end", {"type": "string", "format": "date-time"}, "Until."),
+                 query_param("mine", {"type": "boolean"}, "Only the caller's bookings.")])
+def list_bookings(query):
+    start, end = period(query, 30, MAX_LIST_DAYS)
+    found = listings.bookings_in_period(
+        db.session, start=start, end=end,
+        member_id=current_member().id if query["mine"] else None,
+        space_id=query["space_id"], limit=MAX_BOOKINGS)
+    return jsonify([booking_json(b) for b in found])
+
+
+@endpoint(bp, "/bookings", "POST", summary="Book a space (once or as a series)",
+          tag="bookings", status=201, body=ref("BookingCreate"),
+          response={"oneOf": [ref("Booking"), ref("SeriesCreated")]}, errors=(404, 409),
+          description="Same rules as the booking form. A conflict answers 409 with the "
+                      "bookings in the way (`conflicts`) and the nearest free times "
+                      "(`suggestions`). With `recurrence`, the free dates are booked and the "
+                      "others listed in `skipped`.")
+def create_booking(body):
+    space = get_object(Space, body["space_id"])
+    start, end = parse_instant(body["start"], "start"), parse_instant(body["end"], "end")
+    member, tz, now = current_member(), current_tz(), clock.now()
+    recurrence = body.get("recurrence")
+    try:
+        if recurrence is None:
+            booking = rules.create_booking(
+                db.session, space=space, member=member, start=start, end=end,
+                title=body["title"], note=body.get("note", ""), now=now, tz=tz)
+            db.session.commit()
+            return jsonify(booking_json(booking)), 201
+        until = (parse_date(recurrence["until"], "recurrence/until")
+                 if recurrence.get("until") else None)
+        series, created, skipped = rules.create_series(
+            db.session, space=space, member=member, first=(start, end),
+            freq=recurrence["freq"], interval=recurrence.get("interval", 1),
+            count=recurrence.get("count"), until=until, title=body["title"],
+            note=body.get("note", ""), now=now, tz=tz)
+        db.session.commit()
+    except BookingRefused as error:
+        raise _refused(error, space.id, start, end) from None
+    return jsonify({"series_id": series.id, "created": [booking_json(b) for b in created],
+                    "skipped": [{**interval(o.start, o.end), "problem": o.problem}
+                                for o in skipped]}), 201
+
+
+@endpoint(bp, "/bookings/<int:booking_id>", "GET", summary="One booking", tag="bookings",
+          response=ref("Booking"), errors=(403,))
+def get_booking(booking_id):
+    return jsonify(booking_json(_own_booking(booking_id)))
+
+
+@endpoint(bp, "/bookings/<int:booking_id>", "PATCH", summary="Move or rename a booking",
+          tag="bookings", body=ref("BookingUpdate"), response=array_of("Booking"),
+          errors=(403, 409),
+          description="Changes the times, title or note; with scope, the series' dates too "
+                      "(each shifted like this one). Returns the changed bookings.")
+def update_booking(booking_id, body):
+    booking = _own_booking(booking_id)
+    start = parse_instant(body["start"], "start") if "start" in body else booking.start_at
+    end = parse_instant(body["end"], "end") if "end" in body else booking.end_at
+    with api_action():
+        changed = rules.update_booking(
+            db.session, booking, actor=current_member(), start=start, end=end,
+            title=body.get("title", booking.title), note=body.get("note", booking.note),
+            now=clock.now(), tz=current_tz(), scope=body.get("scope", "one"))
+    return jsonify([booking_json(b) for b in changed])
+
+
+@endpoint(bp, "/bookings/<int:booking_id>/cancel", "POST", summary="Cancel a booking",
+          tag="bookings", body=ref("Cancel"), response=array_of("Booking"), errors=(403, 409),
+          description="Cancelled bookings are kept; late ones still count for quotas.")
+def cancel_booking(booking_id, body):
+    booking = _own_booking(booking_id)
+    with api_action():
+        cancelled = rules.cancel_booking(db.session, booking, actor=current_member(),
+                                         reason=body.get("reason", ""), now=clock.now(),
+                                         scope=body.get("scope", "one"))
+    return jsonify([booking_json(b) for b in cancelled])
+
+
+@endpoint(bp, "/bookings/<int:booking_id>/approve", "POST", summary="Approve a pending booking",
+          tag="approvals", comanager=True, response=ref("Booking"), errors=(409,))
+@comanager_required
+def approve_booking(booking_id):
+    booking = _own_booking(booking_id)
+    with api_action():
+        rules.approve_booking(db.session, booking, actor=current_member(), now=clock.now())
+    return jsonify(booking_json(booking))
+
+
+@endpoint(bp, "/bookings/<int:booking_id>/reject", "POST", summary="Reject a pending booking",
+          tag="approvals", comanager=True, body=ref("Reject"), response=ref("Booking"),
+          errors=(409,))
+@comanager_required
+def reject_booking(booking_id, body):
+    booking = _own_booking(booking_id)
+    with api_action():
+        rules.reject_booking(db.session, booking, actor=current_member(),
+                             reason=body["reason"], now=clock.now())
+    return jsonify(booking_json(booking))

@@ -1,0 +1,74 @@
+"""The JSON shapes and lookups several API areas share: a space, a booking (with what the
+caller may see of it), an object by number, a period from the query string."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from .. import clock
+from ..domain import bookings as rules
+from ..extensions import db
+from ..models import Booking, Space
+from .auth import current_member
+from .inputs import MAX_ID, format_instant
+from .problems import ApiProblem
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def get_object(model, object_id: int):
+    """The object with this number, or a 404 problem (numbers beyond the column's range too)."""
+    obj = db.session.get(model, object_id) if object_id <= MAX_ID else None
+    if obj is None:
+        raise ApiProblem(404)
+    return obj
+
+
+def hours(minutes: float) -> float:
+    return round(minutes / 60, 2)
+
+
+def period(query: dict, default_days: int, max_days: int) -> tuple[datetime, datetime]:
+    """The query's start and end, from now and `default_days` long by default, at most
+    `max_days` long so one call stays cheap."""
+    start = query.get("start") or clock.now()
+    end = query.get("end") or start + timedelta(days=default_days)
+    if end <= start:
+        raise ApiProblem(422, _l("The end must come after the start. Check the times."))
+    if end - start > timedelta(days=max_days):
+        raise ApiProblem(422, _l("Ask for at most %(days)d days at a time.", days=max_days))
+    return start, end
+
+
+def space_json(space: Space) -> dict:
+    return {
+        "id": space.id, "name": space.name, "kind": space.kind,
+        "description": space.description, "address": space.address,
+        "capacity": space.capacity, "hourly_weight": float(space.hourly_weight),
+        "hourly_rate_cents": space.hourly_rate_cents, "needs_approval": space.needs_approval,
+        "show_titles": space.show_titles, "active": space.active,
+        "opening_hours": {day: (space.opening_hours or {}).get(day, []) for day in WEEKDAYS},
+        "slot_minutes": space.slot_minutes, "min_minutes": space.min_minutes,
+        "max_minutes": space.max_minutes, "horizon_days": space.horizon_days,
+        "notice_minutes": space.notice_minutes, "buffer_minutes": space.buffer_minutes,
+        "cancel_notice_hours": space.cancel_notice_hours,
+    }
+
+
+def booking_json(booking: Booking) -> dict:
+    """A booking as the caller may see it: the title where the space shows titles, the note
+    and reasons only to its member and co-managers."""
+    viewer = current_member()
+    private = rules.can_see_booking(booking, viewer)
+    return {
+        "id": booking.id, "space_id": booking.space_id, "member_id": booking.member_id,
+        "series_id": booking.series_id, "start": format_instant(booking.start_at),
+        "end": format_instant(booking.end_at),
+        "title": booking.title if rules.title_visible_to(booking, viewer) else None,
+        "note": booking.note if private else None, "status": booking.status,
+        "sequence": booking.sequence, "late_cancellation": booking.late_cancellation,
+        "reason": (booking.cancel_reason or booking.decision_reason or None) if private
+        else None,
+        "updated_at": format_instant(booking.updated_at),
+    }

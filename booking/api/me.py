@@ -1,0 +1,57 @@
+"""The caller's own profile and quotas."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import clock
+from ..domain import quotas
+from ..domain.periods import month_start
+from ..extensions import db
+from ..models import Member
+from ..timezones import current_tz, to_local
+from .auth import current_member
+from .blueprint import bp
+from .inputs import format_instant, parse_month
+from .json import hours
+from .openapi import array_of, endpoint, query_param, ref
+
+
+@endpoint(bp, "/me", "GET", summary="The caller's profile and plan", tag="me",
+          response=ref("Me"))
+def me():
+    member = db.session.execute(
+        select(Member).options(joinedload(Member.plan), joinedload(Member.organisation))
+        .where(Member.id == current_member().id)).scalar_one()
+    plan, organisation = member.plan, member.organisation
+    return jsonify({
+        "id": member.id, "name": member.name, "email": member.email, "phone": member.phone,
+        "role": member.role, "locale": member.locale,
+        "organisation": {"id": organisation.id, "name": organisation.name}
+        if organisation else None,
+        "plan": {"id": plan.id, "name": plan.name, "monthly_fee_cents": plan.monthly_fee_cents,
+                 "shares": plan.shares} if plan else None,
+        "feed_url": (current_app.config["BASE_URL"]
+                     + url_for("feeds.member_feed", token=member.feed_token))
+        if member.feed_token else None,
+    })
+
+
+@endpoint(bp, "/me/usage", "GET", summary="The caller's quotas over a month", tag="me",
+          response=array_of("QuotaUsage"),
+          description="Per quota rule: hours used, allowed and left in the month (monthly "
+                      "rules) or in each week starting in it (weekly rules).",
+          query=[query_param("period", {"type": "string", "pattern": r"^\d{4}-\d{2}$",
+                                        "examples": ["2026-11"]},
+                             "The month, YYYY-MM (default: this month).")])
+def my_usage(query):
+    first = (parse_month(query["period"]) if query["period"]
+             else month_start(to_local(clock.now()).date()))
+    statuses = quotas.quota_usage_in_month(db.session, current_member(), current_tz(), first)
+    return jsonify([{
+        "rule_id": s.rule.id, "rule": str(quotas.describe_rule(s.rule)),
+        "period": s.rule.period, "period_start": format_instant(s.period_start),
+        "period_end": format_instant(s.period_end), "used": hours(s.used),
+        "limit": hours(s.limit), "left": hours(s.left), "over_limit": s.rule.over_limit,
+    } for s in statuses])
