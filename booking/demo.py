@@ -6,12 +6,13 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from . import clock
 from .domain import bookings as booking_rules
 from .domain.accounts import find_member_by_email
 from .domain.errors import DomainError
+from .domain.periods import month_end, month_start
 from .extensions import db
 from .models import Closure, Expense, Organisation, Plan, QuotaRule, Space
-from .models.types import utcnow
 from .timezones import from_local, to_local
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -77,8 +78,8 @@ def _load_demo_costs(today, tz: str) -> None:
     payment a member declared: enough to try every ledger page."""
     from .domain import ledger
 
-    first = today.replace(day=1)
-    last = ledger.add_months(first, 1) - timedelta(days=1)
+    first = month_start(today)
+    last = month_end(today)
     comanager = find_member_by_email(db.session, "comanager@example.org")
     db.session.add(Expense(label="Loyer de l’atelier et des studios", category="rent",
                            amount_cents=240_000, spent_on=first, period_start=first,
@@ -106,14 +107,14 @@ def load_demo_activity() -> bool:
         db.session.add(space)
         spaces[space.name] = space
     db.session.flush()
-    today = to_local(utcnow(), tz).date()
+    today = to_local(clock.now(), tz).date()
     for space_name, email, offset, hour, hours, title in DEMO_BOOKINGS:
         member = find_member_by_email(db.session, email)
         start = from_local(datetime.combine(today + timedelta(days=offset), time(hour)), tz)
         try:
             booking_rules.create_booking(
                 db.session, space=spaces[space_name], member=member, start=start,
-                end=start + timedelta(hours=hours), title=title, now=utcnow(), tz=tz)
+                end=start + timedelta(hours=hours), title=title, now=clock.now(), tz=tz)
         except DomainError:
             continue  # a closed day for that space: the demo simply has one booking less
     _load_demo_costs(today, tz)
@@ -142,7 +143,7 @@ def load_demo_survey() -> bool:
 
     if survey_templates.find_needs_survey(db.session) is not None:
         return False
-    today = to_local(utcnow(), current_app.config["TIMEZONE"]).date()
+    today = to_local(clock.now(), current_app.config["TIMEZONE"]).date()
     author = find_member_by_email(db.session, "comanager@example.org")
     survey = survey_templates.create_needs_survey(
         db.session, author, publish=True, opens_on=today - timedelta(days=7),

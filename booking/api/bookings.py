@@ -8,7 +8,6 @@ from flask import jsonify
 
 from .. import clock
 from ..domain import bookings as rules
-from ..domain import listings
 from ..domain.errors import BookingRefused
 from ..extensions import db
 from ..models import Booking, Space
@@ -58,7 +57,7 @@ def _refused(error: BookingRefused, space_id: int, start: datetime,
                  query_param("mine", {"type": "boolean"}, "Only the caller's bookings.")])
 def list_bookings(query):
     start, end = period(query, 30, MAX_LIST_DAYS)
-    found = listings.bookings_in_period(
+    found = rules.bookings_in_period(
         db.session, start=start, end=end,
         member_id=current_member().id if query["mine"] else None,
         space_id=query["space_id"], limit=MAX_BOOKINGS)

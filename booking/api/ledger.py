@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
-from ..domain import ledger, listings
-from ..domain.accounts import record_audit
+from ..domain import ledger
 from ..extensions import db
 from ..models import Expense, LedgerEntry, Member, Payment
 from ..timezones import current_tz, to_local
@@ -163,9 +162,7 @@ def allocate_expense(expense_id, query):
     with api_action():
         allocation = ledger.post_allocation(db.session, expense, portion,
                                             actor=current_member(), tz=current_tz())
-        record_audit(db.session, current_member(), "expense.allocate", "expense", expense.id,
-                     f"portion {portion}")
-        entries = listings.allocation_entries(db.session, allocation.id)
+        entries = ledger.posted_entries(db.session, allocation.id)
         posted = [_posted_json(e, allocation.amount_cents) for e in entries]
     return jsonify(posted)
 

@@ -11,10 +11,10 @@ from .. import clock
 from ..domain import quotas, usage
 from ..domain.periods import month_start
 from ..extensions import db
-from ..models import Member, QuotaRule
+from ..models import QuotaRule
 from ..timezones import from_local, to_local
 from .actions import api_action
-from .auth import comanager_required
+from .auth import comanager_required, current_member
 from .blueprint import bp
 from .json import hours, period
 from .openapi import array_of, endpoint, query_param, ref
@@ -51,7 +51,7 @@ def create_quota_rule(body):
         "peak_weekends": body.get("peak_weekends", False),
     }
     with api_action():
-        rule = quotas.save_rule(db.session, None, values)
+        rule = quotas.save_rule(db.session, None, values, actor=current_member())
     rule = db.session.execute(select(QuotaRule).options(
         joinedload(QuotaRule.plan), joinedload(QuotaRule.member),
         joinedload(QuotaRule.organisation), joinedload(QuotaRule.space))
@@ -60,19 +60,13 @@ def create_quota_rule(body):
 
 
 def usage_rows(start: datetime, end: datetime) -> list[dict]:
-    """Hours per member and space over [start, end), each row with its share in percent of
-    all weighted hours of the period."""
-    rows = usage.usage_by_member(db.session, start, end)
-    names = dict(db.session.execute(select(Member.id, Member.name).where(
-        Member.id.in_({r.member_id for r in rows}))).all()) if rows else {}
-    total = sum(r.weighted_minutes for r in rows) or 1
+    """The usage report's rows (domain.usage) as the API shows them."""
     return [{
-        "member_id": r.member_id, "member_name": names.get(r.member_id, ""),
-        "space_id": r.space_id, "hours": hours(r.minutes),
-        "weighted_hours": hours(r.weighted_minutes),
-        "share": round(100 * r.weighted_minutes / total, 1),
-        "late_cancellations": r.late_cancellations, "overage_hours": hours(r.overage_minutes),
-    } for r in rows]
+        "member_id": r.member_id, "member_name": r.member_name, "space_id": r.space_id,
+        "hours": hours(r.minutes), "weighted_hours": hours(r.weighted_minutes),
+        "share": r.share_pct, "late_cancellations": r.late_cancellations,
+        "overage_hours": hours(r.overage_minutes),
+    } for r in usage.usage_shares(db.session, start, end)]
 
 
 @endpoint(bp, "/usage", "GET", summary="Hours per member and space", tag="quotas",

@@ -8,7 +8,7 @@ from flask import jsonify
 
 from .. import clock
 from ..domain import bookings as rules
-from ..domain import listings, schedule
+from ..domain import schedule
 from ..domain import spaces as space_rules
 from ..extensions import db
 from ..models import Space
@@ -36,7 +36,7 @@ SPACE_DEFAULTS = {
           response=array_of("Space"))
 def list_spaces():
     return jsonify([space_json(s)
-                    for s in listings.spaces_visible_to(db.session, current_member())])
+                    for s in space_rules.spaces_listed_for(db.session, current_member())])
 
 
 def _save_space(space: Space | None, body: dict) -> Space:

@@ -278,3 +278,22 @@ def awaiting_approval(session: Session, now: datetime) -> list[Booking]:
 def awaiting_approval_count(session: Session, now: datetime) -> int:
     return session.execute(select(func.count(Booking.id)).where(
         Booking.status == "pending", Booking.end_at > now)).scalar_one()
+
+
+def bookings_in_period(session: Session, *, start: datetime, end: datetime,
+                       member_id: int | None = None, space_id: int | None = None,
+                       limit: int) -> list[Booking]:
+    """Bookings overlapping [start, end), with their space, in time order, at most `limit`.
+
+    With `member_id`: that member's bookings in any status (their own history, cancellations
+    included). Without: every member's active bookings, what the calendar shows."""
+    query = select(Booking).options(joinedload(Booking.space)).where(
+        Booking.start_at < end, Booking.end_at > start)
+    if member_id is not None:
+        query = query.where(Booking.member_id == member_id)
+    else:
+        query = query.where(Booking.status.in_(ACTIVE_STATUSES))
+    if space_id is not None:
+        query = query.where(Booking.space_id == space_id)
+    return list(session.execute(query.order_by(Booking.start_at, Booking.id)
+                                .limit(limit)).scalars())

@@ -97,3 +97,9 @@ def allocation_entries(session: Session, expense: Expense) -> list[LedgerEntry]:
     return list(session.execute(select(LedgerEntry).options(
         joinedload(LedgerEntry.member), joinedload(LedgerEntry.organisation))
         .where(LedgerEntry.allocation_id.in_(ids)).order_by(LedgerEntry.id)).scalars())
+
+
+def posted_entries(session: Session, allocation_id: int) -> list[LedgerEntry]:
+    """The ledger entries one posted portion wrote, in the order they were written."""
+    return list(session.execute(select(LedgerEntry).where(
+        LedgerEntry.allocation_id == allocation_id).order_by(LedgerEntry.id)).scalars())
