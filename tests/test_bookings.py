@@ -95,7 +95,8 @@ def test_overlap_is_refused_with_the_nearest_free_times(client, login, member, m
     assert "20:30" in body  # the buffer pushes the nearest free start to 20:30
     assert _count() == 1
     refused = db.session.execute(select(RefusedBooking)).scalar_one()
-    assert (refused.reason, refused.member_id, refused.space_id) == ("conflict", member.id, space.id)
+    assert (refused.reason, refused.member_id, refused.space_id) == (
+        "conflict", member.id, space.id)
 
 
 def test_touching_bookings_are_accepted_without_buffer(client, login, member, make_member,
