@@ -27,10 +27,12 @@ fuzz: setup
 
 setup: $(VENV)/.installed translations
 
-$(VENV)/.installed: requirements.txt
+# Development environment: production requirements plus tests, lint and fuzzing
+# (requirements-dev.txt starts with -r requirements.txt). Reinstalls when either file changes.
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 translations: $(COMPILED)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from booking.domain import api_tokens
 from booking.extensions import db
-from booking.models import ApiToken, Booking, Organisation, Plan, QuotaRule, RefusedBooking
+from booking.models import ApiToken, Booking, Closure, Organisation, Plan, QuotaRule, RefusedBooking
 from tests.conftest import local
 
 NOW = local(2026, 11, 30, 9)  # a Monday
@@ -17,6 +17,14 @@ def app_config():
     return {"FROZEN_NOW": NOW}
 
 
+
+
+def _assert_unauthorized(response):
+    """A 401 problem that tells how to authenticate and shows nothing of the member."""
+    assert response.status_code == 401
+    assert response.content_type == "application/problem+json"
+    assert response.json["type"] == "urn:mutualise:problem:unauthorized"
+    assert "email" not in response.json
 
 
 def booking_body(space, start="2026-12-01T18:00:00+01:00", end="2026-12-01T20:00:00+01:00",
@@ -37,7 +45,7 @@ def test_no_token_or_a_bad_one_gets_a_401_problem(api, member, token_for):
 
 def test_a_cookie_session_is_not_enough_for_the_api(api, login, member):
     login(member)
-    assert api("GET", "/me").status_code == 401
+    _assert_unauthorized(api("GET", "/me"))
 
 
 def test_tokens_are_stored_hashed_and_note_their_last_use(api, member, token_for):
@@ -55,11 +63,12 @@ def test_revoked_tokens_and_deactivated_members_are_refused(api, member, token_f
     token = db.session.execute(select(ApiToken)).scalar_one()
     api_tokens.revoke_token(db.session, member, token.id, NOW)
     db.session.commit()
-    assert api("GET", "/me", headers).status_code == 401
+    _assert_unauthorized(api("GET", "/me", headers))
     other = token_for(member, "second")
+    assert api("GET", "/me", other).json["email"] == member.email
     member.active = False
     db.session.commit()
-    assert api("GET", "/me", other).status_code == 401
+    _assert_unauthorized(api("GET", "/me", other))
 
 
 def test_profile_page_creates_shows_once_and_revokes_tokens(client, login, member, api):
@@ -326,7 +335,10 @@ def test_closures_are_for_comanagers_and_list_the_bookings_hit(api, member, coma
     booking = make_booking(space, member, local(2026, 12, 1, 10), local(2026, 12, 1, 11))
     body = {"space_id": space.id, "start": "2026-12-01T00:00:00+01:00",
             "end": "2026-12-02T00:00:00+01:00", "reason": "Travaux"}
-    assert api("POST", "/closures", token_for(member), json=body).status_code == 403
+    forbidden = api("POST", "/closures", token_for(member), json=body)
+    assert forbidden.status_code == 403
+    assert forbidden.json["type"] == "urn:mutualise:problem:forbidden"
+    assert db.session.execute(select(func.count(Closure.id))).scalar() == 0
     created = api("POST", "/closures", token_for(comanager), json=body)
     assert created.status_code == 201 and created.json["affected_booking_ids"] == [booking.id]
     refused = api("POST", "/bookings", token_for(member), json=booking_body(space))

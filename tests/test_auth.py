@@ -17,6 +17,13 @@ def _link_in_last_mail(app) -> str:
     return re.search(r"http://localhost(/\S+)", body).group(1)
 
 
+def _assert_link_refused(response, purpose_text):
+    """The page says the link no longer works, and why."""
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Ce lien ne fonctionne plus" in body and purpose_text in body
+
+
 def test_member_signs_in_and_out(client, member):
     response = client.post("/login", data={"email": member.email.upper(), "password": PASSWORD})
     assert response.status_code == 302
@@ -49,21 +56,36 @@ def test_deactivated_member_cannot_sign_in_and_is_signed_out(client, login, memb
 
 
 def test_login_is_throttled_after_repeated_attempts(client, member):
-    codes = [client.post("/login", data={"email": member.email, "password": "bad password"}
-                         ).status_code for _ in range(12)]
-    assert codes[0] == 200 and codes[-1] == 429
+    responses = [client.post("/login", data={"email": member.email, "password": "bad password"})
+                 for _ in range(12)]
+    assert responses[0].status_code == 200
+    assert "Adresse e-mail ou mot de passe incorrect" in responses[0].get_data(as_text=True)
+    assert responses[-1].status_code == 429
+    assert "Trop de tentatives" in responses[-1].get_data(as_text=True)
+    # Even the right password waits: the throttle counts attempts, not failures.
+    throttled = client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert throttled.status_code == 429
+    assert client.get("/dashboard").headers["Location"].startswith("/login")
 
 
 def test_password_reset_link_works_once(app, client, member):
     client.post("/password/forgot", data={"email": member.email})
     link = _link_in_last_mail(app)
-    response = client.post(link, data={"password": "a brand new pass", "confirm": "a brand new pass"})
-    assert response.status_code == 302
+    response = client.post(link, data={"password": "a brand new pass",
+                                       "confirm": "a brand new pass"})
+    assert (response.status_code, response.headers["Location"]) == (302, "/dashboard")
     client.post("/logout")
-    assert client.post("/login", data={"email": member.email, "password": "a brand new pass"}
-                       ).status_code == 302
+    old = client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert "Adresse e-mail ou mot de passe incorrect" in old.get_data(as_text=True)
+    new = client.post("/login", data={"email": member.email, "password": "a brand new pass"})
+    assert (new.status_code, new.headers["Location"]) == (302, "/dashboard")
     client.post("/logout")
-    assert client.get(link).status_code == 400  # already used
+    db.session.expire_all()
+    hash_after_reset = db.session.get(Member, member.id).password_hash
+    _assert_link_refused(client.get(link), "Le lien a expiré ou a déjà été utilisé")  # used
+    client.post(link, data={"password": "a third password", "confirm": "a third password"})
+    db.session.expire_all()
+    assert db.session.get(Member, member.id).password_hash == hash_after_reset
     assert db.session.execute(select(func.count(AuditEvent.id)).where(
         AuditEvent.action == "password.reset", AuditEvent.actor_id == member.id)).scalar() == 1
 
@@ -76,7 +98,8 @@ def test_reset_for_an_unknown_email_says_the_same_and_sends_nothing(app, client)
 
 
 def test_forged_reset_token_is_refused(client):
-    assert client.get("/password/reset/not-a-token").status_code == 400
+    _assert_link_refused(client.get("/password/reset/not-a-token"),
+                         "Le lien a expiré ou a déjà été utilisé")
 
 
 def test_comanager_invites_a_member_who_sets_a_password(app, client, login, comanager):
@@ -99,7 +122,13 @@ def test_expired_invitation_is_refused(app, client, login, comanager):
                                          "role": "member", "plan_id": 0, "organisation_id": 0})
     link = _link_in_last_mail(app)
     app.config["INVITATION_MAX_AGE_DAYS"] = -1
-    assert client.get(link).status_code == 400
+    client.post("/logout")
+    _assert_link_refused(client.get(link), "L’invitation a expiré")
+    response = client.post(link, data={"password": "lates password", "confirm": "lates password"})
+    _assert_link_refused(response, "L’invitation a expiré")
+    invited = db.session.execute(select(Member).where(Member.email == "late@example.org")
+                                 ).scalar_one()
+    assert invited.password_hash is None  # no password was set
 
 
 def test_change_password_needs_the_current_one(client, login, member):

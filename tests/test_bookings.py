@@ -26,6 +26,14 @@ def _count(model=Booking, *where):
     return db.session.execute(select(func.count(model.id)).where(*where)).scalar()
 
 
+def _assert_booked(response, member, start, end):
+    """The booking was written for that member and the member is sent to its page."""
+    booking = db.session.execute(select(Booking).where(Booking.start_at == start)).scalar_one()
+    assert (booking.end_at, booking.member_id, booking.status) == (end, member.id, "confirmed")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/bookings/{booking.id}"
+
+
 def test_member_books_a_free_slot(client, login, member, make_space):
     space = make_space()
     login(member)
@@ -72,7 +80,8 @@ def test_booking_may_span_two_adjacent_opening_ranges(client, login, member, mak
                                                                    "fri", "sat", "sun")}
     space = make_space(opening_hours=split)
     login(member)
-    assert _book(client, space, local(2026, 3, 4, 11), local(2026, 3, 4, 13)).status_code == 302
+    response = _book(client, space, local(2026, 3, 4, 11), local(2026, 3, 4, 13))
+    _assert_booked(response, member, local(2026, 3, 4, 11), local(2026, 3, 4, 13))
 
 
 def test_overlap_is_refused_with_the_nearest_free_times(client, login, member, make_member,
@@ -86,7 +95,8 @@ def test_overlap_is_refused_with_the_nearest_free_times(client, login, member, m
     assert "20:30" in body  # the buffer pushes the nearest free start to 20:30
     assert _count() == 1
     refused = db.session.execute(select(RefusedBooking)).scalar_one()
-    assert (refused.reason, refused.member_id, refused.space_id) == ("conflict", member.id, space.id)
+    assert (refused.reason, refused.member_id, refused.space_id) == (
+        "conflict", member.id, space.id)
 
 
 def test_touching_bookings_are_accepted_without_buffer(client, login, member, make_member,
@@ -94,7 +104,9 @@ def test_touching_bookings_are_accepted_without_buffer(client, login, member, ma
     space = make_space()
     make_booking(space, make_member(), local(2026, 3, 4, 18), local(2026, 3, 4, 20))
     login(member)
-    assert _book(client, space, local(2026, 3, 4, 20), local(2026, 3, 4, 21)).status_code == 302
+    response = _book(client, space, local(2026, 3, 4, 20), local(2026, 3, 4, 21))
+    _assert_booked(response, member, local(2026, 3, 4, 20), local(2026, 3, 4, 21))
+    assert _count() == 2
 
 
 def test_cancelled_bookings_free_the_slot(client, login, member, make_member, make_space,
@@ -103,7 +115,12 @@ def test_cancelled_bookings_free_the_slot(client, login, member, make_member, ma
     make_booking(space, make_member(), local(2026, 3, 4, 18), local(2026, 3, 4, 20),
                  status="cancelled")
     login(member)
-    assert _book(client, space, local(2026, 3, 4, 18), local(2026, 3, 4, 20)).status_code == 302
+    response = _book(client, space, local(2026, 3, 4, 18), local(2026, 3, 4, 20))
+    booking = db.session.execute(select(Booking).where(Booking.member_id == member.id)
+                                 ).scalar_one()
+    assert (booking.start_at, booking.status) == (local(2026, 3, 4, 18), "confirmed")
+    assert response.headers["Location"] == f"/bookings/{booking.id}"
+    assert _count() == 2
 
 
 def test_closure_refuses_bookings_and_is_recorded(client, login, member, comanager, make_space):
@@ -121,10 +138,14 @@ def test_closure_refuses_bookings_and_is_recorded(client, login, member, comanag
 
 
 def test_archived_space_takes_no_booking(client, login, member, make_space):
-    space = make_space(active=False)
+    make_space(name="Studio ouvert")
+    space = make_space(active=False, name="Salle archivée")
     login(member)
     response = _book(client, space, local(2026, 3, 4, 18), local(2026, 3, 4, 20))
-    assert response.status_code in (200, 400)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="space_id-error">N&#39;est pas un choix valide.' in body
+    assert "Studio ouvert" in body and "Salle archivée" not in body  # not offered
     assert _count() == 0
 
 

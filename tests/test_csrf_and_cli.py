@@ -34,7 +34,8 @@ def test_login_with_csrf_token_works(client, make_member):
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     response = client.post("/login", data={"csrf_token": token, "email": member.email,
                                            "password": "correct horse battery"})
-    assert response.status_code == 302
+    assert (response.status_code, response.headers["Location"]) == (302, "/dashboard")
+    assert member.name in client.get("/dashboard").get_data(as_text=True)
 
 
 def test_create_admin_and_user_commands(runner):
@@ -53,7 +54,8 @@ def test_create_user_refuses_a_taken_email_and_a_short_password(runner, make_mem
     result = runner.invoke(args=["create-user", "--email", "taken@example.org", "--name", "T",
                                  "--role", "member", "--password", "long enough pw"])
     assert result.exit_code != 0 and "taken@example.org" in result.output
-    result = runner.invoke(args=["create-admin", "--email", "new@example.org", "--password", "short"])
+    result = runner.invoke(args=["create-admin", "--email", "new@example.org",
+                                 "--password", "short"])
     assert result.exit_code != 0
     assert db.session.execute(select(func.count(Member.id))).scalar() == 1
 

@@ -35,6 +35,15 @@ def read_feed(client, url, **headers):
     return response, Calendar.from_ical(response.data)
 
 
+def assert_no_feed(response):
+    """A plain "page not found": no calendar, nothing of the member's bookings."""
+    assert response.status_code == 404
+    assert response.content_type == "text/html; charset=utf-8"
+    body = response.get_data(as_text=True)
+    assert "Page introuvable" in body
+    assert "BEGIN:VCALENDAR" not in body and "Répétition" not in body
+
+
 def events_by_uid(calendar):
     return {str(e["UID"]): e for e in calendar.walk("VEVENT")}
 
@@ -219,17 +228,22 @@ def test_comanager_feed_shows_every_title_and_who_booked(client, member, comanag
     assert client.get(f"/feeds/{with_token(member)}/all.ics").status_code == 404
 
 
-def test_wrong_missing_and_deactivated_tokens_get_404(client, member, make_space):
+def test_wrong_missing_and_deactivated_tokens_get_404(client, member, make_space,
+                                                       make_booking):
     space = make_space()
+    make_booking(space, member, local(2026, 3, 10, 19), local(2026, 3, 10, 21),
+                 title="Répétition")
     token = with_token(member)
-    assert client.get(f"/feeds/{token}/member.ics").status_code == 200
-    assert client.get(f"/feeds/{token[:-1]}x/member.ics").status_code == 404
-    assert client.get("/feeds/not-a-token/member.ics").status_code == 404
-    assert client.get(f"/feeds/{token}/spaces/999.ics").status_code == 404
+    _response, calendar = read_feed(client, f"/feeds/{token}/member.ics")
+    assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == [
+        f"Répétition · {space.name}"]
+    assert_no_feed(client.get(f"/feeds/{token[:-1]}x/member.ics"))
+    assert_no_feed(client.get("/feeds/not-a-token/member.ics"))
+    assert_no_feed(client.get(f"/feeds/{token}/spaces/999.ics"))
     member.active = False
     db.session.commit()
-    assert client.get(f"/feeds/{token}/member.ics").status_code == 404
-    assert client.get(f"/feeds/{token}/spaces/{space.id}.ics").status_code == 404
+    assert_no_feed(client.get(f"/feeds/{token}/member.ics"))
+    assert_no_feed(client.get(f"/feeds/{token}/spaces/{space.id}.ics"))
 
 
 def test_regenerating_the_token_kills_the_old_url_at_once(client, login, member):
@@ -339,15 +353,19 @@ def test_unchanged_feed_answers_304_without_building_the_calendar(
 def test_a_cancellation_leaving_the_window_changes_the_etag(client, member, make_space,
                                                             make_booking, app):
     space = make_space()
-    make_booking(space, member, local(2026, 3, 10, 9), local(2026, 3, 10, 10),
-                 updated_at=local(2026, 2, 1, 12))
-    make_booking(space, member, local(2026, 3, 11, 9), local(2026, 3, 11, 10),
-                 status="cancelled", updated_at=NOW - timedelta(days=29))
+    kept = make_booking(space, member, local(2026, 3, 10, 9), local(2026, 3, 10, 10),
+                        updated_at=local(2026, 2, 1, 12))
+    cancelled = make_booking(space, member, local(2026, 3, 11, 9), local(2026, 3, 11, 10),
+                             status="cancelled", updated_at=NOW - timedelta(days=29))
     token = with_token(member)
-    etag = client.get(f"/feeds/{token}/member.ics").headers["ETag"]
+    first, calendar = read_feed(client, f"/feeds/{token}/member.ics")
+    assert set(events_by_uid(calendar)) == {f"booking-{kept.id}@localhost",
+                                            f"booking-{cancelled.id}@localhost"}
+    etag = first.headers["ETag"]
     app.config["FROZEN_NOW"] = NOW + timedelta(days=2)  # the cancellation is 31 days old
-    later = client.get(f"/feeds/{token}/member.ics", headers={"If-None-Match": etag})
-    assert later.status_code == 200 and len(Calendar.from_ical(later.data).walk("VEVENT")) == 1
+    later, calendar = read_feed(client, f"/feeds/{token}/member.ics", **{"If-None-Match": etag})
+    assert later.headers["ETag"] != etag
+    assert set(events_by_uid(calendar)) == {f"booking-{kept.id}@localhost"}
 
 
 @pytest.mark.parametrize("path", ["member.ics", "spaces/{space}.ics", "all.ics"])

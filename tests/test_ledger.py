@@ -281,15 +281,33 @@ def test_member_statement_shows_running_balance_and_payment_declaration(client, 
     assert ledger.member_balance(db.session, lea.id) == 25_000
 
 
+def _assert_forbidden_page(response, hidden):
+    """The "no access" page, showing nothing of the member it would be about."""
+    assert response.status_code == 403
+    body = response.get_data(as_text=True)
+    assert "Vous n’avez pas accès à cette page" in body and hidden not in body
+
+
 def test_member_sees_only_their_own_statement(client, login, people):
     lea, jan = people[0], people[1]
+    login(jan)
+    client.post("/ledger/statement", data={"amount": "20", "paid_on": "2026-04-01",
+                                           "method": "transfer", "reference": "VIR-JAN"})
+    payment = db.session.execute(select(Payment)).scalar_one()
+    client.post("/logout")
     login(lea)
-    assert client.get(f"/ledger/members/{jan.id}").status_code == 403
+    _assert_forbidden_page(client.get(f"/ledger/members/{jan.id}"), jan.email)
     for path in ("/ledger/", "/ledger/expenses/", "/ledger/payments/new",
                  "/ledger/contributions/new", "/ledger/fairness", "/ledger/export.csv"):
-        assert client.get(path).status_code == 403, path
-    assert client.post("/ledger/payments/1/confirm").status_code == 403
-    assert client.post("/ledger/months/close", data={"month": "2026-03"}).status_code == 403
+        _assert_forbidden_page(client.get(path), jan.email)
+    _assert_forbidden_page(client.post(f"/ledger/payments/{payment.id}/confirm"), "VIR-JAN")
+    _assert_forbidden_page(client.post("/ledger/months/close", data={"month": "2026-03"}),
+                           jan.email)
+    db.session.expire_all()
+    assert db.session.get(Payment, payment.id).status == "declared"  # not confirmed by Léa
+    assert ledger.member_balance(db.session, jan.id) == 0
+    assert not ledger.is_closed(db.session, date(2026, 3, 1))
+    assert "VIR-JAN" not in client.get("/ledger/statement").get_data(as_text=True)
 
 
 def test_balances_page_runs_a_bounded_number_of_queries(client, login, comanager, make_member,

@@ -52,7 +52,10 @@ def test_member_cannot_post_comanager_actions(client, login, member, make_member
 
 def test_stranger_is_sent_to_the_login_page(client):
     response = client.get("/members/")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=%2Fmembers%2F"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Connectez-vous pour voir cette page." in page and "Se connecter" in page
 
 
 def test_comanager_sees_the_member_list(client, login, comanager, make_member):

@@ -45,6 +45,28 @@ def _book(client, space, start, end):
         "title": "Répétition", "note": "", "repeat": "none"})
 
 
+def _booked_at(start):
+    """The booking starting at that instant, or None."""
+    return db.session.execute(select(Booking).where(Booking.start_at == start)).scalar_one_or_none()
+
+
+def _assert_sent_to_the_booking(response, start):
+    """The booking was written and the member is sent to its page."""
+    booking = _booked_at(start)
+    assert booking is not None
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/bookings/{booking.id}"
+    return booking
+
+
+def _assert_refused_by_quota(response, start, holder):
+    """The form is shown again, naming the quota, and nothing was booked."""
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert f"Quota «\u00a0{holder}" in body and "vous avez utilisé" in body
+    assert _booked_at(start) is None
+
+
 # --- domain: periods and weighting --------------------------------------------------------------
 
 def test_weeks_start_on_monday_and_months_on_the_first_in_local_time():
@@ -137,8 +159,12 @@ def test_late_cancellation_still_counts_and_on_time_cancellation_frees_hours(
     make_booking(space, member, local(2026, 3, 10, 10), local(2026, 3, 10, 12),
                  status="cancelled", late_cancellation=False)
     login(member)
-    assert _book(client, space, local(2026, 3, 5, 10), local(2026, 3, 5, 12)).status_code == 200
-    assert _book(client, space, local(2026, 3, 5, 10), local(2026, 3, 5, 11)).status_code == 302
+    response = _book(client, space, local(2026, 3, 5, 10), local(2026, 3, 5, 12))
+    _assert_refused_by_quota(response, local(2026, 3, 5, 10), "formule Musicien·ne")
+    # The late-cancelled hours count as used; the on-time cancellation does not.
+    assert "vous avez utilisé 2 h," in response.get_data(as_text=True)
+    response = _book(client, space, local(2026, 3, 5, 10), local(2026, 3, 5, 11))
+    assert _assert_sent_to_the_booking(response, local(2026, 3, 5, 10)).status == "confirmed"
 
 
 def test_member_rule_overrides_the_plan_rule(client, login, make_member, make_space, plan):
@@ -147,7 +173,9 @@ def test_member_rule_overrides_the_plan_rule(client, login, make_member, make_sp
     _rule(plan_id=plan.id, limit_minutes=60)
     _rule(member_id=member.id, limit_minutes=600)
     login(member)
-    assert _book(client, space, local(2026, 3, 5, 10), local(2026, 3, 5, 14)).status_code == 302
+    response = _book(client, space, local(2026, 3, 5, 10), local(2026, 3, 5, 14))
+    booking = _assert_sent_to_the_booking(response, local(2026, 3, 5, 10))
+    assert (booking.status, booking.overage_minutes) == ("confirmed", 0)
 
 
 def test_organisation_quota_is_one_pool_for_its_members(client, login, make_member, make_space,
@@ -160,9 +188,11 @@ def test_organisation_quota_is_one_pool_for_its_members(client, login, make_memb
     _rule(organisation_id=band.id, period="week", limit_minutes=180)
     make_booking(space, first, local(2026, 3, 3, 10), local(2026, 3, 3, 12))
     login(second)
-    assert _book(client, space, local(2026, 3, 5, 10), local(2026, 3, 5, 12)).status_code == 200
+    response = _book(client, space, local(2026, 3, 5, 10), local(2026, 3, 5, 12))
+    _assert_refused_by_quota(response, local(2026, 3, 5, 10), "organisation Fanfare")
     # Next week is a new period for the pool.
-    assert _book(client, space, local(2026, 3, 10, 10), local(2026, 3, 10, 12)).status_code == 302
+    response = _book(client, space, local(2026, 3, 10, 10), local(2026, 3, 10, 12))
+    assert _assert_sent_to_the_booking(response, local(2026, 3, 10, 10)).member_id == second.id
 
 
 def test_a_series_spanning_two_months_is_counted_date_by_date(client, login, make_member,

@@ -49,7 +49,16 @@ def test_members_see_results_only_once_published(app, member, make_survey):
     client = app.test_client()
     refused = client.get(f"/api/v1/surveys/{hidden.id}/results", headers=headers)
     assert refused.status_code == 403 and refused.mimetype == "application/problem+json"
-    assert client.get(f"/api/v1/surveys/{published.id}/results",
-                      headers=headers).status_code == 200
-    assert client.get("/api/v1/surveys/999999/results", headers=headers).status_code == 404
-    assert client.get(f"/api/v1/surveys/{published.id}/results").status_code == 401
+    assert refused.json["type"] == "urn:mutualise:problem:forbidden"
+    assert "questions" not in refused.json and "total" not in refused.json
+    shown = client.get(f"/api/v1/surveys/{published.id}/results", headers=headers)
+    assert shown.status_code == 200
+    assert (shown.json["title"], shown.json["total"]) == ("Needs", 0)
+    assert [q["text"] for q in shown.json["questions"]] == ["Your discipline", "Usefulness"]
+    missing = client.get("/api/v1/surveys/999999/results", headers=headers)
+    assert missing.status_code == 404
+    assert missing.json["type"] == "urn:mutualise:problem:not-found"
+    anonymous = client.get(f"/api/v1/surveys/{published.id}/results")
+    assert anonymous.status_code == 401
+    assert anonymous.json["type"] == "urn:mutualise:problem:unauthorized"
+    assert "questions" not in anonymous.json

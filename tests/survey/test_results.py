@@ -161,8 +161,15 @@ def test_results_are_shown_to_members_only_when_published(client, login, member,
     hidden = make_survey()
     shown = make_survey(results_published=True, title={"fr": "Publié"})
     login(member)
-    assert client.get(f"/surveys/{hidden.id}/results").status_code == 403
-    assert client.get(f"/surveys/{shown.id}/results").status_code == 200
+    refused = client.get(f"/surveys/{hidden.id}/results")
+    assert refused.status_code == 403
+    body = refused.get_data(as_text=True)
+    assert "Vous n’avez pas accès à cette page" in body
+    assert "Besoins" not in body and "Votre discipline" not in body  # nothing of the survey
+    page = client.get(f"/surveys/{shown.id}/results")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "Publié</h1>" in body and "Votre discipline" in body
 
 
 def test_results_page_runs_a_bounded_number_of_queries(client, login, comanager, make_member,
