@@ -4,7 +4,8 @@ Prints median and p95 (milliseconds) and SQL statements per request for: creatin
 the week view of a space, the all-spaces day view, and a slot search over one month.
 
     .venv/bin/python bench/bookings.py                      # SQLite file in a temp folder
-    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench .venv/bin/python bench/bookings.py
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench \
+        .venv/bin/python bench/bookings.py
 """
 from __future__ import annotations
 

@@ -20,8 +20,8 @@ from booking import create_app
 from booking.extensions import db
 from booking.models import Booking, Member, Space
 
-__all__ = ["BOOKINGS", "DAYS", "MEMBERS", "NOW", "PASSWORD", "SPACES", "TZ", "db", "make_app", "migrated_app",
-           "print_table"]
+__all__ = ["BOOKINGS", "DAYS", "MEMBERS", "NOW", "PASSWORD", "SPACES", "TZ", "db", "make_app",
+           "migrated_app", "print_table"]
 
 TZ = ZoneInfo("Europe/Brussels")
 SPACES, MEMBERS, BOOKINGS = 10, 300, 100_000

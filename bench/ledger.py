@@ -2,7 +2,8 @@
 allocation, compute every balance, render a member's statement (median and p95 in ms).
 
     .venv/bin/python bench/ledger.py
-    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench .venv/bin/python bench/ledger.py
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench \
+        .venv/bin/python bench/ledger.py
 """
 from __future__ import annotations
 

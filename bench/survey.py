@@ -5,7 +5,8 @@ Prints median and p95 (milliseconds) and SQL statements per request for the resu
 the CSV export.
 
     .venv/bin/python bench/survey.py                      # SQLite file in a temp folder
-    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench .venv/bin/python bench/survey.py
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench \
+        .venv/bin/python bench/survey.py
 """
 from __future__ import annotations
 

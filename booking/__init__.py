@@ -54,7 +54,8 @@ def create_app(config: type | dict | None = None) -> Flask:
         g.pop("coop_settings", None)  # read afresh for each request
         g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:12]
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return app
 
 

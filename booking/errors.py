@@ -9,17 +9,21 @@ ERROR_TEXTS = {
     400: (_l("The request could not be understood"),
           _l("Something in what was sent is not right. Go back, reload the page and try again.")),
     403: (_l("You do not have access to this page"),
-          _l("This page is for co-managers, or for another member. If you think you should see it, ask a co-manager.")),
+          _l("This page is for co-managers, or for another member. If you think you should "
+             "see it, ask a co-manager.")),
     404: (_l("Page not found"),
-          _l("The address may be mistyped, or the page was removed. Use the menu to find your way.")),
+          _l("The address may be mistyped, or the page was removed. Use the menu to find "
+             "your way.")),
     405: (_l("This action is not possible here"),
-          _l("The page was reached in a way it does not accept. Go back and use the buttons on the page.")),
+          _l("The page was reached in a way it does not accept. Go back and use the buttons "
+             "on the page.")),
     413: (_l("The file is too large"),
           _l("Send a smaller file (10 MB at most).")),
     429: (_l("Too many attempts"),
           _l("Wait a minute before trying again.")),
     500: (_l("Something went wrong on our side"),
-          _l("The error was logged. Try again in a moment; if it persists, give the reference below to an admin.")),
+          _l("The error was logged. Try again in a moment; if it persists, give the reference "
+             "below to an admin.")),
 }
 
 

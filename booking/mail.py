@@ -10,8 +10,9 @@ from flask import current_app
 def send_mail(to: str, subject: str, body: str) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
-        current_app.logger.info("Mail to %s (MAIL_SERVER not set, logged instead)\nSubject: %s\n\n%s",
-                                to, subject, body)
+        current_app.logger.info(
+            "Mail to %s (MAIL_SERVER not set, logged instead)\nSubject: %s\n\n%s",
+            to, subject, body)
         if current_app.testing:
             current_app.extensions.setdefault("outbox", []).append((to, subject, body))
         return

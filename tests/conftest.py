@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from sqlalchemy import event, text
 from booking import create_app
 from booking.domain import accounts
 from booking.extensions import db
-from booking.models import Booking, Space
+from booking.models import Booking, Expense, Space
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -197,7 +197,8 @@ def count_queries(app):
         counter = QueryCounter()
 
         def before(conn, cursor, statement, parameters, context, executemany):
-            if not re.match(r"\s*(PRAGMA|SAVEPOINT|RELEASE|BEGIN|COMMIT|ROLLBACK)", statement, re.IGNORECASE):
+            if not re.match(r"\s*(PRAGMA|SAVEPOINT|RELEASE|BEGIN|COMMIT|ROLLBACK)", statement,
+                            re.IGNORECASE):
                 counter.statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", before)
@@ -300,3 +301,16 @@ def people(make_member, make_space, make_booking):
     make_booking(space, lea, local(2026, 3, 3, 10), local(2026, 3, 3, 13))
     make_booking(space, jan, local(2026, 3, 4, 10), local(2026, 3, 4, 11))
     return lea, jan, sofia, space
+
+
+def add_expense(**fields):
+    """A cost to share, March 2026 rent by usage unless `fields` say otherwise."""
+    values = {"label": "Loyer de mars", "category": "rent", "amount_cents": 100_000,
+              "spent_on": date(2026, 3, 1), "period_start": date(2026, 3, 1),
+              "period_end": date(2026, 3, 31), "method": "usage", "mixed_percent": 0,
+              "mixed_base": "shares", "spread_months": 1}
+    values.update(fields)
+    expense = Expense(**values)
+    db.session.add(expense)
+    db.session.commit()
+    return expense

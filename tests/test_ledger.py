@@ -17,7 +17,7 @@ from booking.models import (
     Organisation,
     Payment,
 )
-from tests.conftest import local
+from tests.conftest import add_expense, local
 
 NOW = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
 
@@ -80,17 +80,6 @@ def test_a_balance_always_equals_the_sum_of_its_entries(app, operations):
 # --- keys ---------------------------------------------------------------------------------------
 
 
-def _expense(**fields):
-    values = {"label": "Loyer de mars", "category": "rent", "amount_cents": 100_000,
-              "spent_on": date(2026, 3, 1), "period_start": date(2026, 3, 1),
-              "period_end": date(2026, 3, 31), "method": "usage", "mixed_percent": 0,
-              "mixed_base": "shares", "spread_months": 1}
-    values.update(fields)
-    expense = Expense(**values)
-    db.session.add(expense)
-    db.session.commit()
-    return expense
-
 
 def _amounts(lines):
     return {line.member.name: line.amount_cents for line in lines}
@@ -102,26 +91,26 @@ def _amounts(lines):
     ("shares", {"Léa": 20_000, "Jan": 20_000, "Sofia": 60_000}),
 ])
 def test_each_allocation_key(app, people, method, expected):
-    expense = _expense(method=method)
+    expense = add_expense(method=method)
     lines = ledger.preview_allocation(db.session, expense, 0, "Europe/Brussels")
     assert _amounts(lines) == expected
 
 
 def test_mixed_key_splits_a_part_by_shares_and_the_rest_by_usage(app, people):
-    expense = _expense(method="mixed", mixed_percent=40, mixed_base="shares")
+    expense = add_expense(method="mixed", mixed_percent=40, mixed_base="shares")
     lines = ledger.preview_allocation(db.session, expense, 0, "Europe/Brussels")
     # 40 000 by shares (8 000 / 8 000 / 24 000) + 60 000 by usage (45 000 / 15 000).
     assert _amounts(lines) == {"Léa": 53_000, "Jan": 23_000, "Sofia": 24_000}
 
 
 def test_usage_with_nobody_booking_is_refused_with_advice(app, people):
-    expense = _expense(period_start=date(2026, 5, 1), period_end=date(2026, 5, 31))
+    expense = add_expense(period_start=date(2026, 5, 1), period_end=date(2026, 5, 31))
     with pytest.raises(ledger.LedgerError, match="à parts égales ou selon les parts"):
         ledger.preview_allocation(db.session, expense, 0, "Europe/Brussels")
 
 
 def test_investment_spread_over_months_is_allocated_month_by_month(app, people):
-    expense = _expense(label="Scie à panneaux", category="equipment", amount_cents=100,
+    expense = add_expense(label="Scie à panneaux", category="equipment", amount_cents=100,
                        method="equal", spread_months=3)
     parts = ledger.portions(expense)
     assert [(p[1], p[3]) for p in parts] == [(date(2026, 3, 1), 34), (date(2026, 4, 1), 33),
@@ -131,7 +120,7 @@ def test_investment_spread_over_months_is_allocated_month_by_month(app, people):
 # --- posting ------------------------------------------------------------------------------------
 
 def test_posting_writes_entries_that_add_up_and_cannot_be_posted_twice(app, people, comanager):
-    expense = _expense()
+    expense = add_expense()
     ledger.post_allocation(db.session, expense, 0, actor=comanager, tz="Europe/Brussels")
     db.session.commit()
     total = db.session.execute(select(func.sum(LedgerEntry.amount_cents))).scalar()
@@ -143,7 +132,7 @@ def test_posting_writes_entries_that_add_up_and_cannot_be_posted_twice(app, peop
 
 
 def test_entries_are_never_updated_or_deleted(app, people, comanager):
-    ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+    ledger.post_allocation(db.session, add_expense(), 0, actor=comanager, tz="Europe/Brussels")
     db.session.commit()
     entry = db.session.execute(select(LedgerEntry)).scalars().first()
     entry.amount_cents = 1
@@ -160,7 +149,7 @@ def test_entries_are_never_updated_or_deleted(app, people, comanager):
 
 def test_correction_reverses_and_reposts_with_a_reason(app, people, comanager, make_booking):
     _lea, _jan, sofia, space = people
-    expense = _expense()
+    expense = add_expense()
     allocation = ledger.post_allocation(db.session, expense, 0, actor=comanager,
                                         tz="Europe/Brussels")
     db.session.commit()
@@ -180,7 +169,7 @@ def test_closed_month_refuses_postings(app, people, comanager):
     ledger.close_month(db.session, date(2026, 3, 1), actor=comanager)
     db.session.commit()
     with pytest.raises(ledger.LedgerError, match="clôturé"):
-        ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+        ledger.post_allocation(db.session, add_expense(), 0, actor=comanager, tz="Europe/Brussels")
     db.session.rollback()
     assert db.session.execute(select(func.count(LedgerEntry.id))).scalar() == 0
 
@@ -192,7 +181,7 @@ def test_organisation_that_pays_for_its_members_gets_their_charges(app, people, 
     db.session.flush()
     lea.organisation_id = company.id
     db.session.commit()
-    ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+    ledger.post_allocation(db.session, add_expense(), 0, actor=comanager, tz="Europe/Brussels")
     db.session.commit()
     balances = {b.name: b.balance_cents for b in ledger.balances(db.session)}
     assert balances == {"Compagnie du Hangar": 75_000, "Jan": 25_000}
@@ -265,7 +254,7 @@ def test_comanager_records_previews_and_posts_a_cost(client, login, comanager, p
 def test_member_statement_shows_running_balance_and_payment_declaration(client, login, people,
                                                                        comanager):
     lea = people[0]
-    ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+    ledger.post_allocation(db.session, add_expense(), 0, actor=comanager, tz="Europe/Brussels")
     db.session.commit()
     login(lea)
     page = client.get("/ledger/statement").get_data(as_text=True)
@@ -331,7 +320,7 @@ def test_balances_page_runs_a_bounded_number_of_queries(client, login, comanager
 
 
 def test_accountant_export_lists_debits_and_credits(client, login, comanager, people):
-    ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+    ledger.post_allocation(db.session, add_expense(), 0, actor=comanager, tz="Europe/Brussels")
     db.session.commit()
     login(comanager)
     text_csv = client.get("/ledger/export.csv?start=2026-03-01&end=2026-03-31").get_data(
@@ -373,7 +362,7 @@ def test_deposits_are_kept_apart_from_the_balance(client, login, comanager, memb
 
 
 def test_fairness_puts_usage_share_beside_cost_share(client, login, comanager, people):
-    ledger.post_allocation(db.session, _expense(method="shares"), 0, actor=comanager,
+    ledger.post_allocation(db.session, add_expense(method="shares"), 0, actor=comanager,
                            tz="Europe/Brussels")
     db.session.commit()
     rows = {r.name: (round(r.usage_percent), round(r.cost_percent))
@@ -452,7 +441,7 @@ def test_a_deposit_is_recorded_and_returned_once_with_audit_lines(client, login,
 
 
 def test_posting_and_closing_a_month_write_their_audit_lines_in_the_domain(comanager, people):
-    ledger.post_allocation(db.session, _expense(), 0, actor=comanager, tz="Europe/Brussels")
+    ledger.post_allocation(db.session, add_expense(), 0, actor=comanager, tz="Europe/Brussels")
     ledger.close_month(db.session, date(2026, 3, 15), actor=comanager)
     db.session.commit()
     assert _audit_count("expense.allocate") == 1

@@ -9,7 +9,8 @@ from tests.conftest import form_time, local
 SPACE_FORM = {
     "name": "Atelier Grand Format", "kind": "decor_workshop", "description": "300 m²",
     "capacity": 12, "access_instructions": "Clé au boîtier", "address": "Chaussée de Haecht 300",
-    "colour": "ochre", "hourly_weight": "1,5", "hourly_rate": "20", "mon": "08:00-12:00, 13:00-20:00",
+    "colour": "ochre", "hourly_weight": "1,5", "hourly_rate": "20",
+    "mon": "08:00-12:00, 13:00-20:00",
     "tue": "08:00-20:00", "wed": "", "thu": "8h00-20h00", "fri": "08:00-20:00",
     "sat": "09:00-17:00", "sun": "", "slot_minutes": 60, "min_minutes": 120, "max_minutes": 600,
     "horizon_days": 120, "notice_hours": 24, "buffer_minutes": 30, "cancel_notice_hours": 72,

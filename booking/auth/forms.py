@@ -15,7 +15,8 @@ def _new_password_fields():
     password = PasswordField(_l("New password"), validators=[
         DataRequired(_l("Enter a password.")),
         Length(min=MIN_PASSWORD_LENGTH, max=200,
-               message=_l("Choose a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)),
+               message=_l("Choose a password of at least %(n)d characters.",
+                          n=MIN_PASSWORD_LENGTH)),
     ])
     confirm = PasswordField(_l("Repeat the new password"), validators=[
         DataRequired(_l("Repeat the password.")),

@@ -140,7 +140,8 @@ def profile():
 
 def _profile_form(form: ProfileForm, fill: bool) -> ProfileForm:
     organisations = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars()
-    form.organisation_id.choices = choices([(0, _("None"))] + [(o.id, o.name) for o in organisations])
+    form.organisation_id.choices = choices(
+        [(0, _("None"))] + [(o.id, o.name) for o in organisations])
     if fill:
         form.organisation_id.data = current_user.organisation_id or 0
         form.locale.data = current_user.locale or ""

@@ -94,7 +94,8 @@ def build_grid(columns: list[Column], rules_by_space: dict[int, SpaceRules],
     for index, column in enumerate(columns, start=2):
         rules = rules_by_space[column.space.id]
         day_start = schedule.local_to_utc(datetime.combine(column.day, time(0)), tz)
-        day_end = schedule.local_to_utc(datetime.combine(column.day + timedelta(days=1), time(0)), tz)
+        day_end = schedule.local_to_utc(
+            datetime.combine(column.day + timedelta(days=1), time(0)), tz)
         busy: list[tuple[datetime, datetime]] = []
         if now > day_start:
             spot = place(column.day, day_start, min(now, day_end))
@@ -102,7 +103,8 @@ def build_grid(columns: list[Column], rules_by_space: dict[int, SpaceRules],
                 grid.blocks.append(Block(index, *spot, kind="past"))
         # Closed hours first, so bookings and closures are drawn over them.
         cursor = day_start
-        for opening, closing in schedule.opening_windows(rules, day_start, day_end) + [(day_end, day_end)]:
+        windows = schedule.opening_windows(rules, day_start, day_end)
+        for opening, closing in [*windows, (day_end, day_end)]:
             if opening > cursor:
                 spot = place(column.day, cursor, opening)
                 if spot:
@@ -127,7 +129,8 @@ def build_grid(columns: list[Column], rules_by_space: dict[int, SpaceRules],
                 continue
             own = booking.member_id == viewer.id
             label = booking.title if title_visible_to(booking, viewer) else booked_label
-            detail = f"{booking.start_at.astimezone(zone):%H:%M}–{booking.end_at.astimezone(zone):%H:%M}"
+            start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
+            detail = f"{start:%H:%M}–{end:%H:%M}"
             if viewer.is_comanager and not own:
                 detail += f" · {booking.member.name}"
             css = f"status-{booking.status}" + (" own" if own else "")

@@ -2,6 +2,7 @@
 the slot search, and the week, month and day calendars."""
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -126,10 +127,8 @@ def _prefill(form: BookingForm, spaces: list[Space]) -> None:
     for field in (form.start, form.end):
         value = request.args.get(field.name)
         if value:
-            try:
+            with suppress(ValueError):
                 field.data = datetime.strptime(value, LOCAL_FORMAT)
-            except ValueError:
-                pass
 
 
 @bp.route("/bookings/<int:booking_id>")

@@ -23,12 +23,12 @@ def store_attachment(data: bytes, folder: Path) -> tuple[str, str]:
         raise DomainError(_l("The file is empty. Choose the invoice again."))
     if len(data) > MAX_BYTES:
         raise DomainError(_l("The file is larger than 5 MB. Send a smaller scan or a PDF."))
-    for signature, (media_type, extension) in SIGNATURES.items():
-        if data.startswith(signature):
-            break
-    else:
+    kind = next((kind for signature, kind in SIGNATURES.items() if data.startswith(signature)),
+                None)
+    if kind is None:
         raise DomainError(_l("Only PDF, PNG or JPEG invoices are accepted. Save it in one of "
                              "these formats."))
+    media_type, extension = kind
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{extension}"
     (folder / name).write_bytes(data)

@@ -120,7 +120,7 @@ def within_opening_hours(rules: SpaceRules, interval: Interval) -> bool:
 
 
 def check_booking_times(rules: SpaceRules, start: datetime, end: datetime, now: datetime) -> None:
-    """Raise ScheduleError for the first rule the times break, so the member fixes one thing at a time.
+    """Raise ScheduleError for the first rule the times break: the member fixes one at a time.
 
     Durations and delays are real elapsed time; the grid and opening hours are local.
     """
@@ -198,7 +198,8 @@ def expand_recurrence(
     series = [(start, end)]
     for day in days[1:]:
         wall_start = datetime.combine(day, local_start.time())
-        series.append((_wall_to_utc(wall_start, zone), _wall_to_utc(wall_start + wall_length, zone)))
+        series.append((_wall_to_utc(wall_start, zone),
+                       _wall_to_utc(wall_start + wall_length, zone)))
     return series
 
 

@@ -24,7 +24,8 @@ def describe_slots(slots: Iterable[Interval]) -> str:
     parts = []
     for start, end in slots:
         if start.date() == end.date():
-            parts.append(f"{format_datetime(start, 'EEEE d MMMM HH:mm')}–{format_time(end, 'HH:mm')}")
+            day_and_start = format_datetime(start, "EEEE d MMMM HH:mm")
+            parts.append(f"{day_and_start}–{format_time(end, 'HH:mm')}")
         else:
             parts.append(f"{format_datetime(start, 'EEE d MMM HH:mm')}–"
                          f"{format_datetime(end, 'EEE d MMM HH:mm')}")

@@ -34,7 +34,8 @@ class ExpenseForm(FlaskForm):
     category = SelectField(_l("Category"), choices=choices(CATEGORY_LABELS.items()))
     amount = EurosField(_l("Amount (€)"), validators=[DataRequired(_l("Give the amount."))])
     spent_on = DateField(_l("Date of the invoice"), validators=[DataRequired(_l("Give the date."))])
-    period_start = DateField(_l("Covers from"), validators=[DataRequired(_l("Give the first day."))])
+    period_start = DateField(_l("Covers from"),
+                             validators=[DataRequired(_l("Give the first day."))])
     period_end = DateField(_l("Covers until (included)"),
                            validators=[DataRequired(_l("Give the last day."))])
     space_id = SelectField(_l("Space (optional)"), coerce=int)

@@ -23,7 +23,8 @@ def _fill_choices(form) -> None:
     plans = db.session.execute(select(Plan).order_by(Plan.name)).scalars()
     organisations = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars()
     form.plan_id.choices = choices([(0, _("No plan"))] + [(p.id, p.name) for p in plans])
-    form.organisation_id.choices = choices([(0, _("None"))] + [(o.id, o.name) for o in organisations])
+    form.organisation_id.choices = choices(
+        [(0, _("None"))] + [(o.id, o.name) for o in organisations])
     if not current_user.is_admin:
         form.role.choices = [c for c in form.role.choices if c.value != "admin"]
 

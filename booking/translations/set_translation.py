@@ -1,4 +1,7 @@
-"""Set translations in a catalog: python booking/translations/set_translation.py fr "msgid" "msgstr" [...].
+"""Set translations in a catalog.
+
+    python booking/translations/set_translation.py fr "msgid" "msgstr" [...]
+
 
 For developers and reviewers adding strings by hand after `make extract-messages`."""
 import sys
@@ -12,7 +15,7 @@ po = root / locale / "LC_MESSAGES" / "messages.po"
 with po.open("rb") as f:
     catalog = read_po(f, locale=locale)
 args = sys.argv[2:]
-for mid, mstr in zip(args[::2], args[1::2]):
+for mid, mstr in zip(args[::2], args[1::2], strict=True):
     if mid not in catalog:
         catalog.add(mid, mstr)
     else:

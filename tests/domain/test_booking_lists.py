@@ -1,4 +1,5 @@
-"""What the pages and the API list: archived spaces for co-managers only; a period's active bookings for
+"""What the pages and the API list: archived spaces for co-managers only; a period's active
+bookings for
 everyone, or one member's in any status; at most the limit, in time order."""
 from __future__ import annotations
 
