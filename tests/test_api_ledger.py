@@ -336,6 +336,6 @@ def test_create_expense_refuses_what_a_form_let_through_and_writes_nothing(app, 
               "spent_on": date(2026, 3, 1), "period_start": date(2026, 3, 1),
               "period_end": date(2026, 3, 31), **change}
     with pytest.raises(ledger.LedgerError):
-        ledger.createadd_expense(db.session, actor=comanager, **values)
+        ledger.create_expense(db.session, actor=comanager, **values)
     db.session.rollback()
     assert _count(Expense) == 0
