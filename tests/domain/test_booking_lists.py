@@ -43,9 +43,9 @@ def test_the_calendar_lists_active_bookings_and_a_member_all_of_theirs(
 
 
 def test_a_booking_overlapping_the_period_edge_is_listed(member, make_space, make_booking):
-    space = make_space()
+    space, other_space = make_space(), make_space()
     across = make_booking(space, member, local(2026, 11, 30, 23), local(2026, 12, 1, 1))
-    make_booking(space, member, local(2026, 11, 30, 20), local(2026, 12, 1, 0))
+    make_booking(other_space, member, local(2026, 11, 30, 20), local(2026, 12, 1, 0))
     start, end = DECEMBER
     found = bookings.bookings_in_period(db.session, start=start, end=end, limit=10)
     assert [b.id for b in found] == [across.id]
