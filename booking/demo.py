@@ -139,13 +139,13 @@ DEMO_SURVEY_ANSWERS = [  # email: (resources, good practices, usefulness, discip
 def load_demo_survey() -> bool:
     """The ready-made needs survey, open to members, with a few answers; once."""
     from .domain import survey as survey_rules
-    from .domain.survey import default as survey_templates
+    from .domain.survey import default as default_survey
 
-    if survey_templates.find_needs_survey(db.session) is not None:
+    if default_survey.find_needs_survey(db.session) is not None:
         return False
     today = to_local(clock.now(), current_app.config["TIMEZONE"]).date()
     author = find_member_by_email(db.session, "comanager@example.org")
-    survey = survey_templates.create_needs_survey(
+    survey = default_survey.create_needs_survey(
         db.session, author, publish=True, opens_on=today - timedelta(days=7),
         closes_on=today + timedelta(days=60))
     survey.results_published = True
