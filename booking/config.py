@@ -32,6 +32,12 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Sign-in attempts for one e-mail address, from any network address.
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT",
+                                              "10 per minute;50 per hour")
+    # How many reverse proxies (nginx...) stand in front of the app and set X-Forwarded-For and
+    # X-Forwarded-Proto; 0 trusts none of these headers (the app faces clients directly).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     SURVEY_RATE_LIMIT = os.environ.get("SURVEY_RATE_LIMIT", "30 per minute;300 per hour")
     # Sites allowed to show a survey in an <iframe>, e.g. "https://www.example.be".
@@ -39,7 +45,8 @@ class Config:
 
     INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "14"))
     PASSWORD_RESET_MAX_AGE_HOURS = int(os.environ.get("PASSWORD_RESET_MAX_AGE_HOURS", "2"))
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
+    REMEMBER_COOKIE_DAYS = int(os.environ.get("REMEMBER_COOKIE_DAYS", "30"))
 
     BABEL_DEFAULT_LOCALE = "fr"
     LANGUAGES = ("fr", "nl", "en")

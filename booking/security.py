@@ -1,6 +1,7 @@
 """Who may see what, and the HTTP headers every answer carries."""
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from flask import Flask, abort, g, request
@@ -33,12 +34,20 @@ def role_required(role: str):
 
 
 @login_manager.user_loader
-def load_member(member_id: str):
+def load_member(user_id: str):
+    """The member of a session or remember-me cookie, if its session version is current.
+
+    The id is "member id.session version" (Member.get_id): raising the version on logout,
+    a password change or deactivation makes every copy of the old cookies worthless.
+    """
     from .models import Member
 
+    member_id, _, version = (user_id or "").partition(".")
+    if not (member_id.isdigit() and version.isdigit()):
+        return None
     member = db.session.get(Member, int(member_id))
-    if member is None or not member.active:
-        return None  # a deactivated member is signed out on the next request
+    if member is None or not member.active or (member.session_version or 0) != int(version):
+        return None  # a deactivated or signed-out member is signed out on the next request
     return member
 
 
@@ -47,6 +56,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_COOKIE_DAYS"])
 
     @app.after_request
     def _security_headers(response):

@@ -145,24 +145,35 @@ def test_change_password_needs_the_current_one(client, login, member):
     assert response.status_code == 302
 
 
-def test_profile_edit_and_language_preference(client, login, member):
+def test_profile_edit_and_language_preference(app, client, login, member):
     login(member)
     response = client.post("/account/profile", data={
         "name": "Léa M.", "email": "lea.m@example.org", "phone": "+32 2 123 45 67",
-        "organisation_id": 0, "locale": "nl"})
+        "locale": "nl", "current_password": PASSWORD})
     assert response.status_code == 302
     db.session.refresh(member)
-    assert (member.name, member.email, member.locale) == ("Léa M.", "lea.m@example.org", "nl")
+    # The new address waits for its confirmation link.
+    assert (member.name, member.email, member.locale) == ("Léa M.", member.email, "nl")
+    assert member.pending_email == "lea.m@example.org"
+    client.get(_confirm_link(app))
+    db.session.refresh(member)
+    assert member.email == "lea.m@example.org" and member.pending_email is None
     assert "Mijn profiel" in client.get("/account/profile").get_data(as_text=True)
+
+
+def _confirm_link(app) -> str:
+    mail = next(m for m in _outbox(app) if "/account/email/" in m[2])
+    return re.search(r"http://localhost(/\S+)", mail[2]).group(1)
 
 
 def test_profile_refuses_an_email_used_by_someone_else(client, login, member, make_member):
     other = make_member(email="taken@example.org")
     login(member)
     response = client.post("/account/profile", data={
-        "name": "Léa", "email": other.email, "phone": "", "organisation_id": 0, "locale": ""})
+        "name": "Léa", "email": other.email, "phone": "", "locale": "",
+        "current_password": PASSWORD})
     assert response.status_code == 200
-    assert "taken@example.org" in response.get_data(as_text=True)
+    assert "Un autre membre utilise déjà taken@example.org" in response.get_data(as_text=True)
     db.session.expire_all()
     emails = db.session.execute(select(Member.email).order_by(Member.id)).scalars().all()
     assert emails.count("taken@example.org") == 1

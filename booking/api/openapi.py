@@ -9,7 +9,9 @@ from functools import wraps
 
 from flask import Blueprint
 
+from .auth import current_member
 from .inputs import read_query, validated_body
+from .problems import ApiProblem
 from .schemas import COMPONENTS
 
 API_PREFIX = "/api/v1"
@@ -61,6 +63,8 @@ def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, tag: str,
 
         @wraps(view)
         def wrapped(**path_values):
+            if comanager and not current_member().is_comanager:
+                raise ApiProblem(403)  # before reading the query or body: no hint to members
             kwargs = dict(path_values)
             if query:
                 kwargs["query"] = read_query(query)
@@ -129,6 +133,7 @@ def _operation_document(op: Operation) -> dict:
         doc["security"] = []
     if op.comanager:
         codes.add(403)
+        doc["x-required-role"] = "comanager"
     if parameters and any(p["in"] == "path" for p in parameters):
         codes.add(404)
     if op.body is not None:

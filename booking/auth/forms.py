@@ -54,8 +54,13 @@ class ProfileForm(FlaskForm):
         DataRequired(_l("Enter your email address.")), Email(_l("Enter a valid email address.")),
         Length(max=254)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
-    organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=True)
     locale = SelectField(_l("Preferred language"), choices=choices(LANGUAGE_CHOICES))
+    # Asked only when the e-mail changes.
+    current_password = PasswordField(_l("Current password"), validators=[Optional()])
+
+
+class JoinOrganisationForm(FlaskForm):
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=True)
 
 
 class ApiTokenForm(FlaskForm):

@@ -36,3 +36,22 @@ def read_token(token: str, purpose: str, max_age_seconds: int) -> Member | None:
     if member is None or not member.active or _fingerprint(member) != data.get("fp"):
         return None
     return member
+
+
+EMAIL_CHANGE_MAX_AGE_SECONDS = 48 * 3600
+
+
+def make_email_change_token(member: Member, email: str) -> str:
+    return _serializer("email-change").dumps({"id": member.id, "email": email})
+
+
+def read_email_change_token(token: str) -> tuple[Member, str] | None:
+    """(member, new address) of a valid e-mail change link, or None."""
+    try:
+        data = _serializer("email-change").loads(token, max_age=EMAIL_CHANGE_MAX_AGE_SECONDS)
+    except (SignatureExpired, BadSignature):
+        return None
+    member = db.session.get(Member, data.get("id"))
+    if member is None or not member.active or not isinstance(data.get("email"), str):
+        return None
+    return member, data["email"]

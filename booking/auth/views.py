@@ -1,12 +1,12 @@
-"""Signing in and out, invitations, password resets and the member's own profile."""
+"""Signing in and out, invitations and password resets (the profile pages: profile.py)."""
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -16,44 +16,63 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
-from .. import clock
 from ..actions import user_action
-from ..domain import accounts, api_tokens
-from ..domain.errors import DomainError
+from ..domain import accounts
 from ..extensions import db, limiter
-from ..forms import EmptyForm, choices
+from ..forms import EmptyForm
 from ..mail import send_mail
-from ..models import Organisation
-from .forms import (
-    ApiTokenForm,
-    ChangePasswordForm,
-    ForgotPasswordForm,
-    LoginForm,
-    ProfileForm,
-    SetPasswordForm,
-)
+from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from .tokens import make_token, read_token
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    """Only follow a `next` that stays on this site."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only follow a `next` that is a path on this site.
+
+    Browsers drop tabs and newlines and read a backslash as a slash, so "/<tab>/host" or
+    "/\\host" would lead to another site: such characters are refused outright.
+    """
+    if target and is_local_path(target):
         return target
     return url_for("main.dashboard")
 
 
+def is_local_path(target: str) -> bool:
+    if any(ord(c) < 32 or ord(c) == 127 or c == "\\" for c in target):
+        return False
+    parts = urlsplit(target)
+    return (target.startswith("/") and not target.startswith("//")
+            and not parts.scheme and not parts.netloc)
+
+
+def _login_account_key() -> str:
+    """The rate-limit bucket of the e-mail being tried, whatever address tries it."""
+    return "login-account:" + accounts.normalise_email(request.form.get("email") or "")[:254]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def keep_signed_in(member) -> None:
+    """After the session version changed, sign this browser in again (the others stay out),
+    with a new remember-me cookie if it had one."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(member, remember=remembered)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_login_account_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        member = accounts.authenticate(db.session, form.email.data, form.password.data)
+        member = accounts.authenticate(db.session, form.email.data, form.password.data,
+                                       current_app.config["PASSWORD_HASH_METHOD"])
         if member is None:
             form.password.errors.append(
                 _("Email or password incorrect, or the account is deactivated. "
@@ -68,6 +87,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if EmptyForm().validate_on_submit():
+        if current_user.is_authenticated:
+            # Copies of this session's cookies, and every other session, stop working too.
+            accounts.sign_out_everywhere(current_user)
+            db.session.commit()
         logout_user()
         flash(_("You are signed out."), "success")
     return redirect(url_for("auth.login"))
@@ -75,6 +98,7 @@ def logout():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=_login_account_key)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -104,7 +128,7 @@ def _set_password_page(token: str, purpose: str, max_age: int, title, done_messa
             accounts.choose_password(db.session, member, form.password.data, purpose=purpose,
                                      method=current_app.config["PASSWORD_HASH_METHOD"])
         if done:
-            login_user(member)
+            keep_signed_in(member)
             return redirect(url_for("main.dashboard"))
     return render_template("auth/set_password.html", form=form, title=title, member=member)
 
@@ -123,72 +147,6 @@ def accept_invitation(token: str):
         _l("Welcome! Choose your password"), _l("Welcome! Your account is ready."))
 
 
-@bp.route("/account/profile", methods=["GET", "POST"])
-@login_required
-def profile():
-    form = _profile_form(ProfileForm(obj=current_user), fill=request.method == "GET")
-    if form.validate_on_submit():
-        with user_action(_("Your profile is saved."), form.email) as done:
-            accounts.update_profile(
-                db.session, current_user, name=form.name.data, email=form.email.data,
-                phone=form.phone.data or "", organisation_id=form.organisation_id.data or None,
-                locale=form.locale.data or None)
-        if done:
-            return redirect(url_for("auth.profile"))
-    return _profile_page(form)
-
-
-def _profile_form(form: ProfileForm, fill: bool) -> ProfileForm:
-    organisations = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars()
-    form.organisation_id.choices = choices(
-        [(0, _("None"))] + [(o.id, o.name) for o in organisations])
-    if fill:
-        form.organisation_id.data = current_user.organisation_id or 0
-        form.locale.data = current_user.locale or ""
-    return form
-
-
-def _profile_page(form: ProfileForm, token_form: ApiTokenForm | None = None,
-                  new_token: str | None = None):
-    return render_template("auth/profile.html", form=form,
-                           token_form=token_form or ApiTokenForm(),
-                           tokens=api_tokens.member_tokens(db.session, current_user),
-                           new_token=new_token, revoke_form=EmptyForm())
-
-
-@bp.route("/account/tokens", methods=["POST"])
-@login_required
-def create_api_token():
-    """Create a personal access token; it is shown on this answer only, never again."""
-    token_form = ApiTokenForm()
-    new_token = None
-    if token_form.validate_on_submit():
-        with user_action(error_field=token_form.name) as done:
-            _token, new_token = api_tokens.create_token(db.session, current_user,
-                                                        token_form.name.data, clock.now())
-        if done:
-            token_form = ApiTokenForm(formdata=None)
-    form = _profile_form(ProfileForm(obj=current_user, formdata=None), fill=True)
-    response = make_response(_profile_page(form, token_form, new_token))
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
-@login_required
-def revoke_api_token(token_id: int):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        token = api_tokens.revoke_token(db.session, current_user, token_id, clock.now())
-    except DomainError:
-        db.session.rollback()
-        abort(404)
-    db.session.commit()
-    flash(_("Token “%(name)s” revoked: it no longer works.", name=token.name), "success")
-    return redirect(url_for("auth.profile"))
-
-
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
@@ -198,6 +156,7 @@ def change_password():
             accounts.change_password(current_user, form.current.data, form.password.data,
                                      current_app.config["PASSWORD_HASH_METHOD"])
         if done:
+            keep_signed_in(current_user._get_current_object())
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)
 
@@ -212,3 +171,6 @@ def choose_language():
             accounts.set_locale(current_user, lang)
             db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
+
+
+from . import profile  # noqa: E402, F401  (registers the profile pages on bp)

@@ -1,31 +1,44 @@
 """Accounts: creating members, checking passwords, keeping an audit trail."""
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import ROLES, AuditEvent, Member, Organisation, Settings
 from ..models.accounts import ROLE_RANK
 from ..models.types import utcnow
 from .errors import DomainError
-
-MIN_PASSWORD_LENGTH = 8
-# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+from .passwords import (  # noqa: F401  (MIN_PASSWORD_LENGTH, WeakPassword: used by forms)
+    MIN_PASSWORD_LENGTH,
+    WeakPassword,
+    check_password_strength,
+    hash_password,
+    verify_password,
+)
 
 
 class EmailTaken(DomainError):
     pass
 
 
-class WeakPassword(DomainError):
+class WrongPassword(DomainError):
     pass
 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def check_email_address(email: str) -> str:
+    """The address normalised, if the sign-in form would accept it (the same check as WTForms'
+    Email validator: syntax, no special-use domain such as .test); DomainError otherwise."""
+    try:
+        validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        raise DomainError(_l("Enter a valid email address.")) from None
+    return normalise_email(email)
 
 
 def find_member_by_email(session: Session, email: str) -> Member | None:
@@ -34,16 +47,16 @@ def find_member_by_email(session: Session, email: str) -> Member | None:
     ).scalar_one_or_none()
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(
-            _l("Choose a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
-        )
-
-
 def set_password(member: Member, password: str, method: str = "scrypt") -> None:
+    """A new password ends every other session: the old one may be what leaked."""
     check_password_strength(password)
-    member.password_hash = generate_password_hash(password, method=method)
+    member.password_hash = hash_password(password, method)
+    sign_out_everywhere(member)
+
+
+def sign_out_everywhere(member: Member) -> None:
+    """Every session and remember-me cookie of the member stops working on its next request."""
+    member.session_version = (member.session_version or 0) + 1
 
 
 def create_member(
@@ -61,7 +74,7 @@ def create_member(
     """Add a member; without a password the account waits for its invitation to be accepted."""
     if role not in ROLES:
         raise DomainError(_l("Unknown role: %(role)s.", role=role))
-    email = normalise_email(email)
+    email = check_email_address(email)
     if find_member_by_email(session, email) is not None:
         raise EmailTaken(_l("A member with the email %(email)s already exists.", email=email))
     member = Member(
@@ -80,17 +93,15 @@ def create_member(
     return member
 
 
-def authenticate(session: Session, email: str, password: str) -> Member | None:
+def authenticate(session: Session, email: str, password: str,
+                 method: str = "scrypt") -> Member | None:
     """The member if the email and password match an active account, else None.
 
-    The same answer and about the same time whether the email exists or not: the login
-    form must not tell who is a member.
+    The same answer and the same hashing work whether the email exists or not (`method` is
+    the configured hash method): the login form must not tell who is a member.
     """
     member = find_member_by_email(session, email)
-    if member is None or not member.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not check_password_hash(member.password_hash, password):
+    if not verify_password(member.password_hash if member else None, password, method):
         return None
     if not member.active:
         return None
@@ -122,22 +133,22 @@ def get_settings(session: Session, default_timezone: str = "Europe/Brussels",
     return settings
 
 
-def update_profile(session: Session, member: Member, *, name: str, email: str, phone: str,
-                   organisation_id: int | None, locale: str | None) -> None:
-    email = normalise_email(email)
-    other = find_member_by_email(session, email)
-    if other is not None and other.id != member.id:
-        raise EmailTaken(_l("Another member already uses %(email)s.", email=email))
+def update_profile(session: Session, member: Member, *, name: str, phone: str,
+                   locale: str | None) -> None:
+    """What a member changes alone. The e-mail goes through a confirmation link
+    (domain.email_change) and the organisation through a co-manager (organisation_requests)."""
     member.name = name.strip()
-    member.email = email
     member.phone = phone.strip()
-    member.organisation_id = organisation_id
     member.locale = locale or None
 
 
+def check_current_password(member: Member, password: str, method: str = "scrypt") -> None:
+    if not verify_password(member.password_hash, password or "", method):
+        raise WrongPassword(_l("The current password is not right. Type it again."))
+
+
 def change_password(member: Member, current: str, new: str, method: str = "scrypt") -> None:
-    if not member.password_hash or not check_password_hash(member.password_hash, current):
-        raise DomainError(_l("The current password is not right. Type it again."))
+    check_current_password(member, current, method)
     set_password(member, new, method)
 
 
@@ -156,13 +167,15 @@ def update_membership(session: Session, actor: Member, member: Member, *, role: 
     if member.id == actor.id and (not active or ROLE_RANK[role] < ROLE_RANK[actor.role]):
         raise DomainError(_l("You cannot deactivate or demote your own account. "
                              "Ask another co-manager or an admin."))
-    changes = []
+    changes, was_active = [], member.active
     for field, value in (("role", role), ("plan_id", plan_id),
                          ("organisation_id", organisation_id), ("active", active),
                          ("shares_override", shares_override)):
         if getattr(member, field) != value:
             changes.append(f"{field}: {getattr(member, field)} -> {value}")
             setattr(member, field, value)
+    if was_active and not active:
+        sign_out_everywhere(member)
     if changes:
         record_audit(session, actor, "member.update", "member", member.id, "; ".join(changes))
 

@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from ..actions import user_action
 from ..auth.tokens import make_token
-from ..domain import accounts
+from ..domain import accounts, organisation_requests
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..mail import send_mail
-from ..models import Member, Organisation, Plan
+from ..models import Member, Organisation, OrganisationJoinRequest, Plan
 from ..security import role_required
 from .forms import InviteForm, MemberForm, OrganisationForm
 
@@ -93,7 +93,8 @@ def edit(member_id: int):
                 shares_override=form.shares_override.data)
         if done:
             return redirect(url_for("members.list_members"))
-    return render_template("members/edit.html", form=form, member=member)
+    return render_template("members/edit.html", form=form, member=member,
+                           join_request=organisation_requests.pending_request(db.session, member))
 
 
 @bp.route("/<int:member_id>/resend-invitation", methods=["POST"])
@@ -121,4 +122,25 @@ def organisations():
         if done:
             return redirect(url_for("members.organisations"))
     return render_template("members/organisations.html", form=form,
-                           rows=accounts.organisations_with_member_counts(db.session))
+                           rows=accounts.organisations_with_member_counts(db.session),
+                           join_requests=organisation_requests.pending_requests(db.session))
+
+
+@bp.route("/join-requests/<int:request_id>/<any(approve, refuse):answer>", methods=["POST"])
+@role_required("comanager")
+def answer_join_request(request_id: int, answer: str):
+    """Approve or refuse a member's request to join an organisation."""
+    join_request = db.get_or_404(OrganisationJoinRequest, request_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    member, organisation = join_request.member, join_request.organisation
+    message = (_("%(name)s now belongs to %(organisation)s.", name=member.name,
+                 organisation=organisation.name) if answer == "approve"
+               else _("The request of %(name)s to join %(organisation)s is refused.",
+                      name=member.name, organisation=organisation.name))
+    with user_action(message):
+        organisation_requests.answer_request(db.session, current_user, join_request,
+                                             approve=answer == "approve")
+    if request.args.get("back") == "member":
+        return redirect(url_for("members.edit", member_id=member.id))
+    return redirect(url_for("members.organisations"))

@@ -1,5 +1,13 @@
 """All models, imported here so Alembic and the app see one metadata."""
-from .accounts import ROLES, AuditEvent, Member, Organisation, Plan, Settings
+from .accounts import (
+    ROLES,
+    AuditEvent,
+    Member,
+    Organisation,
+    OrganisationJoinRequest,
+    Plan,
+    Settings,
+)
 from .api import ApiToken
 from .bookings import ACTIVE_STATUSES, Booking, BookingSeries, Closure
 from .ledger import (
@@ -44,6 +52,7 @@ __all__ = [
     "LedgerEntry",
     "Member",
     "Organisation",
+    "OrganisationJoinRequest",
     "Payment",
     "Plan",
     "QuotaRule",

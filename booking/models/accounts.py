@@ -72,9 +72,16 @@ class Member(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The secret in the member's calendar feed URLs; None until the member asks for a link.
     feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Part of the id in session and remember-me cookies: raising it signs out every device.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A new address waiting for its confirmation link to be opened.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     plan: Mapped[Plan | None] = relationship(back_populates="members")
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version or 0}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -95,6 +102,25 @@ class Member(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.has_role("admin")
+
+
+class OrganisationJoinRequest(db.Model):
+    """A member asks to join an organisation; a co-manager approves or refuses it.
+
+    One open request per member; it is deleted once answered (the audit trail keeps the answer).
+    """
+
+    __tablename__ = "organisation_join_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), unique=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship()
+    organisation: Mapped[Organisation] = relationship()
 
 
 class Settings(db.Model):
