@@ -7,7 +7,7 @@ DEV := FLASK_DEBUG=1
 CATALOGS := $(wildcard booking/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint fuzz setup migrate translations extract-messages bench clean
+.PHONY: run test e2e lint fuzz setup migrate translations extract-messages bench clean
 
 run: setup
 	$(DEV) $(FLASK) db upgrade
@@ -17,6 +17,18 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Browser journeys with axe-core scans, against the app served by gunicorn with demo data.
+e2e: setup tests/e2e/node_modules/axe-core/axe.min.js /usr/bin/chromium
+	E2E=1 $(BIN)/python -m pytest -q tests/e2e $(PYTEST_ARGS)
+
+tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json
+	cd tests/e2e && npm install --no-audit --no-fund --silent
+	touch $@
+
+/usr/bin/chromium:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
+	else echo "Install Chromium first: sudo apt-get install chromium"; exit 1; fi
 
 lint: setup
 	$(BIN)/ruff check .

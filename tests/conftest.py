@@ -24,6 +24,8 @@ from booking.extensions import db
 from booking.models import Booking, Expense, Space
 
 ROOT = Path(__file__).resolve().parent.parent
+# Browser tests need Chromium and a served app: `make e2e` runs them (E2E=1), `make test` the rest.
+collect_ignore = [] if os.environ.get("E2E") else ["e2e"]
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
 

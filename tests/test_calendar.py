@@ -145,3 +145,19 @@ def test_find_a_slot_refuses_a_reversed_range(client, login, member, make_space)
     body = client.get("/bookings/find?kind=rehearsal_room&duration=120&date_from=2026-03-09"
                       "&date_to=2026-03-02").get_data(as_text=True)
     assert "Studio" not in body.split("</form>")[-1]
+
+
+def test_free_cells_are_offered_only_where_the_shortest_booking_fits(client, login, member,
+                                                                     make_space, make_booking):
+    """A cell at 21:30 in a space closing at 22:00 with 1 h minimum cannot be booked: no link."""
+    space = make_space(min_minutes=60, slot_minutes=30,
+                       opening_hours={d: [["09:00", "22:00"]] for d in
+                                      ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    make_booking(space, member, local(2026, 3, 4, 18), local(2026, 3, 4, 19))
+    login(member)
+    body = client.get(f"/calendar/week?space={space.id}&date=2026-03-04").get_data(as_text=True)
+    assert "le mercredi 4 mars à 21:00" in body
+    assert "le mercredi 4 mars à 21:30" not in body
+    assert "le mercredi 4 mars à 17:00" in body
+    assert "le mercredi 4 mars à 17:30" not in body  # would run into the 18:00 booking
+    assert "le mercredi 4 mars à 18:30" not in body

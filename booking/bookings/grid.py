@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_date
+from flask_babel import gettext as _
+
 from ..domain import schedule
 from ..domain.bookings import can_see_booking, title_visible_to
 from ..domain.schedule import SpaceRules
@@ -29,6 +32,7 @@ class Block:
     detail: str = ""
     url: str | None = None
     css: str = ""
+    name: str = ""  # what a screen reader says for the block, when the label is not enough
 
 
 @dataclass
@@ -153,16 +157,19 @@ def _add_free_slots(grid, index, column, rules, busy, now, zone, first, last, ne
         if minute < first:
             continue
         wall = datetime.combine(column.day, time(0)) + timedelta(minutes=minute)
+        length = max(rules.min_minutes, step)
         start = schedule.local_to_utc(wall, tz)
-        end = schedule.local_to_utc(wall + timedelta(minutes=step), tz)
+        # The link books the shortest allowed length: offer it only where that length fits.
+        end = schedule.local_to_utc(wall + timedelta(minutes=length), tz)
         if start < earliest or start > latest:
             continue
         if not schedule.within_opening_hours(rules, (start, end)):
             continue
-        if any(a < end and b > start for a, b in busy):
+        if any(a < end + timedelta(minutes=rules.buffer_minutes) and b > start for a, b in busy):
             continue
-        length = max(rules.min_minutes, step)
         grid.blocks.append(Block(
             index, _row(minute, first), _row(minute + step, first), kind="free",
             label=f"{wall:%H:%M}",
+            name=_("Book %(space)s on %(day)s at %(time)s", space=column.space.name,
+                   day=format_date(column.day, "EEEE d MMMM"), time=f"{wall:%H:%M}"),
             url=new_booking_url(column.space, wall, wall + timedelta(minutes=length))))
