@@ -12,6 +12,12 @@ from .ledger import (
     LedgerEntry,
     Payment,
 )
+from .notifications import (
+    EMAIL_STATES,
+    Notification,
+    NotificationPreference,
+    ReminderSetting,
+)
 from .quotas import OVER_LIMIT, PERIODS, QuotaRule
 from .spaces import SPACE_KINDS, RefusedBooking, Space
 from .surveys import (
@@ -26,6 +32,7 @@ from .surveys import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "EMAIL_STATES",
     "OVER_LIMIT",
     "PERIODS",
     "ROLES",
@@ -43,11 +50,14 @@ __all__ = [
     "Expense",
     "LedgerEntry",
     "Member",
+    "Notification",
+    "NotificationPreference",
     "Organisation",
     "Payment",
     "Plan",
     "QuotaRule",
     "RefusedBooking",
+    "ReminderSetting",
     "Settings",
     "Space",
     "Survey",
