@@ -82,11 +82,11 @@ def my_notifications(query):
           response=ref("Notification"))
 def read_notification(notification_id: int):
     try:
-        with api_action():
-            row = outbox.mark_read(db.session, current_member().id, notification_id,
-                                   clock.now())
+        row = outbox.mark_read(db.session, current_member().id, notification_id, clock.now())
     except outbox.NotificationNotFound:
+        db.session.rollback()
         raise ApiProblem(404) from None
+    db.session.commit()
     return jsonify(_item(row, formatter()))
 
 

@@ -22,7 +22,7 @@ def _ask_approval(session, bookings: Sequence[Booking]) -> None:
     for person in comanagers(session):
         if person.id != first.member_id:
             notify(session, person, "approval_needed", booking=first, link=APPROVALS_LINK,
-                   member=first.member.name, count=len(bookings))
+                   requester=first.member.name, count=len(bookings))
 
 
 def booking_created(session, booking: Booking) -> None:

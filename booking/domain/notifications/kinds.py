@@ -141,7 +141,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
                          day=f.day(p["paid_on"]))]),
     Kind("approval_needed", _l("A booking needs approval"),
          lambda p, f: _("To approve: %(space)s", space=p["space"]),
-         lambda p, f: [_("%(member)s asks to book:", member=p.get("member", "")),
+         lambda p, f: [_("%(member)s asks to book:", member=p.get("requester", "")),
                        _booking_line(p, f)], comanagers_only=True),
     Kind("comanager_digest", _l("Daily digest for co-managers"),
          lambda p, f: _("What waits for you today"), _digest_body, comanagers_only=True),
