@@ -236,23 +236,28 @@ def test_preferences_decide_the_channels(app, member, make_space):
     db.session.commit()
     space = make_space()
     book(space, member)
+    assert captured_mails(app) == []
     [row] = rows()
     assert row.email_state == "skipped"
-    assert captured_mails(app) == []
+    assert [r.id for r in outbox.notifications_of(db.session, member.id)] == [row.id]
     prefs = outbox.preferences_of(db.session, member)
     assert prefs.kinds["booking_confirmed"] == {"email": False, "app": True}
     assert prefs.reminder_minutes == 60
     assert "approval_needed" not in prefs.kinds  # a co-manager's kind
 
 
-def test_switched_off_everywhere_writes_nothing(app, member, comanager, make_space):
-    outbox.save_preferences(db.session, member, {
-        "booking_cancelled": {"email": False, "app": False}}, 1440)
-    db.session.commit()
+def test_switched_off_everywhere_is_neither_shown_nor_mailed(app, member, comanager,
+                                                          make_space):
     booking = book(make_space(), member)
     rules.cancel_booking(db.session, booking, actor=comanager, reason="x", now=NOW)
     db.session.commit()
-    assert rows("booking_cancelled") == []
+    outbox.save_preferences(db.session, member, {  # also silences what is still queued
+        "booking_cancelled": {"email": False, "app": False}}, 1440)
+    db.session.commit()
+    assert [m["Subject"] for m in captured_mails(app)] == ["Réservation confirmée : Studio 1"]
+    assert [r.kind for r in outbox.notifications_of(db.session, member.id)] == [
+        "booking_confirmed"]
+    assert outbox.unread_count(db.session, member.id) == 1
 
 
 def test_app_off_hides_it_from_the_list_but_mails_it(app, member, make_space):
@@ -270,7 +275,8 @@ def test_comanager_switches_approvals_to_the_digest_only(app, member, comanager,
         "approval_needed": {"email": False, "app": False}}, None)
     db.session.commit()
     book(make_space(needs_approval=True), member)
-    assert rows("approval_needed") == []
+    assert [r.email_state for r in rows("approval_needed")] == ["pending"]
+    assert outbox.notifications_of(db.session, comanager.id) == []
     assert jobs.run_tick(app, local(2026, 10, 1, 8, 5), send=lambda m: None).sent == 2
     [digest] = rows("comanager_digest")
     assert (digest.member_id, digest.params["approvals_count"]) == (comanager.id, 1)

@@ -29,14 +29,16 @@ class Notification(db.Model):
     """What a member is told. Texts are rendered when read or sent, in the reader's language,
     from `kind` and `params`; `email_state` follows the e-mail through the worker:
     pending -> sent, or failed (retried at `next_attempt_at`) -> dead after too many tries;
-    skipped when the member wants no e-mail of this kind."""
+    skipped when the member wants no e-mail of this kind. The member's preferences apply when
+    the row is shown or sent, so writing one costs a single INSERT in the booking's
+    transaction, and switching a kind off also silences what is still queued."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         CheckConstraint("email_state IN ('pending', 'sent', 'failed', 'dead', 'skipped')",
                         name="email_state_known"),
         UniqueConstraint("dedupe_key", name="uq_notifications_dedupe_key"),
-        Index("ix_notifications_member_unread", "member_id", "in_app", "read_at"),
+        Index("ix_notifications_member_unread", "member_id", "read_at"),
         Index("ix_notifications_delivery", "email_state", "next_attempt_at"),
     )
 
@@ -45,10 +47,8 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     link: Mapped[str] = mapped_column(String(300), default="")
-    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # False when the member turned the in-app list off for this kind (e-mail only).
-    in_app: Mapped[bool] = mapped_column(Boolean, default=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_state: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -28,7 +28,7 @@ from ...models import Notification
 from ..accounts import get_settings
 from .invites import Invitation, itip_calendar
 from .kinds import KINDS, Formatter
-from .outbox import ADDED_FLAG
+from .outbox import ADDED_FLAG, preference_of
 
 log = logging.getLogger(__name__)
 DUE_STATES = ("pending", "failed")
@@ -140,6 +140,7 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     dead: int = 0
+    skipped: int = 0  # the member wants no e-mail of this kind, or is deactivated
     lost: int = 0  # claimed by another worker first
 
 
@@ -175,6 +176,11 @@ def deliver_due(session: Session, now: datetime, send: Send | None = None, *,
             continue
         row = session.execute(select(Notification).options(joinedload(Notification.member))
                               .where(Notification.id == row_id)).scalar_one()
+        if not (row.member.active and preference_of(session, row.member_id, row.kind)[0]):
+            row.email_state, row.next_attempt_at = "skipped", None
+            report.skipped += 1
+            session.commit()
+            continue
         try:
             send(build_message(row, context, now))
         except Exception as error:  # any failure is retried, then shown to admins

@@ -6,17 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ...models import Booking, Member, Notification, NotificationPreference, ReminderSetting
 from ...models.notifications import DEFAULT_REMINDER_MINUTES
+from ...models.types import utcnow
 from ..errors import DomainError
 from .kinds import KINDS, kinds_for
 
 # Set on the session when a notification is added: the job queue wakes a worker after commit.
 ADDED_FLAG = "notifications_added"
 MAX_REMINDER_MINUTES = 7 * 24 * 60
+# One Core statement, compiled once: writing a notification must cost a booking next to nothing.
+_INSERT = insert(Notification.__table__)
 
 
 def booking_params(booking: Booking) -> dict:
@@ -40,30 +43,26 @@ def preference_of(session: Session, member_id: int, kind: str) -> tuple[bool, bo
 
 def notify(session: Session, member: Member, kind: str, *, link: str = "",
            booking: Booking | None = None, dedupe_key: str | None = None,
-           **params) -> Notification | None:
-    """Tell `member` about an event, in the caller's transaction (flushes, never commits).
+           **params) -> bool:
+    """Tell `member` about an event, in the caller's transaction (never committed). The
+    member's preferences apply when it is shown or sent, so this is a single INSERT.
 
-    Returns None when the member switched this kind off everywhere, or when `dedupe_key`
-    was already used (what must be said once, e.g. a reminder for a booking's start)."""
+    Returns False when `dedupe_key` was already used (what must be said once, e.g. a
+    reminder for a booking's start)."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    email, app = preference_of(session, member.id, kind)
-    if not (email or app):
-        return None
     if dedupe_key is not None and session.execute(select(Notification.id).where(
             Notification.dedupe_key == dedupe_key)).first():
-        return None
+        return False
     if booking is not None:
         params = {**booking_params(booking), **params}
         link = link or f"/bookings/{booking.id}"
-    row = Notification(member_id=member.id, kind=kind, params=params, link=link,
-                       booking_id=booking.id if booking is not None else None,
-                       in_app=app, email_state="pending" if email and member.active
-                       else "skipped", attempts=0, last_error="", dedupe_key=dedupe_key)
-    session.add(row)
-    session.flush()
+    session.execute(_INSERT, {
+        "member_id": member.id, "kind": kind, "params": params, "link": link,
+        "booking_id": booking.id if booking is not None else None, "created_at": utcnow(),
+        "email_state": "pending", "attempts": 0, "last_error": "", "dedupe_key": dedupe_key})
     session.info[ADDED_FLAG] = True
-    return row
+    return True
 
 
 def comanagers(session: Session) -> list[Member]:
@@ -76,7 +75,12 @@ def comanagers(session: Session) -> list[Member]:
 # --- the member's list -----------------------------------------------------------------------
 
 def _visible(member_id: int):
-    return (Notification.member_id == member_id, Notification.in_app.is_(True))
+    """The member's notifications but those of kinds they switched off in the app."""
+    hidden = select(NotificationPreference.id).where(
+        NotificationPreference.member_id == member_id,
+        NotificationPreference.kind == Notification.kind,
+        NotificationPreference.app.is_(False))
+    return (Notification.member_id == member_id, ~hidden.exists())
 
 
 def unread_count(session: Session, member_id: int) -> int:
@@ -101,7 +105,7 @@ def mark_read(session: Session, member_id: int, notification_id: int,
               now: datetime) -> Notification:
     """Mark one of the member's notifications read; another member's is "not found"."""
     row = session.get(Notification, notification_id)
-    if row is None or row.member_id != member_id or not row.in_app:
+    if row is None or row.member_id != member_id:
         raise NotificationNotFound(_l("This notification does not exist."))
     if row.read_at is None:
         row.read_at = now

@@ -1,8 +1,8 @@
 """notifications outbox, preferences, reminder settings
 
-Revision ID: 7055e999ebe4
+Revision ID: e927c8766d45
 Revises: 7ba06995099c
-Create Date: 2026-12-01 21:39:32.802795
+Create Date: 2026-12-01 21:56:55.754843
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import booking.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '7055e999ebe4'
+revision = 'e927c8766d45'
 down_revision = '7ba06995099c'
 branch_labels = None
 depends_on = None
@@ -44,7 +44,6 @@ def upgrade():
     sa.Column('link', sa.String(length=300), nullable=False),
     sa.Column('booking_id', sa.Integer(), nullable=True),
     sa.Column('created_at', booking.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('in_app', sa.Boolean(), nullable=False),
     sa.Column('read_at', booking.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('email_state', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
@@ -59,9 +58,8 @@ def upgrade():
     sa.UniqueConstraint('dedupe_key', name='uq_notifications_dedupe_key')
     )
     with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_notifications_booking_id'), ['booking_id'], unique=False)
         batch_op.create_index('ix_notifications_delivery', ['email_state', 'next_attempt_at'], unique=False)
-        batch_op.create_index('ix_notifications_member_unread', ['member_id', 'in_app', 'read_at'], unique=False)
+        batch_op.create_index('ix_notifications_member_unread', ['member_id', 'read_at'], unique=False)
 
     # ### end Alembic commands ###
 
@@ -71,7 +69,6 @@ def downgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_member_unread')
         batch_op.drop_index('ix_notifications_delivery')
-        batch_op.drop_index(batch_op.f('ix_notifications_booking_id'))
 
     op.drop_table('notifications')
     op.drop_table('reminder_settings')
