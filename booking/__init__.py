@@ -42,13 +42,14 @@ def create_app(config: type | dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import cli, errors, i18n, security, templating
+    from . import cli, errors, i18n, jobs, security, templating
 
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    jobs.init_app(app)
     _register_blueprints(app)
 
     @app.before_request
@@ -69,13 +70,14 @@ def _register_blueprints(app: Flask) -> None:
     from .ledger.views import bp as ledger_bp
     from .main.views import bp as main_bp
     from .members.views import bp as members_bp
+    from .notifications.views import bp as notifications_bp
     from .quotas.views import bp as quotas_bp
     from .settings.views import bp as settings_bp
     from .spaces.views import bp as spaces_bp
     from .survey.views import bp as survey_bp
 
     for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp,
-                      quotas_bp, ledger_bp, feeds_bp, api_bp, survey_bp):
+                      quotas_bp, ledger_bp, feeds_bp, api_bp, survey_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 

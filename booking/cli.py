@@ -131,3 +131,11 @@ def init_app(app: Flask) -> None:
         added = load_demo_data()
         click.echo("Demo data loaded." if added else "Demo data already present: nothing added.")
         print_demo_logins()
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Run what is due, then stop.")
+    def worker(burst: bool):
+        """Deliver notifications and run the scheduled jobs (RQ with REDIS_URL, else a loop)."""
+        from .jobs import run_worker
+
+        run_worker(current_app._get_current_object(), burst=burst)

@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from booking import jobs
 from booking.extensions import db
 from booking.models import AuditEvent, Booking, Closure, Space
 from tests.conftest import form_time, local
@@ -99,6 +100,7 @@ def test_closure_lists_hit_bookings_and_cancels_them_with_a_message(
     assert (hit.status, hit.cancel_reason, hit.late_cancellation) == (
         "cancelled", "Désolés, on répare.", False)
     assert spared.status == "confirmed"
+    jobs.run_delivery(app)  # the mail is a notification, sent by the worker after commit
     assert any(to == member.email and "Désolés, on répare." in body
                for to, _subject, body in app.extensions["outbox"])
 

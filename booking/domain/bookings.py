@@ -28,6 +28,7 @@ from .availability import (
 )
 from .closures import bookings_hit_by, closures_between, create_closure
 from .errors import BookingRefused, DomainError
+from .notifications import events as notices
 from .series import Occurrence, create_series, preview_series
 from .wording import describe_slots
 
@@ -68,6 +69,8 @@ def create_booking(session: Session, *, space: Space, member: Member, start: dat
     )
     session.add(booking)
     flush_or_conflict(session, space, rules, (start, end), now)
+    if series is None:
+        notices.booking_created(session, booking)
     return booking
 
 
@@ -152,6 +155,8 @@ def cancel_booking(session: Session, booking: Booking, *, actor: Member, reason:
         target.late_cancellation = not by_closure and late
         _bump(target, now)
     session.flush()
+    if not by_closure:
+        notices.bookings_cancelled(session, targets, actor, reason)
     return targets
 
 
@@ -202,6 +207,7 @@ def update_booking(session: Session, booking: Booking, *, actor: Member, start: 
         target.overage_minutes = decision.overage_minutes[position]
         _bump(target, now)
     flush_or_conflict(session, space, rules, (start, end), now)
+    notices.bookings_changed(session, targets, actor)
     return targets
 
 
@@ -220,6 +226,7 @@ def approve_booking(session: Session, booking: Booking, *, actor: Member, now: d
     booking.decided_by_id, booking.decided_at = actor.id, now
     _bump(booking, now)
     session.flush()
+    notices.booking_decided(session, booking)
 
 
 def reject_booking(session: Session, booking: Booking, *, actor: Member, reason: str,
@@ -233,6 +240,7 @@ def reject_booking(session: Session, booking: Booking, *, actor: Member, reason:
     booking.decision_reason = reason.strip()
     _bump(booking, now)
     session.flush()
+    notices.booking_decided(session, booking)
 
 
 def cancel_for_closure(session: Session, closure: Closure, *, actor: Member, message: str,
@@ -243,6 +251,7 @@ def cancel_for_closure(session: Session, closure: Closure, *, actor: Member, mes
     for booking in hit:
         cancel_booking(session, booking, actor=actor, reason=message, now=now,
                        by_closure=True)
+        notices.bookings_cancelled(session, [booking], actor, message, closure=closure)
     return hit
 
 

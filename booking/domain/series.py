@@ -20,6 +20,7 @@ from .availability import (
 )
 from .closures import closures_between
 from .errors import BookingRefused
+from .notifications import events as notices
 from .schedule import Interval, ScheduleError
 
 
@@ -103,4 +104,6 @@ def create_series(session: Session, *, space: Space, member: Member, first: Inte
         session.add(booking)
         created.append(booking)
     flush_or_conflict(session, space, rules, first, now)
-    return series, created, [o for o in occurrences if not o.free]
+    skipped = [o for o in occurrences if not o.free]
+    notices.series_created(session, series, created, skipped)
+    return series, created, skipped

@@ -20,6 +20,12 @@ from .ledger import (
     LedgerEntry,
     Payment,
 )
+from .notifications import (
+    EMAIL_STATES,
+    Notification,
+    NotificationPreference,
+    ReminderSetting,
+)
 from .quotas import OVER_LIMIT, PERIODS, QuotaRule
 from .spaces import SPACE_KINDS, RefusedBooking, Space
 from .surveys import (
@@ -34,6 +40,7 @@ from .surveys import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "EMAIL_STATES",
     "OVER_LIMIT",
     "PERIODS",
     "ROLES",
@@ -51,12 +58,15 @@ __all__ = [
     "Expense",
     "LedgerEntry",
     "Member",
+    "Notification",
+    "NotificationPreference",
     "Organisation",
     "OrganisationJoinRequest",
     "Payment",
     "Plan",
     "QuotaRule",
     "RefusedBooking",
+    "ReminderSetting",
     "Settings",
     "Space",
     "Survey",

@@ -27,7 +27,6 @@ from ..domain import spaces as space_rules
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..i18n import cooperative_settings
-from ..mail import send_mail
 from ..models import Closure, Space
 from ..security import role_required
 from ..timezones import from_local
@@ -142,14 +141,7 @@ def closure(closure_id: int):
             cancelled = booking_rules.cancel_for_closure(
                 db.session, closure, actor=current_user, message=form.message.data,
                 now=clock.now())
-        if done:
-            for booking in cancelled:
-                send_mail(booking.member.email, _("Your booking is cancelled: %(space)s closed",
-                                                  space=booking.space.name),
-                          _("Hello %(name)s,\n\nYour booking “%(title)s” is cancelled because "
-                            "the space is closed (%(reason)s).\n\n%(message)s\n",
-                            name=booking.member.name, title=booking.title,
-                            reason=closure.reason, message=form.message.data))
+        if done:  # each member hears of it by a notification, sent after commit
             flash(_("%(n)d bookings cancelled; their members were told.", n=len(cancelled)),
                   "success")
         return redirect(url_for("spaces.closure", closure_id=closure.id))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from ...models import LedgerEntry, Member, Payment
 from ...models.ledger import PAYMENT_METHODS
 from ..accounts import record_audit
+from ..notifications import events as notices
 from .accounts import account_of, positive_cents, refuse_if_closed
 from .errors import LedgerError
 
@@ -38,7 +39,8 @@ def record_payment(session: Session, *, member: Member, amount_cents: int, paid_
                    method: str, reference: str, actor: Member) -> Payment:
     """A co-manager records money received: it counts at once."""
     payment = _new_payment(session, member, amount_cents, paid_on, method, reference, actor)
-    confirm_payment(session, payment, actor=actor)
+    _count_payment(session, payment, actor)
+    notices.payment_counted(session, payment, member, actor, recorded=True)
     return payment
 
 
@@ -54,6 +56,12 @@ def _refuse_if_handled(payment: Payment) -> None:
 
 
 def confirm_payment(session: Session, payment: Payment, *, actor: Member) -> None:
+    """A declared payment counts from now on; the member is told."""
+    member = _count_payment(session, payment, actor)
+    notices.payment_counted(session, payment, member, actor, recorded=False)
+
+
+def _count_payment(session: Session, payment: Payment, actor: Member) -> Member:
     """The payment counts: one ledger line credits the account it was made for."""
     _refuse_if_handled(payment)
     refuse_if_closed(session, payment.paid_on)
@@ -68,6 +76,7 @@ def confirm_payment(session: Session, payment: Payment, *, actor: Member) -> Non
     session.flush()
     record_audit(session, actor, "payment.confirm", "payment", payment.id,
                  str(payment.amount_cents))
+    return member
 
 
 def reject_payment(session: Session, payment: Payment, *, actor: Member) -> None:

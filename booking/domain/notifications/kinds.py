@@ -1,0 +1,153 @@
+"""What can be notified, and how each kind reads: a title and paragraphs rendered from the row's
+params in the reader's language, with times in the cooperative's timezone (Babel).
+
+Texts are rendered when read or sent, never stored, so a member who changes language reads
+their notifications in the new one.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Formats values for one reader: their locale, the cooperative's timezone and currency."""
+
+    locale: str
+    timezone: str
+    currency: str = "EUR"
+
+    def when(self, start: str, end: str) -> str:
+        """'mardi 3 mars 2026, 10:00–13:00' (the end's day too when it is another day)."""
+        zone = ZoneInfo(self.timezone)
+        first = datetime.fromisoformat(start).astimezone(zone)
+        last = datetime.fromisoformat(end).astimezone(zone)
+        day = format_date(first.date(), "full", locale=self.locale)
+        begins = format_time(first, "HH:mm", locale=self.locale)
+        ends = format_time(last, "HH:mm", locale=self.locale)
+        if first.date() != last.date():
+            ends = f"{format_date(last.date(), 'full', locale=self.locale)}, {ends}"
+        return f"{day}, {begins}–{ends}"
+
+    def money(self, cents: int) -> str:
+        return format_currency(cents / 100, self.currency, locale=self.locale)
+
+    def day(self, value: str) -> str:
+        return format_date(date.fromisoformat(value), "long", locale=self.locale)
+
+
+Text = Callable[[dict, Formatter], str]
+Paragraphs = Callable[[dict, Formatter], list[str]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of notification. `itip` is the calendar method its mail carries, if any;
+    `mandatory` kinds (security) cannot be switched off."""
+
+    name: str
+    label: object
+    title: Text
+    body: Paragraphs
+    comanagers_only: bool = False
+    itip: str | None = None
+    mandatory: bool = False
+
+
+def _booking_line(p: dict, f: Formatter) -> str:
+    return _("“%(title)s”, %(space)s, %(when)s", title=p.get("title", ""),
+             space=p.get("space", ""), when=f.when(p["start"], p["end"]))
+
+
+def _reason(p: dict) -> list[str]:
+    return [_("Reason: %(reason)s", reason=p["reason"])] if p.get("reason") else []
+
+
+def _more_dates(p: dict) -> list[str]:
+    count = p.get("count", 1)
+    return [_("This concerns %(n)d dates of the series.", n=count)] if count > 1 else []
+
+
+def _skipped(p: dict, f: Formatter) -> list[str]:
+    return [f"– {f.when(s['start'], s['end'])}: {s['why']}" for s in p.get("skipped", [])]
+
+
+def _digest_body(p: dict, f: Formatter) -> list[str]:
+    lines = []
+    if p.get("approvals_count"):
+        lines.append(_("Bookings waiting for approval: %(n)d", n=p["approvals_count"]))
+        lines += [f"– {a['member']}: {a['space']}, {f.when(a['start'], a['end'])}"
+                  for a in p.get("approvals", [])]
+    if p.get("payments_count"):
+        lines.append(_("Payments declared, to confirm: %(n)d", n=p["payments_count"]))
+        lines += [f"– {x['member']}: {f.money(x['amount_cents'])} ({f.day(x['paid_on'])})"
+                  for x in p.get("payments", [])]
+    return lines
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("booking_confirmed", _l("Booking confirmed"),
+         lambda p, f: _("Booking confirmed: %(space)s", space=p["space"]),
+         lambda p, f: [_("Your booking is confirmed:"), _booking_line(p, f)], itip="REQUEST"),
+    Kind("booking_pending", _l("Booking waiting for approval"),
+         lambda p, f: _("Booking waiting for approval: %(space)s", space=p["space"]),
+         lambda p, f: [_("Your booking waits for a co-manager's approval; you will be told "
+                         "their answer:"), _booking_line(p, f)]),
+    Kind("booking_approved", _l("Booking approved"),
+         lambda p, f: _("Booking approved: %(space)s", space=p["space"]),
+         lambda p, f: [_("A co-manager approved your booking:"), _booking_line(p, f)],
+         itip="REQUEST"),
+    Kind("booking_rejected", _l("Booking rejected"),
+         lambda p, f: _("Booking rejected: %(space)s", space=p["space"]),
+         lambda p, f: [_("A co-manager rejected your booking:"), _booking_line(p, f),
+                       *_reason(p)]),
+    Kind("booking_changed", _l("Booking changed by someone else"),
+         lambda p, f: _("Booking changed: %(space)s", space=p["space"]),
+         lambda p, f: [_("%(who)s changed your booking. It is now:", who=p.get("by", "")),
+                       _booking_line(p, f), *_more_dates(p)], itip="REQUEST"),
+    Kind("booking_cancelled", _l("Booking cancelled by someone else"),
+         lambda p, f: (_("Your booking is cancelled: %(space)s closed", space=p["space"])
+                       if p.get("closure") else
+                       _("Booking cancelled: %(space)s", space=p["space"])),
+         lambda p, f: [(_("Your booking is cancelled because the space is closed "
+                          "(%(reason)s).", reason=p.get("closure_reason", ""))
+                        if p.get("closure") else
+                        _("%(who)s cancelled your booking:", who=p.get("by", ""))),
+                       _booking_line(p, f), *_reason(p), *_more_dates(p)], itip="CANCEL"),
+    Kind("series_partly_booked", _l("Series partly booked"),
+         lambda p, f: _("Series partly booked: %(space)s", space=p["space"]),
+         lambda p, f: [_("%(booked)d dates of your series “%(title)s” are booked; these "
+                         "could not be:", booked=p["booked"], title=p.get("title", "")),
+                       *_skipped(p, f)]),
+    Kind("booking_reminder", _l("Reminder before a booking"),
+         lambda p, f: _("Reminder: %(space)s", space=p["space"]),
+         lambda p, f: [_("Your booking is coming up:"), _booking_line(p, f)]),
+    Kind("payment_recorded", _l("Payment recorded"),
+         lambda p, f: _("Payment recorded: %(amount)s", amount=f.money(p["amount_cents"])),
+         lambda p, f: [_("A co-manager recorded your payment of %(amount)s of %(day)s.",
+                         amount=f.money(p["amount_cents"]), day=f.day(p["paid_on"]))]),
+    Kind("payment_confirmed", _l("Payment confirmed"),
+         lambda p, f: _("Payment confirmed: %(amount)s", amount=f.money(p["amount_cents"])),
+         lambda p, f: [_("A co-manager confirmed the payment of %(amount)s you declared "
+                         "(%(day)s).", amount=f.money(p["amount_cents"]),
+                         day=f.day(p["paid_on"]))]),
+    Kind("approval_needed", _l("A booking needs approval"),
+         lambda p, f: _("To approve: %(space)s", space=p["space"]),
+         lambda p, f: [_("%(member)s asks to book:", member=p.get("requester", "")),
+                       _booking_line(p, f)], comanagers_only=True),
+    Kind("comanager_digest", _l("Daily digest for co-managers"),
+         lambda p, f: _("What waits for you today"), _digest_body, comanagers_only=True),
+)}
+
+
+def kinds_for(is_comanager: bool) -> list[Kind]:
+    """The kinds a member can receive, in the order the preferences page lists them."""
+    return [k for k in KINDS.values() if is_comanager or not k.comanagers_only]
