@@ -103,6 +103,7 @@ def test_the_booking_form_refuses_with_a_link_to_the_charter(publish, client, lo
     publish()
     space = make_space()
     login(member)
+    client.post("/language", data={"lang": "en", "next": "/"})
     form = {"space_id": space.id, "start": form_time(local(2026, 12, 1, 18)),
             "end": form_time(local(2026, 12, 1, 20)), "title": "Répét", "note": "",
             "repeat": "none"}
@@ -156,6 +157,7 @@ def test_a_member_cannot_publish_a_charter_nor_see_acceptances(client, login, me
 def test_a_comanager_publishes_through_the_form_and_sees_who_accepted(client, login, comanager,
                                                                       member):
     login(comanager)
+    client.post("/language", data={"lang": "en", "next": "/"})
     assert "No charter has been published" in client.get("/charter").get_data(as_text=True)
     response = client.post("/charter/new", data={
         "body_markdown": "# Charte\n\n<script>alert(1)</script>[lien](javascript:x)",

@@ -289,6 +289,7 @@ def test_list_and_detail_pages_use_a_bounded_number_of_queries(api, voters, clie
     login(people[0])
     with count_queries() as few:
         assert client.get("/proposals").status_code == 200
+    api("GET", "/proposals", members[1])  # the token's first use is written down once
     with count_queries() as few_api:
         api("GET", "/proposals", members[1])
     for kind in ("consent", "majority", "choice"):
@@ -310,6 +311,7 @@ def test_list_and_detail_pages_use_a_bounded_number_of_queries(api, voters, clie
 def test_pages_work_without_javascript_and_in_three_languages(api, voters, client, login):
     members, boss, people, _ = voters
     login(people[0])
+    client.post("/language", data={"lang": "en", "next": "/"})
     assert "No proposal here yet" in client.get("/proposals").get_data(as_text=True)
     response = client.post("/proposals/new", data={
         "title": "Repeindre le studio", "body_markdown": "Blanc", "kind": "consent",
