@@ -57,9 +57,10 @@ def lock_proposal(session: Session, proposal: Proposal) -> None:
         driver = connection.connection.driver_connection
         if not driver.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
-        session.refresh(proposal)
     else:
-        session.refresh(proposal, with_for_update=True)
+        session.execute(select(Proposal.id).where(Proposal.id == proposal.id)
+                        .with_for_update())
+    session.refresh(proposal)
 
 
 def _ballot_values(proposal: Proposal, choice, scores) -> tuple[str | None, list | None]:
