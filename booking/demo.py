@@ -95,11 +95,60 @@ def _load_demo_costs(today, tz: str) -> None:
                            method="transfer", reference="Virement assurance")
 
 
+DEMO_CHARTER = """# Charte de la coopérative
+
+## Conditions d'utilisation
+- On réserve avant de venir, on annule dès qu'on sait qu'on ne viendra pas.
+- On laisse l'espace rangé et on signale tout dégât le jour même.
+
+## Garanties
+- Une caution est demandée à l'adhésion ; elle est rendue au départ.
+- Un dégât est réparé aux frais de qui l'a causé ; une part impayée suspend les réservations.
+
+## Décider ensemble
+- Les propositions sont ouvertes à tous les membres et décidées par consentement ou à la
+  majorité, selon leur portée.
+"""
+DEMO_MEMBERS = ("comanager@example.org", "lea@example.org", "jan@example.org",
+                "sofia@example.org", "youssef@example.org")
+
+
+def _load_demo_governance() -> None:
+    """A charter the demo members have accepted, and a few proposals for the roadmap."""
+    from .domain import governance
+
+    now = clock.now()
+    author = find_member_by_email(db.session, "comanager@example.org")
+    if author is None:
+        return
+    version = governance.publish_charter(
+        db.session, actor=author, body_markdown=DEMO_CHARTER, summary="Première version",
+        requires_acceptance=True, now=now)
+    for email in DEMO_MEMBERS:
+        member = find_member_by_email(db.session, email)
+        if member is not None:
+            governance.accept_charter(db.session, member=member, number=version.number, now=now)
+    ideas = [  # (title, kind, horizon, cost in cents, days open, options)
+        ("Acheter un piano droit pour le Studio Dièse", "majority", "short", 350000, 10, []),
+        ("Isoler la toiture de l'atelier", "consent", "medium", 1800000, 20, []),
+        ("Acheter et rénover un bâtiment commun", "consent", "long", None, 45, []),
+        ("Date de l'assemblée générale", "time", "short", None, 5,
+         ["Lundi 19 h", "Mercredi 19 h", "Samedi 10 h"]),
+    ]
+    for title, kind, horizon, cost, days, options in ideas:
+        draft = governance.ProposalDraft(
+            title=title, body_markdown="", kind=kind, horizon=horizon, options=options,
+            estimated_cost_cents=cost, closes_at=now + timedelta(days=days),
+            threshold="no_block" if kind == "consent" else "simple", quorum_percent=25)
+        governance.create_proposal(db.session, author=author, now=now, draft=draft)
+
+
 def load_demo_activity() -> bool:
     """Returns True when anything was added; does nothing once the demo spaces exist."""
     if db.session.execute(select(Space.id).limit(1)).first():
         return False
     _load_demo_quotas()
+    _load_demo_governance()
     tz = current_app.config["TIMEZONE"]
     spaces = {}
     for values in DEMO_SPACES:

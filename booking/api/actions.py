@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from flask import url_for
+
 from ..domain import bookings as rules
-from ..domain import ledger, quotas
+from ..domain import governance, ledger, quotas
 from ..domain.errors import BookingRefused, DomainError
 from ..extensions import db
 from .inputs import interval
@@ -24,6 +26,9 @@ def refusal_problem(error: BookingRefused) -> ApiProblem:
                           suggestions=[interval(s, e) for s, e in error.nearest])
     if isinstance(error, rules.ClosureConflict):
         return ApiProblem(422, error.message, "space-closed")
+    if isinstance(error, governance.CharterNotAccepted):
+        return ApiProblem(422, error.message, "charter-not-accepted",
+                          charter_url=url_for("governance.charter", _external=True))
     if isinstance(error, quotas.QuotaExceeded):
         return ApiProblem(422, error.message, "quota-exceeded")
     code = error.params.get("code")

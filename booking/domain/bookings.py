@@ -28,6 +28,7 @@ from .availability import (
 )
 from .closures import bookings_hit_by, closures_between, create_closure
 from .errors import BookingRefused, DomainError
+from .governance import charter_gate
 from .notifications import events as notices
 from .series import Occurrence, create_series, preview_series
 from .wording import describe_slots
@@ -54,6 +55,7 @@ def create_booking(session: Session, *, space: Space, member: Member, start: dat
                    end: datetime, title: str, note: str = "", now: datetime, tz: str,
                    series: BookingSeries | None = None) -> Booking:
     """Book [start, end) for the member, or raise BookingRefused saying why and what to do."""
+    charter_gate(session, member)
     rules = rules_for(space, tz)
     check_rules(space, rules, start, end, now)
     lock_space_for_booking(session, space.id)

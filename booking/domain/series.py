@@ -20,6 +20,7 @@ from .availability import (
 )
 from .closures import closures_between
 from .errors import BookingRefused
+from .governance import charter_gate
 from .notifications import events as notices
 from .schedule import Interval, ScheduleError
 
@@ -80,6 +81,7 @@ def create_series(session: Session, *, space: Space, member: Member, first: Inte
                   title: str, note: str, now: datetime, tz: str
                   ) -> tuple[BookingSeries, list[Booking], list[Occurrence]]:
     """Book the free dates of a series; the others are returned as skipped, with the reason."""
+    charter_gate(session, member)
     lock_space_for_booking(session, space.id)
     occurrences = preview_series(session, space=space, first=first, freq=freq,
                                  interval=interval, count=count, until=until, now=now, tz=tz)
