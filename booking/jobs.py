@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import clock
-from .domain import notifications
+from .domain import governance, notifications
 from .domain.accounts import get_settings
 from .extensions import db
 
@@ -54,7 +54,7 @@ def run_delivery(app: Flask, now: datetime | None = None,
 
 
 def run_tick(app: Flask, now: datetime | None = None, send=None) -> notifications.DeliveryReport:
-    """The minute tick: write due reminders and digests, then deliver."""
+    """The minute tick: close due proposals, write due reminders and digests, then deliver."""
     with app.app_context():
         moment = now or clock.now()
         try:
@@ -62,6 +62,8 @@ def run_tick(app: Flask, now: datetime | None = None, send=None) -> notification
             notifications.queue_reminders(db.session, moment)
             notifications.queue_digests(db.session, moment, settings.timezone,
                                         app.config["NOTIFY_DIGEST_HOUR"])
+            governance.close_due_proposals(db.session, moment)
+            governance.remind_closing_soon(db.session, moment)
             db.session.commit()
         except IntegrityError:  # another worker wrote the same reminder first: it is sent
             db.session.rollback()

@@ -1,23 +1,45 @@
-"""Where members are to be told about decisions. These do nothing yet: the notifications
-outbox (another area) will fill them in, so the governance rules need not change then."""
+"""Where members are told about decisions: rows in the notifications outbox, written in the
+caller's transaction (a rolled-back publication or closing tells nobody)."""
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import CharterVersion, Proposal
+from ...models import CharterVersion, Member, Proposal
+from ..notifications import notify
+
+
+def _active_members(session: Session) -> list[Member]:
+    return list(session.execute(select(Member).where(Member.active.is_(True))
+                                .order_by(Member.id)).scalars())
 
 
 def charter_version_published(session: Session, version: CharterVersion) -> None:
-    """A new charter version: everyone, and when it needs acceptance, to accept it."""
+    """A new charter version that asks for acceptance: everyone, to read and accept it."""
+    if not version.requires_acceptance:
+        return
+    for member in _active_members(session):
+        notify(session, member, "charter_version", link="/charter", number=version.number,
+               summary=version.summary or "")
 
 
 def proposal_opened(session: Session, proposal: Proposal) -> None:
-    """A proposal is open: those who may vote."""
+    """A proposal is open: every active member, with its closing time."""
+    for member in _active_members(session):
+        notify(session, member, "proposal_opened", link=f"/proposals/{proposal.id}",
+               title=proposal.title, closes_at=proposal.closes_at.isoformat())
 
 
 def proposal_closing_soon(session: Session, proposal: Proposal) -> None:
-    """The proposal closes within 24 hours: those who may vote and have not."""
+    """The proposal closes within 24 hours: every active member, once."""
+    for member in _active_members(session):
+        notify(session, member, "proposal_closing", link=f"/proposals/{proposal.id}",
+               dedupe_key=f"proposal-closing:{proposal.id}:{member.id}",
+               title=proposal.title, closes_at=proposal.closes_at.isoformat())
 
 
 def proposal_closed(session: Session, proposal: Proposal) -> None:
-    """The proposal is closed, with its outcome: everyone who could vote."""
+    """The proposal is closed: every active member, with its outcome."""
+    for member in _active_members(session):
+        notify(session, member, "proposal_closed", link=f"/proposals/{proposal.id}",
+               title=proposal.title, outcome=proposal.outcome or "")

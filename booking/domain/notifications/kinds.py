@@ -37,6 +37,12 @@ class Formatter:
             ends = f"{format_date(last.date(), 'full', locale=self.locale)}, {ends}"
         return f"{day}, {begins}–{ends}"
 
+    def moment(self, at: str) -> str:
+        """'mardi 3 mars 2026, 18:00' in the cooperative's timezone."""
+        local = datetime.fromisoformat(at).astimezone(ZoneInfo(self.timezone))
+        return (f"{format_date(local.date(), 'full', locale=self.locale)}, "
+                f"{format_time(local, 'HH:mm', locale=self.locale)}")
+
     def money(self, cents: int) -> str:
         return format_currency(cents / 100, self.currency, locale=self.locale)
 
@@ -139,6 +145,22 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          lambda p, f: [_("A co-manager confirmed the payment of %(amount)s you declared "
                          "(%(day)s).", amount=f.money(p["amount_cents"]),
                          day=f.day(p["paid_on"]))]),
+    Kind("charter_version", _l("A new charter version to accept"),
+         lambda p, f: _("Charter version %(n)d to accept", n=p["number"]),
+         lambda p, f: [_("The co-managers published version %(n)d of the charter. Read it and "
+                         "accept it before your next booking.", n=p["number"]),
+                       *([p["summary"]] if p.get("summary") else [])]),
+    Kind("proposal_opened", _l("A proposal is open for votes"),
+         lambda p, f: _("Proposal open: %(title)s", title=p["title"]),
+         lambda p, f: [_("A proposal is open for your vote until %(when)s.",
+                         when=f.moment(p["closes_at"]))]),
+    Kind("proposal_closing", _l("A proposal closes within 24 hours"),
+         lambda p, f: _("Closing soon: %(title)s", title=p["title"]),
+         lambda p, f: [_("The vote closes on %(when)s. Vote now if you have not.",
+                         when=f.moment(p["closes_at"]))]),
+    Kind("proposal_closed", _l("A proposal is closed"),
+         lambda p, f: _("Proposal closed: %(title)s", title=p["title"]),
+         lambda p, f: [_("The vote is closed. See the outcome and the counts on its page.")]),
     Kind("approval_needed", _l("A booking needs approval"),
          lambda p, f: _("To approve: %(space)s", space=p["space"]),
          lambda p, f: [_("%(member)s asks to book:", member=p.get("requester", "")),
