@@ -62,6 +62,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth.views import bp as auth_bp
+    from .bank.commands import bp as bank_bp
     from .bookings.views import bp as bookings_bp
     from .feeds.views import bp as feeds_bp
     from .ledger.views import bp as ledger_bp
@@ -73,7 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from .survey.views import bp as survey_bp
 
     for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp,
-                      quotas_bp, ledger_bp, feeds_bp, api_bp, survey_bp):
+                      quotas_bp, ledger_bp, feeds_bp, api_bp, survey_bp, bank_bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 from .accounts import ROLES, AuditEvent, Member, Organisation, Plan, Settings
 from .api import ApiToken
+from .bank import AccountCommunication, BankLine, BankLinePayment, BankStatement, CsvMapping
 from .bookings import ACTIVE_STATUSES, Booking, BookingSeries, Closure
 from .ledger import (
     Allocation,
@@ -30,15 +31,20 @@ __all__ = [
     "PERIODS",
     "ROLES",
     "SPACE_KINDS",
+    "AccountCommunication",
     "Allocation",
     "ApiToken",
     "AppendOnlyError",
     "AuditEvent",
+    "BankLine",
+    "BankLinePayment",
+    "BankStatement",
     "Booking",
     "BookingSeries",
     "ChargeRun",
     "ClosedMonth",
     "Closure",
+    "CsvMapping",
     "Deposit",
     "Expense",
     "LedgerEntry",
