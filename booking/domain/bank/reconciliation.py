@@ -44,11 +44,11 @@ def _payer(session: Session, ctx: MatchContext | None, account: Account) -> Memb
 def pay_from_line(session: Session, line: BankLine, parts: list[tuple[Account, int]], *,
                   matched_by: str, actor: Member, ctx: MatchContext | None = None
                   ) -> list[Payment]:
-    """Record one payment per part, each linked to the line it came from."""
-    if is_closed(session, line.booked_on):
-        raise DomainError(_l("The month of %(day)s is closed: nothing more can be posted in "
-                             "it. Post the correction in an open month.",
-                             day=line.booked_on.isoformat()))
+    """Record one payment per part, each linked to the line it came from.
+
+    A closed month raises MonthClosed from the ledger; callers roll back (a savepoint during
+    an import, the whole action in a view).
+    """
     payments = []
     for account, cents in parts:
         payment = record_payment(session, member=_payer(session, ctx, account),
