@@ -126,7 +126,9 @@ def test_statement_and_home_page_show_how_to_pay(client, login, sample_people):
         assert "BE68 5390 0754 7034" in page
         assert "+++090/9337/55493+++" in page
         assert "/bank/qr/me.png" in page
-    assert "@media print" in client.get("/ledger/statement").get_data(as_text=True)
+    statement = client.get("/ledger/statement").get_data(as_text=True)
+    assert "css/bank.css" in statement and 'class="print-month"' in statement
+    assert "@media print" in client.get("/static/css/bank.css").get_data(as_text=True)
 
 
 def test_settings_validate_iban_and_bic(client, login, comanager):
