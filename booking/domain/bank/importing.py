@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import BankLine, BankStatement, Member, Payment
+from ...models import BankLine, BankStatement, CsvMapping, Member, Payment
 from ..accounts import record_audit
 from ..errors import DomainError
 from .camt import parse_camt053
@@ -42,8 +42,6 @@ class ImportResult:
 def read_statement_file(session: Session, content: bytes, fmt: str | None,
                         mapping_id: int | None = None) -> tuple[str, list[ParsedStatement]]:
     """(format, statements) of an uploaded file; the format is guessed when not given."""
-    from ...models import CsvMapping
-
     if fmt is None:
         fmt = "camt053" if content.lstrip()[:1] == b"<" or content[:3] == b"\xef\xbb\xbf<" \
             else "csv"
