@@ -6,6 +6,7 @@ with an offset; errors are RFC 9457 problems; one commit per call, in the handle
 Importing the area modules registers their routes on `bp`.
 """
 from . import (  # noqa: F401
+    bank,
     bookings,
     governance,
     ledger,

@@ -244,18 +244,41 @@ def set_locale(member: Member, locale: str) -> None:
     member.locale = locale
 
 
+def bank_account_numbers(iban: str, bic: str) -> tuple[str, str]:
+    """The IBAN and BIC in their compact form, checked with schwifty (empty stays empty)."""
+    from schwifty import BIC, IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    iban, bic = (iban or "").replace(" ", "").upper(), (bic or "").replace(" ", "").upper()
+    try:
+        iban = IBAN(iban).compact if iban else ""
+    except SchwiftyException:
+        raise DomainError(_l("This IBAN is not valid: check it on your bank statement.")
+                          ) from None
+    try:
+        bic = str(BIC(bic)) if bic else ""
+    except SchwiftyException:
+        raise DomainError(_l("This BIC is not valid: 8 or 11 letters and digits, such as "
+                             "GEBABEBB.")) from None
+    return iban, bic
+
+
 def update_settings(session: Session, actor: Member, *, name: str, timezone: str,
                     currency: str, contact_email: str, contact_address: str,
-                    contribution_rate_cents: int) -> Settings:
+                    contribution_rate_cents: int, bank_account_holder: str = "",
+                    bank_iban: str = "", bank_bic: str = "") -> Settings:
     """Save the cooperative's settings (the row is created on the first save)."""
     if not 0 <= contribution_rate_cents <= 100_000:
         raise DomainError(_l("Write an amount in euros such as 15 or 12,50."))
+    bank_iban, bank_bic = bank_account_numbers(bank_iban, bank_bic)
     settings = get_settings(session)
     settings.name = name.strip()
     settings.timezone, settings.currency = timezone, currency
     settings.contact_email = contact_email or ""
     settings.contact_address = contact_address or ""
     settings.contribution_rate_cents = contribution_rate_cents
+    settings.bank_account_holder = (bank_account_holder or "").strip()[:70]
+    settings.bank_iban, settings.bank_bic = bank_iban, bank_bic
     session.add(settings)
     session.flush()
     record_audit(session, actor, "settings.update", "settings", 1)

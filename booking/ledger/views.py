@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..actions import user_action
-from ..domain import attachments, ledger
+from ..domain import attachments, bank, ledger
 from ..domain.accounts import active_member_choices
 from ..domain.errors import DomainError
 from ..domain.periods import month_end, month_start
@@ -334,9 +334,26 @@ def _statement_page(member: Member | None, organisation: Organisation | None):
             return redirect(request.path)
     if request.method == "GET":
         form.paid_on.data = _today()
+    pay, qr_url, svg_url = _how_to_pay(member, organisation)
     return render_template("ledger/statement.html", lines=lines, member=member,
                            organisation=organisation, form=form,
-                           balance=lines[-1].balance_cents if lines else 0)
+                           balance=lines[-1].balance_cents if lines else 0, pay=pay,
+                           qr_url=qr_url, svg_url=svg_url)
+
+
+def _how_to_pay(member: Member | None, organisation: Organisation | None):
+    """The payment details of the account shown, and its QR code's addresses."""
+    pay = bank.payment_instructions(db.session, cooperative_settings(), member=member,
+                                    organisation=organisation)
+    db.session.commit()  # the structured communication, generated on first need, is kept
+    if member is not None and member.id == current_user.id:
+        urls = [url_for("bank.my_qr", fmt=fmt) for fmt in ("png", "svg")]
+    elif member is not None:
+        urls = [url_for("bank.member_qr", member_id=member.id, fmt=f) for f in ("png", "svg")]
+    else:
+        urls = [url_for("bank.organisation_qr", organisation_id=organisation.id, fmt=f)
+                for f in ("png", "svg")]
+    return pay, *urls
 
 
 @bp.route("/statement", methods=["GET", "POST"])

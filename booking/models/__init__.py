@@ -9,6 +9,7 @@ from .accounts import (
     Settings,
 )
 from .api import ApiToken
+from .bank import AccountCommunication, BankLine, BankLinePayment, BankStatement, CsvMapping
 from .bookings import ACTIVE_STATUSES, Booking, BookingSeries, Closure
 from .governance import (
     Ballot,
@@ -57,10 +58,14 @@ __all__ = [
     "PERIODS",
     "ROLES",
     "SPACE_KINDS",
+    "AccountCommunication",
     "Allocation",
     "ApiToken",
     "AppendOnlyError",
     "AuditEvent",
+    "BankLine",
+    "BankLinePayment",
+    "BankStatement",
     "Ballot",
     "Booking",
     "BookingSeries",
@@ -70,6 +75,7 @@ __all__ = [
     "CharterVersion",
     "ClosedMonth",
     "Closure",
+    "CsvMapping",
     "Deposit",
     "Expense",
     "GovernanceSettings",

@@ -136,6 +136,10 @@ class Settings(db.Model):
     contact_address: Mapped[str] = mapped_column(Text, default="")
     # What an hour of volunteer work is credited at, against the member's charges.
     contribution_rate_cents: Mapped[int] = mapped_column(Integer, default=1500)
+    # Where members send their transfers (checked with schwifty when saved).
+    bank_account_holder: Mapped[str] = mapped_column(String(70), default="")
+    bank_iban: Mapped[str] = mapped_column(String(34), default="")
+    bank_bic: Mapped[str] = mapped_column(String(11), default="")
 
 
 class AuditEvent(db.Model):

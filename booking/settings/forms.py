@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from ..domain.accounts import bank_account_numbers
+from ..domain.errors import DomainError
 from ..forms import choices, parse_decimal
 
 CURRENCIES = [("EUR", "EUR (€)"), ("CHF", "CHF"), ("GBP", "GBP (£)"), ("USD", "USD ($)")]
@@ -22,6 +24,23 @@ class SettingsForm(FlaskForm):
     contribution_rate = StringField(_l("Volunteer work is credited at (€ per hour)"),
                                     default="15")
     contact_address = TextAreaField(_l("Contact address"), validators=[Optional(), Length(max=500)])
+    bank_account_holder = StringField(_l("Account holder"), validators=[Optional(),
+                                                                        Length(max=70)])
+    bank_iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)])
+    bank_bic = StringField(_l("BIC"), validators=[Optional(), Length(max=14)])
+
+    def validate_bank_iban(self, field):
+        self._check_bank_numbers(field, iban=field.data)
+
+    def validate_bank_bic(self, field):
+        self._check_bank_numbers(field, bic=field.data)
+
+    @staticmethod
+    def _check_bank_numbers(field, iban: str = "", bic: str = "") -> None:
+        try:
+            bank_account_numbers(iban, bic)
+        except DomainError as error:
+            raise ValidationError(error.message) from None
 
     def validate_contribution_rate(self, field):
         value = parse_decimal(field.data)

@@ -26,7 +26,9 @@ def edit():
                             timezone=form.timezone.data, currency=form.currency.data,
                             contact_email=form.contact_email.data,
                             contact_address=form.contact_address.data,
-                            contribution_rate_cents=form.contribution_rate.cents)
+                            contribution_rate_cents=form.contribution_rate.cents,
+                            bank_account_holder=form.bank_account_holder.data or "",
+                            bank_iban=form.bank_iban.data or "", bank_bic=form.bank_bic.data or "")
         if done:
             return redirect(url_for("settings.edit"))
     return render_template("settings/edit.html", form=form)

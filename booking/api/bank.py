@@ -1,0 +1,133 @@
+"""Paying and reconciling: the caller's payment details, statement import and the queue of
+bank lines (co-managers)."""
+from __future__ import annotations
+
+from flask import Response, jsonify, request, url_for
+
+from ..domain import bank
+from ..extensions import db
+from ..i18n import cooperative_settings
+from ..models import BankLine, Member, Organisation
+from . import bank_schemas  # noqa: F401  (registers the schemas)
+from .actions import api_action
+from .auth import comanager_required, current_member
+from .blueprint import bp
+from .json import get_object
+from .openapi import endpoint, query_param, ref
+from .problems import ApiProblem
+
+
+def _my_instructions() -> bank.PaymentInstructions:
+    member = db.session.get(Member, current_member().id)
+    return bank.payment_instructions(db.session, cooperative_settings(), member=member)
+
+
+@endpoint(bp, "/me/payment-instructions", "GET", summary="How the caller pays what is due",
+          tag="bank", response=ref("PaymentInstructions"),
+          description="The amount due on the account that pays the caller's charges (their "
+                      "organisation's when it pays for its members), the cooperative's IBAN, "
+                      "BIC and name, the account's permanent structured communication, and the "
+                      "EPC QR code (PNG) a banking app scans. iban, bic and qr_png_url are "
+                      "null until co-managers give the bank account in the settings.")
+def my_payment_instructions():
+    with api_action():
+        pay = _my_instructions()
+    return jsonify({
+        "amount_due_cents": pay.amount_due_cents, "iban": pay.iban or None,
+        "bic": pay.bic or None, "beneficiary": pay.beneficiary,
+        "structured_communication": pay.structured_communication,
+        "qr_png_url": url_for("api.my_payment_qr", _external=True) if pay.can_pay else None,
+    })
+
+
+@endpoint(bp, "/me/payment-qr.png", "GET", summary="The caller's EPC QR code (PNG)",
+          tag="bank", errors=(404,),
+          description="An image/png EPC069-12 QR code with the amount due and the structured "
+                      "communication; 404 until the bank account is in the settings.")
+def my_payment_qr():
+    with api_action():
+        pay = _my_instructions()
+    if not pay.can_pay:
+        raise ApiProblem(404, "The cooperative's bank account is not set yet.", "not-found")
+    return Response(bank.qr_png(pay.transfer()), mimetype="image/png")
+
+
+def _account_name(account) -> str:
+    member_id, organisation_id = account
+    owner = (db.session.get(Member, member_id) if member_id
+             else db.session.get(Organisation, organisation_id))
+    return owner.name if owner else ""
+
+
+@endpoint(bp, "/bank-statements", "POST", summary="Import a bank statement", tag="bank",
+          comanager=True, status=201, response=ref("StatementImport"), errors=(422,),
+          description="multipart/form-data: `file` (CAMT.053 XML with one or several "
+                      "statements, or CSV read with the first saved bank mapping, or "
+                      "`mapping_id`), optional `format` camt053 | csv (guessed otherwise). "
+                      "Lines already imported count as duplicates and create nothing.")
+@comanager_required
+def import_bank_statement():
+    upload = request.files.get("file")
+    fmt = request.form.get("format") or None
+    if upload is None:
+        raise ApiProblem(422, "Send the statement as the multipart field `file`.",
+                         "validation-error", field="file")
+    if fmt not in (None, "camt053", "csv"):
+        raise ApiProblem(422, "format is camt053 or csv.", "validation-error", field="format")
+    mapping = request.form.get("mapping_id")
+    with api_action():
+        fmt, statements = bank.read_statement_file(
+            db.session, upload.read(), fmt, int(mapping) if mapping and mapping.isdigit()
+            else None)
+        result = bank.import_statements(db.session, statements, fmt=fmt,
+                                        file_name=upload.filename or "",
+                                        actor=current_member())
+    return jsonify({
+        "lines": result.lines, "matched": result.matched, "queued": result.queued,
+        "duplicates": result.duplicates,
+        "payments": [{"payment_id": p.payment.id, "account": {
+            "member_id": p.account[0], "organisation_id": p.account[1],
+            "name": p.account_name}, "amount_cents": p.payment.amount_cents,
+            "matched_by": p.matched_by} for p in result.payments],
+    }), 201
+
+
+def _line_json(line: BankLine) -> dict:
+    return {
+        "id": line.id, "booked_on": line.booked_on.isoformat(),
+        "amount_cents": line.amount_cents, "counterparty_name": line.counterparty_name,
+        "counterparty_iban": line.counterparty_iban, "communication": line.communication,
+        "structured_communication": bank.formatted(line.structured) if line.structured
+        else None, "bank_reference": line.bank_reference, "status": line.status,
+        "matched_by": line.matched_by, "member_id": line.member_id,
+        "organisation_id": line.organisation_id,
+        "proposed": {"member_id": line.proposed_member_id,
+                     "organisation_id": line.proposed_organisation_id}
+        if line.proposed_member_id or line.proposed_organisation_id else None,
+    }
+
+
+@endpoint(bp, "/bank-lines", "GET", summary="Bank lines by status", tag="bank",
+          comanager=True, response={"type": "array", "items": ref("BankLine")},
+          query=[query_param("status", {"type": "string", "enum": [
+              "queued", "debit", "matched", "ignored", "expense", "returned"]},
+              "Which lines (default: queued, the credits waiting for a co-manager).")])
+@comanager_required
+def bank_lines(query):
+    return jsonify([_line_json(line)
+                    for line in bank.lines_waiting(db.session, query["status"] or "queued")])
+
+
+@endpoint(bp, "/bank-lines/<int:line_id>/assign", "POST", summary="Say whose payment a line is",
+          tag="bank", comanager=True, response=ref("BankLine"), body=ref("BankLineAssign"),
+          errors=(409,))
+@comanager_required
+def assign_bank_line(line_id: int, body):
+    line = get_object(BankLine, line_id)
+    if line.status != "queued" or line.amount_cents <= 0:
+        raise ApiProblem(409, "This bank line was already handled.", "invalid-state")
+    with api_action():
+        bank.assign_line(db.session, line, actor=current_member(),
+                         member_id=body.get("member_id"),
+                         organisation_id=body.get("organisation_id"))
+    return jsonify(_line_json(line))

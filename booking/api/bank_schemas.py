@@ -1,0 +1,64 @@
+"""JSON Schemas of the bank endpoints, added to the API's shared components."""
+from __future__ import annotations
+
+from .schemas import COMPONENTS, ID, NULLABLE_ID
+
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+_ACCOUNT = {"type": "object", "required": ["member_id", "organisation_id"],
+            "properties": {"member_id": NULLABLE_ID, "organisation_id": NULLABLE_ID,
+                           "name": {"type": "string"}}}
+
+BANK_COMPONENTS = {
+    "PaymentInstructions": {
+        "type": "object",
+        "required": ["amount_due_cents", "iban", "bic", "beneficiary",
+                     "structured_communication", "qr_png_url"],
+        "properties": {
+            "amount_due_cents": {"type": "integer", "minimum": 0},
+            "iban": _NULLABLE_TEXT, "bic": _NULLABLE_TEXT, "beneficiary": {"type": "string"},
+            "structured_communication": {"type": "string",
+                                         "pattern": r"^\+\+\+\d{3}/\d{4}/\d{5}\+\+\+$",
+                                         "examples": ["+++090/9337/55493+++"]},
+            "qr_png_url": {"type": ["string", "null"], "format": "uri"},
+        },
+    },
+    "StatementImport": {
+        "type": "object",
+        "required": ["lines", "matched", "queued", "duplicates", "payments"],
+        "properties": {
+            "lines": {"type": "integer"}, "matched": {"type": "integer"},
+            "queued": {"type": "integer"}, "duplicates": {"type": "integer"},
+            "payments": {"type": "array", "items": {
+                "type": "object",
+                "required": ["payment_id", "account", "amount_cents", "matched_by"],
+                "properties": {"payment_id": ID, "account": _ACCOUNT,
+                               "amount_cents": {"type": "integer"},
+                               "matched_by": {"enum": ["communication", "iban"]}}}},
+        },
+    },
+    "BankLine": {
+        "type": "object",
+        "required": ["id", "booked_on", "amount_cents", "status"],
+        "properties": {
+            "id": ID, "booked_on": {"type": "string", "format": "date"},
+            "amount_cents": {"type": "integer", "description": "+ received, - spent."},
+            "counterparty_name": {"type": "string"}, "counterparty_iban": {"type": "string"},
+            "communication": {"type": "string"},
+            "structured_communication": _NULLABLE_TEXT,
+            "bank_reference": {"type": "string"},
+            "status": {"enum": ["queued", "debit", "matched", "ignored", "expense",
+                                "returned"]},
+            "matched_by": {"type": ["string", "null"]},
+            "member_id": NULLABLE_ID, "organisation_id": NULLABLE_ID,
+            "proposed": {"oneOf": [{"type": "null"}, _ACCOUNT]},
+        },
+    },
+    "BankLineAssign": {
+        "type": "object", "additionalProperties": False,
+        "description": "Exactly one of member_id and organisation_id.",
+        "oneOf": [{"required": ["member_id"]}, {"required": ["organisation_id"]}],
+        "properties": {"member_id": ID, "organisation_id": ID},
+    },
+}
+
+COMPONENTS.update(BANK_COMPONENTS)

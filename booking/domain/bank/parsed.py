@@ -1,0 +1,45 @@
+"""A statement line as read from a file, before it is stored: one shape for CAMT.053 and CSV."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..errors import DomainError
+
+
+@dataclass
+class ParsedLine:
+    booked_on: date
+    amount_cents: int  # + money in, - money out
+    counterparty_name: str = ""
+    counterparty_iban: str = ""
+    communication: str = ""
+    structured: str | None = None
+    bank_reference: str = ""
+    reversal: bool = False
+    # The reference of the transfer a returned transfer gives back, when the bank gives it.
+    original_reference: str = ""
+
+    @property
+    def dedup_key(self) -> str:
+        """The bank's reference when there is one, else a hash of what identifies a transfer."""
+        if self.bank_reference:
+            return "ref:" + self.bank_reference
+        text = "|".join((self.booked_on.isoformat(), str(self.amount_cents),
+                         self.counterparty_name.strip().lower(),
+                         self.counterparty_iban, self.communication.strip()))
+        return "hash:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class ParsedStatement:
+    reference: str = ""
+    account_iban: str = ""
+    from_date: date | None = None
+    to_date: date | None = None
+    lines: list[ParsedLine] = field(default_factory=list)
+
+
+class StatementUnreadable(DomainError):
+    """The file is not a statement this app reads; the message says what to check."""

@@ -1,0 +1,175 @@
+"""What happens to a statement line: a credit becomes payments in the ledger, a returned
+transfer reverses its payment, a debit becomes an expense to share; what no rule settles waits
+in the queue for a co-manager to assign, split, or mark as not ours."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from ...models import BankLine, BankLinePayment, LedgerEntry, Member, Organisation, Payment
+from ..accounts import record_audit
+from ..errors import DomainError
+from ..ledger import create_expense, is_closed, record_payment
+from ..periods import month_end, month_start
+from .communications import formatted
+from .matching import Account, MatchContext
+from .notices import notify_payment_matched
+
+
+class LineNotOpen(DomainError):
+    """The line was already settled (matched, ignored, turned into an expense)."""
+
+
+def _payment_reference(line: BankLine) -> str:
+    text = formatted(line.structured) if line.structured else line.communication
+    return (text or line.bank_reference or line.counterparty_name)[:120]
+
+
+def _payer(session: Session, ctx: MatchContext | None, account: Account) -> Member:
+    if ctx is not None and account in ctx.candidates:
+        return ctx.candidates[account].payer
+    member_id, organisation_id = account
+    if member_id is not None:
+        member = session.get(Member, member_id)
+    else:
+        member = session.execute(select(Member).where(
+            Member.organisation_id == organisation_id).order_by(Member.id).limit(1)
+        ).scalar_one_or_none()
+    if member is None:
+        raise DomainError(_l("This account has no member to record the payment for."))
+    return member
+
+
+def pay_from_line(session: Session, line: BankLine, parts: list[tuple[Account, int]], *,
+                  matched_by: str, actor: Member, ctx: MatchContext | None = None
+                  ) -> list[Payment]:
+    """Record one payment per part, each linked to the line it came from.
+
+    A closed month raises MonthClosed from the ledger; callers roll back (a savepoint during
+    an import, the whole action in a view).
+    """
+    payments = []
+    for account, cents in parts:
+        payment = record_payment(session, member=_payer(session, ctx, account),
+                                 amount_cents=cents, paid_on=line.booked_on, method="transfer",
+                                 reference=_payment_reference(line), actor=actor)
+        session.add(BankLinePayment(line_id=line.id, payment_id=payment.id))
+        payments.append(payment)
+        notify_payment_matched(payment, line)
+    single = parts[0][0] if len(parts) == 1 else (None, None)
+    line.member_id, line.organisation_id = single
+    line.proposed_member_id = line.proposed_organisation_id = None
+    line.status, line.matched_by, line.handled_by_id = "matched", matched_by, actor.id
+    session.flush()
+    return payments
+
+
+def reverse_returned_transfer(session: Session, line: BankLine, original_reference: str,
+                              actor: Member) -> bool:
+    """A transfer the bank returned: its payments' ledger lines are reversed (append-only).
+
+    False when the original is not found or not matched: the line then waits for a person.
+    """
+    if not original_reference:
+        return False
+    original = session.execute(
+        select(BankLine).options(selectinload(BankLine.payments))
+        .where(BankLine.id != line.id, BankLine.status == "matched", BankLine.amount_cents > 0,
+               or_(BankLine.bank_reference == original_reference,
+                   BankLine.bank_reference.like(f"%/{original_reference}")))
+        .order_by(BankLine.id.desc()).limit(1)).scalar_one_or_none()
+    if original is None or is_closed(session, line.booked_on):
+        return False
+    entries = session.execute(select(LedgerEntry).where(
+        LedgerEntry.payment_id.in_([p.payment_id for p in original.payments]),
+        LedgerEntry.kind == "payment")).scalars().all()
+    for entry in entries:
+        session.add(LedgerEntry(
+            member_id=entry.member_id, organisation_id=entry.organisation_id,
+            amount_cents=-entry.amount_cents, kind="reversal", entry_date=line.booked_on,
+            description=str(_l("Transfer returned by the bank")), reverses_id=entry.id,
+            payment_id=entry.payment_id, author_id=actor.id,
+            reason=original.bank_reference))
+    line.status, line.handled_by_id = "returned", actor.id
+    line.member_id, line.organisation_id = original.member_id, original.organisation_id
+    session.flush()
+    record_audit(session, actor, "bank.return", "bank_line", line.id, str(original.id))
+    return True
+
+
+def _open_credit(line: BankLine) -> None:
+    if line.status != "queued" or line.amount_cents <= 0:
+        raise LineNotOpen(_l("This bank line was already handled."))
+
+
+def _account(member_id: int | None, organisation_id: int | None) -> Account:
+    if (member_id is None) == (organisation_id is None):
+        raise DomainError(_l("Choose one account from the list."))
+    return member_id, organisation_id
+
+
+def assign_line(session: Session, line: BankLine, *, actor: Member,
+                member_id: int | None = None, organisation_id: int | None = None
+                ) -> list[Payment]:
+    """A co-manager says whose payment a queued credit is (or confirms the proposal)."""
+    _open_credit(line)
+    account = _account(member_id, organisation_id)
+    if (member_id and session.get(Member, member_id) is None) or (
+            organisation_id and session.get(Organisation, organisation_id) is None):
+        raise DomainError(_l("Choose one account from the list."))
+    proposed = account == (line.proposed_member_id, line.proposed_organisation_id)
+    payments = pay_from_line(session, line, [(account, line.amount_cents)],
+                             matched_by="proposal" if proposed else "manual", actor=actor)
+    record_audit(session, actor, "bank.assign", "bank_line", line.id,
+                 f"{member_id or ''}/{organisation_id or ''}")
+    return payments
+
+
+def split_line(session: Session, line: BankLine, parts: list[tuple[Account, int]], *,
+               actor: Member) -> list[Payment]:
+    """One transfer paying for several accounts: the parts must add up to it, to the cent."""
+    _open_credit(line)
+    parts = [(_account(*account), cents) for account, cents in parts if cents]
+    if len(parts) < 2 or any(cents <= 0 for _account_key, cents in parts):
+        raise DomainError(_l("Split the amount over at least two accounts, each above zero."))
+    if sum(cents for _account_key, cents in parts) != line.amount_cents:
+        raise DomainError(_l("The parts must add up to the amount of the transfer."))
+    payments = pay_from_line(session, line, parts, matched_by="split", actor=actor)
+    record_audit(session, actor, "bank.split", "bank_line", line.id, str(len(parts)))
+    return payments
+
+
+def mark_not_ours(session: Session, line: BankLine, *, actor: Member) -> None:
+    """Money that concerns no account (a refund, a gift, a bank fee): kept, out of the queue."""
+    if line.status not in ("queued", "debit"):
+        raise LineNotOpen(_l("This bank line was already handled."))
+    line.status, line.handled_by_id = "ignored", actor.id
+    session.flush()
+    record_audit(session, actor, "bank.ignore", "bank_line", line.id)
+
+
+def debit_to_expense(session: Session, line: BankLine, *, actor: Member, label: str,
+                     category: str, method: str):
+    """The cooperative's own spending becomes an expense to share, over the line's month."""
+    if line.status != "debit":
+        raise LineNotOpen(_l("This bank line was already handled."))
+    expense = create_expense(session, actor=actor, label=label, category=category,
+                             amount_cents=-line.amount_cents, spent_on=line.booked_on,
+                             period_start=month_start(line.booked_on),
+                             period_end=month_end(line.booked_on), method=method)
+    line.status, line.expense_id, line.handled_by_id = "expense", expense.id, actor.id
+    session.flush()
+    record_audit(session, actor, "bank.expense", "bank_line", line.id, str(expense.id))
+    return expense
+
+
+def lines_waiting(session: Session, status: str = "queued", limit: int = 500
+                  ) -> list[BankLine]:
+    """Lines of one status, oldest first, with the accounts a page shows (one query)."""
+    return list(session.execute(
+        select(BankLine).options(joinedload(BankLine.proposed_member),
+                                 joinedload(BankLine.proposed_organisation),
+                                 joinedload(BankLine.member), joinedload(BankLine.organisation))
+        .where(BankLine.status == status).order_by(BankLine.booked_on, BankLine.id)
+        .limit(limit)).scalars())

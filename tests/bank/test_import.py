@@ -1,0 +1,138 @@
+"""Importing statements: payments with their source, idempotence, the matching order."""
+from datetime import date
+
+from sqlalchemy import func, select
+
+from booking.domain import bank, ledger
+from booking.extensions import db
+from booking.models import BankLine, BankLinePayment, ClosedMonth, CsvMapping, LedgerEntry, Payment
+
+from .conftest import SAMPLE
+
+
+def _import(comanager, content=None, fmt="camt053"):
+    _fmt, statements = bank.read_statement_file(db.session, content or SAMPLE.read_bytes(),
+                                                fmt)
+    result = bank.import_statements(db.session, statements, fmt=_fmt, file_name="x.xml",
+                                    actor=comanager)
+    db.session.commit()
+    return result
+
+
+def test_sample_import_records_payments_with_the_line_as_source(sample_people, comanager):
+    lea, jan, sofia = sample_people
+    result = _import(comanager)
+    assert (result.lines, result.matched, result.queued, result.duplicates) == (6, 3, 1, 0)
+    assert (result.debits, result.returned) == (1, 1)
+    assert sorted((p.payment.member_id, p.payment.amount_cents, p.matched_by)
+                  for p in result.payments) == sorted([
+        (lea.id, 8640, "communication"), (lea.id, 12000, "communication"),
+        (jan.id, 4550, "communication")])
+    for imported in result.payments:
+        link = db.session.execute(select(BankLinePayment).where(
+            BankLinePayment.payment_id == imported.payment.id)).scalar_one()
+        assert link.line.amount_cents == imported.payment.amount_cents
+        assert imported.payment.status == "confirmed" and imported.payment.method == "transfer"
+    # Léa owed 206,40 and paid 86,40 + 120,00.
+    assert ledger.member_balance(db.session, lea.id) == 0
+    # Jan's 45,50 came back: the payment is reversed, he owes it again.
+    assert ledger.member_balance(db.session, jan.id) == 4550
+    reversal = db.session.execute(select(LedgerEntry).where(
+        LedgerEntry.kind == "reversal")).scalar_one()
+    assert reversal.member_id == jan.id and reversal.amount_cents == 4550
+    # Sofia's transfer has no communication: proposed by name and amount, not paid.
+    queued = db.session.execute(select(BankLine).where(BankLine.status == "queued")
+                                ).scalar_one()
+    assert queued.proposed_member_id == sofia.id
+    assert ledger.member_balance(db.session, sofia.id) == 5000
+    rent = db.session.execute(select(BankLine).where(BankLine.status == "debit")).scalar_one()
+    assert rent.amount_cents == -35000
+
+
+def test_importing_twice_creates_nothing_twice(sample_people, comanager):
+    _import(comanager)
+    counts = (db.session.scalar(select(func.count(BankLine.id))),
+              db.session.scalar(select(func.count(Payment.id))),
+              db.session.scalar(select(func.count(LedgerEntry.id))))
+    again = _import(comanager)
+    assert (again.lines, again.matched, again.queued, again.duplicates) == (6, 0, 0, 6)
+    assert again.payments == []
+    assert counts == (db.session.scalar(select(func.count(BankLine.id))),
+                      db.session.scalar(select(func.count(Payment.id))),
+                      db.session.scalar(select(func.count(LedgerEntry.id))))
+
+
+def _one_credit(iban, communication="", name="X", amount="30.00", ref="R1"):
+    text = SAMPLE.read_text()
+    head, entries = text[:text.index("<Ntry>")], text[text.index("</Stmt>"):]
+    rmt = (f"<RmtInf><Ustrd>{communication}</Ustrd></RmtInf>" if communication else "")
+    entry = (f"<Ntry><Amt Ccy=\"EUR\">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+             f"<BookgDt><Dt>2027-03-03</Dt></BookgDt><AcctSvcrRef>{ref}</AcctSvcrRef>"
+             f"<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>{name}</Nm></Dbtr><DbtrAcct><Id>"
+             f"<IBAN>{iban}</IBAN></Id></DbtrAcct></RltdPties>{rmt}</TxDtls></NtryDtls></Ntry>")
+    return (head + entry + entries).encode()
+
+
+def test_known_iban_matches_when_there_is_no_communication(sample_people, comanager):
+    lea, _jan, _sofia = sample_people
+    _import(comanager)  # Léa paid from BE71096123456769 with her communication
+    result = _import(comanager, _one_credit("BE71096123456769", name="DUPONT L"))
+    assert [(p.payment.member_id, p.matched_by) for p in result.payments] == [
+        (lea.id, "iban")]
+
+
+def test_communication_wins_over_a_known_iban(sample_people, comanager):
+    lea, jan, _sofia = sample_people
+    _import(comanager)
+    # From Léa's IBAN, but with Jan's communication: it pays Jan's account.
+    result = _import(comanager, _one_credit("BE71096123456769", "+++101/0000/00114+++"))
+    assert [(p.payment.member_id, p.matched_by) for p in result.payments] == [
+        (jan.id, "communication")]
+
+
+def test_unknown_sender_is_queued_with_a_proposal_not_paid(sample_people, comanager):
+    _lea, jan, _sofia = sample_people
+    result = _import(comanager, _one_credit("BE35363070780637", name="PEETERS JAN",
+                                            amount="45.50"))
+    assert (result.matched, result.queued) == (0, 1)
+    line = db.session.execute(select(BankLine)).scalar_one()
+    assert line.status == "queued" and line.proposed_member_id == jan.id
+
+
+def test_a_closed_month_leaves_the_line_for_a_person(sample_people, comanager):
+    db.session.add(ClosedMonth(month=date(2027, 3, 1)))
+    db.session.commit()
+    result = _import(comanager, _one_credit("BE00", "+++090/9337/55493+++"))
+    assert (result.matched, result.queued) == (0, 1)
+    assert db.session.scalar(select(func.count(Payment.id))) == 0
+
+
+def test_csv_import_with_the_banks_mapping_and_hash_dedup(sample_people, comanager):
+    lea, _jan, _sofia = sample_people
+    db.session.add(CsvMapping(bank_name="Belfius", delimiter=";", date_column="Date",
+                              date_format="%d/%m/%Y", amount_column="Montant",
+                              decimal_comma=True, name_column="Nom", iban_column="Compte",
+                              communication_column="Communication", reference_column=""))
+    db.session.commit()
+    content = ("Date;Montant;Nom;Compte;Communication\n"
+               "03/03/2027;1.030,50;DUPONT LEA;BE71 0961 2345 6769;+++090/9337/55493+++\n"
+               "04/03/2027;-12,00;BANQUE;;Frais\n").encode("utf-8-sig")
+    result = _import(comanager, content, fmt="csv")
+    assert (result.lines, result.matched, result.debits) == (2, 1, 1)
+    assert result.payments[0].payment.amount_cents == 103050
+    assert result.payments[0].payment.member_id == lea.id
+    assert _import(comanager, content, fmt="csv").duplicates == 2
+
+
+def test_import_reads_a_bounded_number_of_times(sample_people, comanager, count_queries):
+    """Matching data is read once per import; each line then costs a constant few writes."""
+    content = SAMPLE.read_text()
+    start, end = content.index("<Ntry>"), content.rindex("</Ntry>") + len("</Ntry>")
+    second = content.index("<Ntry>", start + 1)  # the free-text transfer of Léa
+    entry = content[second:content.index("</Ntry>", second) + len("</Ntry>")]
+    many = "".join(entry.replace("2027020700102", f"REF{i}") for i in range(40))
+    big = (content[:start] + many + content[end:]).encode()
+    with count_queries() as counter:
+        result = _import(comanager, big)
+    assert result.matched == 40
+    assert counter.count <= 15 + 9 * 40
