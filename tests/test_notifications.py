@@ -239,7 +239,7 @@ def test_preferences_decide_the_channels(app, member, make_space):
     assert captured_mails(app) == []
     [row] = rows()
     assert row.email_state == "skipped"
-    assert [r.id for r in outbox.notifications_of(db.session, member.id)] == [row.id]
+    assert [r.id for r in outbox.outbox.notifications_of(db.session, member.id)] == [row.id]
     prefs = outbox.preferences_of(db.session, member)
     assert prefs.kinds["booking_confirmed"] == {"email": False, "app": True}
     assert prefs.reminder_minutes == 60
@@ -255,7 +255,7 @@ def test_switched_off_everywhere_is_neither_shown_nor_mailed(app, member, comana
         "booking_cancelled": {"email": False, "app": False}}, 1440)
     db.session.commit()
     assert [m["Subject"] for m in captured_mails(app)] == ["Réservation confirmée : Studio 1"]
-    assert [r.kind for r in outbox.notifications_of(db.session, member.id)] == [
+    assert [r.kind for r in outbox.outbox.notifications_of(db.session, member.id)] == [
         "booking_confirmed"]
     assert outbox.unread_count(db.session, member.id) == 1
 
@@ -265,7 +265,7 @@ def test_app_off_hides_it_from_the_list_but_mails_it(app, member, make_space):
         "booking_confirmed": {"email": True, "app": False}}, 1440)
     db.session.commit()
     book(make_space(), member)
-    assert outbox.notifications_of(db.session, member.id) == []
+    assert outbox.outbox.notifications_of(db.session, member.id) == []
     assert outbox.unread_count(db.session, member.id) == 0
     assert len(captured_mails(app)) == 1
 
@@ -276,7 +276,7 @@ def test_comanager_switches_approvals_to_the_digest_only(app, member, comanager,
     db.session.commit()
     book(make_space(needs_approval=True), member)
     assert [r.email_state for r in rows("approval_needed")] == ["pending"]
-    assert outbox.notifications_of(db.session, comanager.id) == []
+    assert outbox.outbox.notifications_of(db.session, comanager.id) == []
     assert jobs.run_tick(app, local(2026, 10, 1, 8, 5), send=lambda m: None).sent == 2
     [digest] = rows("comanager_digest")
     assert (digest.member_id, digest.params["approvals_count"]) == (comanager.id, 1)
@@ -469,3 +469,17 @@ def test_mail_context_reads_the_cooperative(app):
     context = mail_context(db.session)
     assert (context.coop_name, context.timezone, context.max_attempts) == (
         "Mutualise", "Europe/Brussels", 5)
+
+
+def test_closing_a_month_tells_each_member_their_statement_is_ready(app, make_member):
+    member, boss = make_member(), make_member("comanager")
+    ledger.close_month(db.session, date(2026, 3, 1), actor=boss)
+    db.session.commit()
+    notes = outbox.notifications_of(db.session, member.id)
+    assert [n.kind for n in notes] == ["statement_ready"]
+    assert notes[0].link == "/ledger/statement"
+    db.session.rollback()
+    with pytest.raises(ledger.LedgerError):
+        ledger.close_month(db.session, date(2026, 3, 1), actor=boss)
+    db.session.rollback()
+    assert len(outbox.notifications_of(db.session, member.id)) == 1

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ...models import Booking, ChargeRun, ClosedMonth, LedgerEntry, Member, Space
 from ..accounts import record_audit
+from ..notifications import notify
 from ..periods import month_end, month_start
 from ..quotas import counted_bookings
 from .accounts import account_of, active_members, is_closed, local_bounds, refuse_if_closed
@@ -72,6 +73,9 @@ def close_month(session: Session, month: date, *, actor: Member) -> None:
     session.add(ClosedMonth(month=month, closed_by_id=actor.id))
     session.flush()
     record_audit(session, actor, "ledger.close", "month", None, month.strftime("%Y-%m"))
+    for member in active_members(session):
+        notify(session, member, "statement_ready", link="/ledger/statement",
+               month=month.isoformat())
 
 
 def closed_months(session: Session, limit: int = 6) -> list[date]:

@@ -46,6 +46,9 @@ class Formatter:
     def money(self, cents: int) -> str:
         return format_currency(cents / 100, self.currency, locale=self.locale)
 
+    def month(self, value: str) -> str:
+        return format_date(date.fromisoformat(value), "MMMM y", locale=self.locale)
+
     def day(self, value: str) -> str:
         return format_date(date.fromisoformat(value), "long", locale=self.locale)
 
@@ -145,6 +148,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          lambda p, f: [_("A co-manager confirmed the payment of %(amount)s you declared "
                          "(%(day)s).", amount=f.money(p["amount_cents"]),
                          day=f.day(p["paid_on"]))]),
+    Kind("statement_ready", _l("The monthly statement is ready"),
+         lambda p, f: _("Statement of %(month)s ready", month=f.month(p["month"])),
+         lambda p, f: [_("The co-managers closed %(month)s: your statement for that month is "
+                         "final. See what you owe and how to pay.", month=f.month(p["month"]))]),
     Kind("charter_version", _l("A new charter version to accept"),
          lambda p, f: _("Charter version %(n)d to accept", n=p["number"]),
          lambda p, f: [_("The co-managers published version %(n)d of the charter. Read it and "
