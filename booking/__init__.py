@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import uuid
 from pathlib import Path
 
 from flask import Flask, g, request
@@ -13,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from .config import Config
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .logs import init_logging, request_id_from
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,10 +52,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     @app.before_request
     def _start_request():
         g.pop("coop_settings", None)  # read afresh for each request
-        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:12]
+        g.request_id = request_id_from(request.headers.get("X-Request-ID"))
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    init_logging()
     return app
 
 
