@@ -30,7 +30,8 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    # The database, uploads and keys live here: no access for other users (umask 027 too).
+    os.makedirs(app.instance_path, mode=0o750, exist_ok=True)
     _configure_secrets(app)
     _configure_database(app)
 

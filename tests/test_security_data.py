@@ -313,3 +313,72 @@ def test_the_request_id_is_taken_only_when_it_is_a_plain_short_id(client, header
     answered = response.headers["X-Request-ID"]
     assert (answered == header) is kept
     assert len(answered) <= 64 and "\n" not in answered
+
+
+# --- 15. Uploaded names: secure for storage, quoted for download; private folders ------------
+
+def test_an_uploaded_name_is_made_safe_for_storage_and_quoted_for_download(
+        app, client, login, comanager, tmp_path):
+    import os
+    import stat
+
+    from booking.models import Expense
+    from tests.test_ledger import EXPENSE_FORM
+
+    app.instance_path = str(tmp_path / "instance")
+    login(comanager)
+    pdf = b"%PDF-1.4\n% facture\n"
+    name = "C:\\fakepath\\..\\../fac;ture: 1 été.pdf"
+    response = client.post("/ledger/expenses/", data={
+        **EXPENSE_FORM, "attachment": (io.BytesIO(pdf), name)},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    expense = db.session.execute(select(Expense)).scalar_one()
+    assert expense.attachment_name == "fac;ture: 1 été.pdf"
+    stored = expense.attachment_file
+    assert "/" not in stored and ".." not in stored and stored.isascii() and " " not in stored
+    assert stored.endswith("-facture_1_ete.pdf") and len(stored) <= 80
+    folder = tmp_path / "instance" / "attachments"
+    assert stat.S_IMODE(os.stat(folder).st_mode) & 0o007 == 0
+    assert stat.S_IMODE(os.stat(folder / stored).st_mode) & 0o007 == 0
+
+    download = client.get(f"/ledger/expenses/{expense.id}/invoice")
+    assert download.data == pdf
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=\"fac_ture: 1 ete.pdf\"; "
+        "filename*=UTF-8''fac%3Bture%3A%201%20%C3%A9t%C3%A9.pdf")
+
+
+def test_a_name_with_quotes_and_line_breaks_cannot_break_the_header():
+    from booking.domain.attachments import display_name, storage_name
+    from booking.exports import content_disposition
+
+    name = display_name('..\\x/fac"ture\r\nX-Evil: 1.pdf')
+    assert name == 'fac"tureX-Evil: 1.pdf'
+    header = content_disposition(name)
+    assert header == ("attachment; filename=\"fac_tureX-Evil: 1.pdf\"; "
+                      "filename*=UTF-8''fac%22tureX-Evil%3A%201.pdf")
+    assert storage_name("../../etc/passwd", "pdf").endswith("-passwd.pdf")
+    assert display_name("") == "invoice" and len(display_name("a" * 500)) == 200
+
+
+def test_csv_file_names_are_quoted_the_same_way(app):
+    from booking.exports import content_disposition, csv_response
+
+    with app.test_request_context():
+        assert csv_response("x.csv", ["a"], []).headers["Content-Disposition"] == (
+            'attachment; filename="x.csv"')
+    assert content_disposition("é.csv") == (
+        "attachment; filename=\"e.csv\"; filename*=UTF-8''%C3%A9.csv")
+
+
+def test_the_instance_folder_is_created_without_access_for_others(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    import booking
+    from tests.conftest import _config
+
+    monkeypatch.setattr(booking, "ROOT", tmp_path)
+    booking.create_app(_config(f"sqlite:///{tmp_path / 'x.db'}"))
+    assert stat.S_IMODE(os.stat(tmp_path / "instance").st_mode) & 0o007 == 0
