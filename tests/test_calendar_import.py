@@ -79,9 +79,9 @@ def test_import_previews_then_creates_closures_in_the_space_feed(client, login, 
     assert concert.reason == "Concert, grande salle"
     assert (fair.start_at, fair.end_at) == (local(2026, 3, 21), local(2026, 3, 23))  # whole days
 
-    regenerate_feed_token(comanager)
+    feed_token = regenerate_feed_token(comanager)
     db.session.commit()
-    feed = client.get(f"/feeds/{comanager.feed_token}/spaces/{space.id}.ics")
+    feed = client.get(f"/feeds/{feed_token}/spaces/{space.id}.ics")
     summaries = [str(e["SUMMARY"]) for e in Calendar.from_ical(feed.data).walk("VEVENT")]
     assert "Fermé\u00a0: Concert, grande salle · Grande salle" in summaries
 

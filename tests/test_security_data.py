@@ -382,3 +382,41 @@ def test_the_instance_folder_is_created_without_access_for_others(tmp_path, monk
     monkeypatch.setattr(booking, "ROOT", tmp_path)
     booking.create_app(_config(f"sqlite:///{tmp_path / 'x.db'}"))
     assert stat.S_IMODE(os.stat(tmp_path / "instance").st_mode) & 0o007 == 0
+
+
+# --- 14 (migration) and 7 (migration): existing feed links keep working ---------------------
+
+def test_the_migration_hashes_existing_feed_tokens_and_rebuilds_participations(tmp_path):
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from booking import create_app
+    from booking.domain.feed_tokens import member_for_feed_token
+    from tests.conftest import ROOT, _config
+
+    migrations = str(ROOT / "migrations")
+    app = create_app(_config(f"sqlite:///{tmp_path / 'old.db'}"))
+    with app.app_context():
+        upgrade(directory=migrations, revision="7ba06995099c")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO members (id, email, name, phone, role, active, created_at, "
+                "feed_token) VALUES (1, 'lea@example.org', 'Léa', '', 'member', 1, "
+                "'2026-01-01 00:00:00', 'old-token-in-a-subscribed-url')"))
+            connection.execute(text(
+                "INSERT INTO surveys (id, token, title, intro, audience, anonymous, status, "
+                "results_published, created_at) VALUES (1, 't', '{}', '{}', 'members', 1, "
+                "'published', 0, '2026-01-01 00:00:00')"))
+            connection.execute(text(
+                "INSERT INTO survey_participations (survey_id, member_id, answered_at) "
+                "VALUES (1, 1, '2026-01-02 10:11:12.123456')"))
+        upgrade(directory=migrations)
+        stored = db.session.execute(text("SELECT feed_token FROM members")).scalar_one()
+        assert stored != "old-token-in-a-subscribed-url" and len(stored) == 64
+        assert member_for_feed_token(db.session, "old-token-in-a-subscribed-url").id == 1
+        (row,) = db.session.execute(text("SELECT * FROM survey_participations")).mappings()
+        assert len(row["id"]) == 36 and "answered_at" not in row and row["member_id"] == 1
+        db.session.rollback()
+        downgrade(directory=migrations, revision="7ba06995099c")
+        upgrade(directory=migrations)
+        db.engine.dispose()
