@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from booking.domain import calendar_fetch
 from booking.extensions import db
@@ -161,8 +161,8 @@ def test_the_connection_goes_to_the_checked_address_with_the_host_name(monkeypat
 def test_public_addresses_pass_the_check():
     import ipaddress
 
-    for text in ("93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "1.1.1.1"):
-        assert calendar_fetch.is_public_address(ipaddress.ip_address(text)), text
+    for address in ("93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "1.1.1.1"):
+        assert calendar_fetch.is_public_address(ipaddress.ip_address(address)), address
 
 
 # --- 5. CSV exports carry no formula -------------------------------------------------------
@@ -388,7 +388,6 @@ def test_the_instance_folder_is_created_without_access_for_others(tmp_path, monk
 
 def test_the_migration_hashes_existing_feed_tokens_and_rebuilds_participations(tmp_path):
     from flask_migrate import downgrade, upgrade
-    from sqlalchemy import text
 
     from booking import create_app
     from booking.domain.feed_tokens import member_for_feed_token
@@ -420,3 +419,79 @@ def test_the_migration_hashes_existing_feed_tokens_and_rebuilds_participations(t
         downgrade(directory=migrations, revision="7ba06995099c")
         upgrade(directory=migrations)
         db.engine.dispose()
+
+
+# --- 14. Feed tokens stored hashed, shown once ------------------------------------------------
+
+def test_feed_tokens_are_stored_hashed_and_the_url_shown_only_once(client, login, member):
+    import re
+
+    login(member)
+    client.post("/account/calendar-link")
+    first = client.get("/account/profile").get_data(as_text=True)
+    token = re.search(r'value="http://localhost/feeds/([^/]+)/member.ics"', first).group(1)
+    assert "montrée qu’une seule fois" in first or "une seule fois" in first
+    db.session.refresh(member)
+    assert member.feed_token != token and len(member.feed_token) == 64
+    assert token not in member.feed_token
+    again = client.get("/account/profile").get_data(as_text=True)
+    assert token not in again and "/feeds/" not in again
+    assert "Créer une nouvelle adresse" in again or 'action="/account/calendar-link"' in again
+    assert client.get(f"/feeds/{token}/member.ics").status_code == 200
+    assert client.get(f"/feeds/{member.feed_token}/member.ics").status_code == 404
+
+
+# --- 7. Anonymous answers cannot be re-linked to who answered --------------------------------
+
+def test_participations_carry_no_time_and_no_order(app, make_member):
+    from booking.domain.survey import answering, building
+    from booking.models import SurveyParticipation
+
+    comanager = make_member(role="comanager")
+    survey = building.create_survey(db.session, comanager, {
+        "title": {"fr": "Anonyme"}, "intro": {}, "audience": "members", "anonymous": True,
+        "results_published": False, "opens_on": None, "closes_on": None})
+    question = building.add_question(db.session, survey.sections[0], {
+        "kind": "short_text", "text": {"fr": "Un mot"}}, [])
+    building.publish_survey(survey)
+    db.session.commit()
+    people = [make_member() for _ in range(12)]
+    for person in people:  # one transaction per answer, as in the answer view
+        answering.submit_response(
+            db.session, survey, {question.id: answering.RawAnswer([f"mot {person.id}"])},
+            today=date(2026, 3, 2), member=person)
+        db.session.commit()
+    columns = set(SurveyParticipation.__table__.columns.keys())
+    assert columns == {"id", "survey_id", "member_id", "browser_token_hash"}  # no time
+    ids = db.session.execute(select(SurveyParticipation.id)).scalars().all()
+    assert all(len(i) == 36 for i in ids)
+    if db.engine.dialect.name == "sqlite":
+        order = "rowid"
+    else:  # every row of the survey was rewritten by the last answer's transaction
+        assert db.session.execute(text(
+            "SELECT count(DISTINCT xmin::text) FROM survey_participations")).scalar() == 1
+        order = "ctid"
+    stored = db.session.execute(text(
+        f"SELECT member_id FROM survey_participations ORDER BY {order}")).scalars().all()
+    answered = [p.id for p in people]
+    assert sorted(stored) == answered
+    assert stored != answered  # storage order is not the order people answered in (1/12!)
+
+
+# --- 11. The ledger is append-only, TRUNCATE included (PostgreSQL) ---------------------------
+
+def test_the_ledger_refuses_truncate(app, member):
+    from sqlalchemy.exc import DBAPIError
+
+    from booking.models import LedgerEntry
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE (a DELETE is refused by its own trigger)")
+    db.session.add(LedgerEntry(member_id=member.id, amount_cents=1000, kind="fee",
+                               entry_date=date(2026, 3, 31), description="Fee"))
+    db.session.commit()
+    for statement in ("TRUNCATE ledger_entries", "TRUNCATE members CASCADE"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with db.engine.begin() as connection:
+                connection.execute(text(statement))
+    assert db.session.scalar(select(func.count(LedgerEntry.id))) == 1
