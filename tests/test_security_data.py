@@ -491,7 +491,6 @@ def test_the_ledger_refuses_truncate(app, member):
                                entry_date=date(2026, 3, 31), description="Fee"))
     db.session.commit()
     for statement in ("TRUNCATE ledger_entries", "TRUNCATE members CASCADE"):
-        with pytest.raises(DBAPIError, match="append-only"):
-            with db.engine.begin() as connection:
-                connection.execute(text(statement))
+        with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
+            connection.execute(text(statement))
     assert db.session.scalar(select(func.count(LedgerEntry.id))) == 1
