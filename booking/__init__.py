@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import uuid
 from pathlib import Path
 
 from flask import Flask, g, request
@@ -14,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Config
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .logs import init_logging, request_id_from
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,8 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    # The database, uploads and keys live here: no access for other users (umask 027 too).
+    os.makedirs(app.instance_path, mode=0o750, exist_ok=True)
     _configure_secrets(app)
     _configure_database(app)
     _trust_proxies(app)
@@ -55,10 +56,11 @@ def create_app(config: type | dict | None = None) -> Flask:
     @app.before_request
     def _start_request():
         g.pop("coop_settings", None)  # read afresh for each request
-        g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex[:12]
+        g.request_id = request_id_from(request.headers.get("X-Request-ID"))
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    init_logging()
     return app
 
 

@@ -47,6 +47,8 @@ class Config:
     PASSWORD_RESET_MAX_AGE_HOURS = int(os.environ.get("PASSWORD_RESET_MAX_AGE_HOURS", "2"))
     PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt")
     REMEMBER_COOKIE_DAYS = int(os.environ.get("REMEMBER_COOKIE_DAYS", "30"))
+    # Host names the .ics import by URL may fetch although they are internal (comma-separated).
+    CALENDAR_IMPORT_ALLOWED_HOSTS = os.environ.get("CALENDAR_IMPORT_ALLOWED_HOSTS", "")
 
     BABEL_DEFAULT_LOCALE = "fr"
     LANGUAGES = ("fr", "nl", "en")

@@ -1,14 +1,18 @@
-"""CSV downloads, built one way: UTF-8 with a BOM (so spreadsheets read accents right) and
-cells that a spreadsheet would run as a formula turned into plain text."""
+"""Downloads, built one way: CSV in UTF-8 with a BOM (so spreadsheets read accents right) and
+cells that a spreadsheet would run as a formula turned into plain text; file names in the
+Content-Disposition header quoted per RFC 6266."""
 from __future__ import annotations
 
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
+from urllib.parse import quote
 
 from flask import Response
 
+UNSAFE_IN_QUOTES = re.compile(r'[\x00-\x1f\x7f"\\;/]|[^\x20-\x7e]')
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
 
@@ -20,6 +24,17 @@ def safe_cell(value: object) -> object:
     if not isinstance(value, str) or PLAIN_NUMBER.fullmatch(value):
         return value
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """`attachment; filename="..."` with an ASCII fallback (no quote, backslash or control
+    character) and, when the name is not plain ASCII, `filename*=UTF-8''...` (RFC 6266/5987)."""
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    fallback = UNSAFE_IN_QUOTES.sub("_", fallback).strip() or "download"
+    value = f'{disposition}; filename="{fallback}"'
+    if fallback != filename:
+        value += "; filename*=UTF-8''" + quote(filename, safe="")
+    return value
 
 
 def csv_text(header: Sequence[object], rows: Iterable[Sequence[object]]) -> str:
@@ -36,4 +51,4 @@ def csv_response(filename: str, header: Sequence[object],
                  rows: Iterable[Sequence[object]]) -> Response:
     """A CSV file to download: every export of the application goes through here."""
     return Response(csv_text(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": content_disposition(filename)})

@@ -1,4 +1,6 @@
-"""Outgoing mail: SMTP when MAIL_SERVER is set, else the log (so invitations work on a laptop)."""
+"""Outgoing mail: SMTP when MAIL_SERVER is set. Without one, a mail is not sent: in debug
+(a laptop) it is written to the log so invitations can be tried; otherwise the log says only
+that it was not sent, since reset and invitation links are secrets."""
 from __future__ import annotations
 
 import smtplib
@@ -10,9 +12,15 @@ from flask import current_app
 def send_mail(to: str, subject: str, body: str) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
-        current_app.logger.info(
-            "Mail to %s (MAIL_SERVER not set, logged instead)\nSubject: %s\n\n%s",
-            to, subject, body)
+        if current_app.debug:
+            current_app.logger.info(
+                "Mail to %s (MAIL_SERVER not set, logged instead)\nSubject: %s\n\n%s",
+                to, subject, body)
+        else:
+            current_app.logger.warning(
+                "Mail to %s not sent (subject: %s): MAIL_SERVER is not set. Set MAIL_SERVER, "
+                "MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD and MAIL_DEFAULT_SENDER to send mail.",
+                to, subject)
         if current_app.testing:
             current_app.extensions.setdefault("outbox", []).append((to, subject, body))
         return

@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "language_names": LANGUAGE_NAMES,
             "languages": current_app.config["LANGUAGES"],
-            "empty_form": EmptyForm(),
+            # Never reads the request body: an error page (413) must render without it.
+            "empty_form": EmptyForm(formdata=None),
             "now_utc": clock.now,
         }

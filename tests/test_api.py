@@ -427,7 +427,9 @@ def test_list_endpoints_run_a_bounded_number_of_queries(api, member, make_member
     assert db.session.execute(select(func.count(Organisation.id))).scalar_one() == 0
 
 
-def test_me_gives_the_personal_feed_url_once_the_member_has_one(app, member):
+def test_me_never_gives_the_feed_url_which_is_stored_hashed(app, member):
+    """Feed tokens are stored hashed (issue 12): the URL is shown once, on the profile page,
+    and neither the token nor its hash ever appears in the API."""
     from booking.domain.feed_tokens import regenerate_feed_token
     from booking.models.types import utcnow
 
@@ -438,9 +440,10 @@ def test_me_gives_the_personal_feed_url_once_the_member_has_one(app, member):
     assert client.get("/api/v1/me", headers=headers).get_json()["feed_url"] is None
     feed_token = regenerate_feed_token(member)
     db.session.commit()
-    url = client.get("/api/v1/me", headers=headers).get_json()["feed_url"]
-    assert url.endswith(f"/feeds/{feed_token}/member.ics")
-    assert client.get(url.replace(app.config["BASE_URL"], "")).status_code == 200
+    body = client.get("/api/v1/me", headers=headers).get_data(as_text=True)
+    assert '"feed_url":null' in body.replace(" ", "")
+    assert feed_token not in body and member.feed_token not in body
+    assert client.get(f"/feeds/{feed_token}/member.ics").status_code == 200
 
 
 def test_an_impossible_clock_time_is_a_422_not_a_crash(app, comanager):

@@ -1,7 +1,7 @@
 """The caller's own profile and quotas."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, url_for
+from flask import jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -32,9 +32,8 @@ def me():
         if organisation else None,
         "plan": {"id": plan.id, "name": plan.name, "monthly_fee_cents": plan.monthly_fee_cents,
                  "shares": plan.shares} if plan else None,
-        "feed_url": (current_app.config["BASE_URL"]
-                     + url_for("feeds.member_feed", token=member.feed_token))
-        if member.feed_token else None,
+        # Feed tokens are stored hashed: the URL is shown once, on the profile page.
+        "feed_url": None,
     })
 
 

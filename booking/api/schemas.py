@@ -206,7 +206,8 @@ COMPONENTS: dict = {
                                "monthly_fee_cents": {"type": "integer"},
                                "shares": {"type": "integer"}}}]},
             "feed_url": {"type": ["string", "null"],
-                         "description": "The member's calendar feed (null until feeds exist)."},
+                         "description": "Always null: feed tokens are stored hashed, so "
+                                        "the feed URL is shown once, on the profile page."},
         },
     },
     "QuotaUsage": {

@@ -1,5 +1,6 @@
 """Importing an external calendar (.ics) as closures of a space: read (an upload, or fetched
-by URL: http(s) only, with a timeout and a size limit), parse, preview, apply.
+by URL: http(s), public addresses only, a timeout and a size limit), parse, preview,
+apply.
 
 A re-import matches closures by the event's UID (`Closure.source_uid`, per space) and updates
 them instead of adding duplicates; an event the source marks STATUS:CANCELLED removes its
@@ -8,8 +9,6 @@ be read writes nothing at all.
 """
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
@@ -22,6 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Closure, Member
+from . import calendar_fetch
+from .calendar_fetch import CalendarFetchFailed
 from .errors import DomainError
 
 MAX_EVENTS = 2000
@@ -202,12 +203,12 @@ def read_upload(stream, max_bytes: int) -> bytes:
     return data
 
 
-class CalendarFetchFailed(DomainError):
-    """The calendar could not be downloaded; nothing was written."""
+def fetch_calendar(url: str, *, timeout: float, max_bytes: int,
+                   allowed_hosts: frozenset[str] = frozenset()) -> bytes:
+    """The body at `url`, at most `max_bytes` long. webcal:// is read as https://.
 
-
-def fetch_calendar(url: str, *, timeout: float, max_bytes: int) -> bytes:
-    """The body at `url`, at most `max_bytes` long. webcal:// is read as https://."""
+    The download itself (addresses checked against SSRF, redirects) is `calendar_fetch`'s.
+    """
     url = url.strip()
     if url.lower().startswith("webcal://"):
         url = "https://" + url[len("webcal://"):]
@@ -215,20 +216,8 @@ def fetch_calendar(url: str, *, timeout: float, max_bytes: int) -> bytes:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise CalendarFetchFailed(_l(
             "Give an address starting with https:// (or http://, or webcal://)."))
-    request = urllib.request.Request(url, headers={
-        "User-Agent": "Mutualise calendar import", "Accept": "text/calendar, */*"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read(max_bytes + 1)
-    except urllib.error.HTTPError as error:
-        raise CalendarFetchFailed(_l(
-            "The server answered with error %(code)d. Check the address, or download the file "
-            "and upload it instead.", code=error.code)) from None
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError):
-        raise CalendarFetchFailed(_l(
-            "The calendar could not be downloaded (no answer within %(seconds)d seconds, or an "
-            "unknown address). Check the address, or download the file and upload it instead.",
-            seconds=int(timeout))) from None
+    body = calendar_fetch.fetch(url, timeout=timeout, max_bytes=max_bytes,
+                                allowed_hosts=allowed_hosts)
     if len(body) > max_bytes:
         raise CalendarFetchFailed(_l(
             "This calendar is larger than %(size)d KB. Import a shorter calendar.",

@@ -10,6 +10,7 @@ from flask import (
     flash,
     redirect,
     request,
+    session,
     url_for,
 )
 from flask_babel import force_locale
@@ -25,7 +26,11 @@ from ..domain.feed_events import (
     feed_validator,
     single_booking_events,
 )
-from ..domain.feed_tokens import member_for_feed_token, regenerate_feed_token
+from ..domain.feed_tokens import (
+    is_feed_token_of,
+    member_for_feed_token,
+    regenerate_feed_token,
+)
 from ..domain.ical import FeedValidator, build_calendar, is_not_modified
 from ..domain.spaces import active_spaces
 from ..extensions import db
@@ -36,6 +41,7 @@ from ..models import Member, Space
 bp = Blueprint("feeds", __name__)
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
+FRESH_TOKEN_KEY = "fresh_feed_token"
 
 
 def _links() -> FeedLinks:
@@ -136,8 +142,10 @@ def regenerate_token():
     if not EmptyForm().validate_on_submit():
         abort(400)
     had_link = current_user.feed_token is not None
-    regenerate_feed_token(current_user)
+    secret = regenerate_feed_token(current_user)
     db.session.commit()
+    # Only the hash is stored: the profile page shows this secret once, then forgets it.
+    session[FRESH_TOKEN_KEY] = secret
     flash(_("New calendar link made. The old link no longer works: subscribe again in your "
             "calendar app with the new one.") if had_link else
           _("Your calendar link is ready. Subscribe to it in your calendar app."), "success")
@@ -147,9 +155,14 @@ def regenerate_token():
 @bp.app_context_processor
 def _feed_links():
     def feed_links(member: Member) -> dict | None:
-        """The member's feed URLs, https and webcal, for the profile page."""
+        """The member's feed URLs, https and webcal, for the profile page, right after they
+        were made; {"hidden": True} afterwards (only the token's hash is kept); None when
+        the member has none."""
         if member.feed_token is None:
             return None
+        token = session.pop(FRESH_TOKEN_KEY, None)
+        if not is_feed_token_of(member, token):
+            return {"hidden": True}
         base = current_app.config["BASE_URL"]
 
         def pair(path: str) -> dict:
@@ -157,7 +170,6 @@ def _feed_links():
             return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
 
         spaces = active_spaces(db.session)
-        token = member.feed_token
         return {
             "member": pair(url_for("feeds.member_feed", token=token)),
             "spaces": [(space, pair(url_for("feeds.space_feed", token=token,

@@ -28,7 +28,7 @@ from ..domain import attachments, bank, ledger
 from ..domain.accounts import active_member_choices
 from ..domain.errors import DomainError
 from ..domain.periods import month_end, month_start
-from ..exports import csv_response
+from ..exports import content_disposition, csv_response
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..i18n import cooperative_settings
@@ -129,7 +129,7 @@ def expenses():
         try:
             stored = attachments.store_attachment(
                 form.attachment.data.read(attachments.MAX_BYTES + 1),
-                Path(current_app.instance_path) / "attachments")
+                Path(current_app.instance_path) / "attachments", form.attachment.data.filename)
         except DomainError as error:
             form.attachment.errors.append(str(error))
             valid = False
@@ -144,7 +144,8 @@ def expenses():
                 method=form.method.data, mixed_percent=form.mixed_percent.data,
                 mixed_base=form.mixed_base.data, spread_months=form.spread_months.data or 1,
                 advanced_by_id=form.advanced_by_id.data or None,
-                attachment=(form.attachment.data.filename[:200], *stored) if stored else None)
+                attachment=(attachments.display_name(form.attachment.data.filename), *stored)
+                if stored else None)
             expense_id = expense.id
         if done:
             return redirect(url_for("ledger.expense", expense_id=expense_id))
@@ -181,9 +182,11 @@ def invoice(expense_id: int):
     item = db.get_or_404(Expense, expense_id)
     if not item.attachment_file:
         abort(404)
-    return send_from_directory(Path(current_app.instance_path) / "attachments",
-                               item.attachment_file, mimetype=item.attachment_type,
-                               as_attachment=True, download_name=item.attachment_name)
+    response = send_from_directory(Path(current_app.instance_path) / "attachments",
+                                   item.attachment_file, mimetype=item.attachment_type)
+    response.headers["Content-Disposition"] = content_disposition(
+        attachments.display_name(item.attachment_name))
+    return response
 
 
 @bp.route("/deposits", methods=["GET", "POST"])

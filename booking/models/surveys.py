@@ -2,8 +2,8 @@
 
 Anonymity is kept by the shape of the tables: "has answered" lives in `survey_participations`,
 apart from the answers; responses carry no member id when anonymous (a check constraint says
-so), no time finer than the day, and random ids that do not follow the order of the
-participation rows.
+so), no time finer than the day, and random ids; participations carry no time and random ids,
+and are reshuffled at each answer (docs/survey.md says what remains).
 """
 from __future__ import annotations
 
@@ -144,7 +144,9 @@ class SurveyOption(db.Model):
 class SurveyParticipation(db.Model):
     """"Has answered": who (a member, or a hashed browser token) answered which survey.
 
-    Nothing here points at a response; responses point at nothing here.
+    Nothing here points at a response; responses point at nothing here. No time is kept, and
+    the rows of a survey are rewritten in a random order at each new answer, so neither ids,
+    storage order nor transaction ids tell which participation came with which response.
     """
 
     __tablename__ = "survey_participations"
@@ -154,14 +156,16 @@ class SurveyParticipation(db.Model):
                          name="uq_survey_participations_browser"),
         CheckConstraint("(member_id IS NULL) <> (browser_token_hash IS NULL)",
                         name="member_or_browser"),
+        CheckConstraint("length(id) = 36", name="random_uuid_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # A random id and no time at all: neither the ids nor the storage order of these rows
+    # follow the order people answered in (see `answering.record_participation`).
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=random_id)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"),
                                            index=True)
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     browser_token_hash: Mapped[str | None] = mapped_column(String(64))
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SurveyResponse(db.Model):

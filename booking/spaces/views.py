@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..actions import user_action
 from ..domain import bookings as booking_rules
-from ..domain import calendar_import
+from ..domain import calendar_fetch, calendar_import
 from ..domain import closures as closure_rules
 from ..domain import spaces as space_rules
 from ..extensions import db
@@ -185,7 +185,8 @@ def import_closures():
             else:
                 data = calendar_import.fetch_calendar(
                     form.url.data, timeout=current_app.config["ICS_IMPORT_TIMEOUT_SECONDS"],
-                    max_bytes=max_bytes)
+                    max_bytes=max_bytes, allowed_hosts=calendar_fetch.parse_allowed_hosts(
+                        current_app.config.get("CALENDAR_IMPORT_ALLOWED_HOSTS", "")))
             plan = _plan(data, form.space_id.data or None)
         if done:
             space = db.session.get(Space, form.space_id.data) if form.space_id.data else None

@@ -1,8 +1,9 @@
 """Answering a survey: validation of every answer, recording a response, and the anonymity
-of who answered (a participation row, kept apart from the answers)."""
+of who answered (a participation row, kept apart from the answers and reshuffled)."""
 from __future__ import annotations
 
 import hashlib
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -197,6 +198,7 @@ def submit_response(session: Session, survey: Survey, raw: dict[int, RawAnswer],
     """
     check_open(survey, today)
     values = validate_answers(survey, raw)
+    lock_survey(session, survey)
     if survey.audience == "members":
         if member is None:
             raise DomainError(_l("Sign in to answer this survey: it is for members only."))
@@ -213,7 +215,7 @@ def submit_response(session: Session, survey: Survey, raw: dict[int, RawAnswer],
         if has_answered(session, survey, member=member):
             raise AlreadyAnswered(_l("You have already answered this survey. Its answers are "
                                      "anonymous, so they cannot be changed."))
-        participation = SurveyParticipation(survey_id=survey.id, member_id=member.id)
+        participant = {"member_id": member.id, "browser_token_hash": None}
     else:
         if not browser_token:
             raise DomainError(_l("Your browser did not keep our cookie: allow cookies for "
@@ -221,21 +223,53 @@ def submit_response(session: Session, survey: Survey, raw: dict[int, RawAnswer],
         if has_answered(session, survey, browser_token=browser_token):
             raise AlreadyAnswered(_l("This browser has already answered this survey: one "
                                      "response each."))
-        participation = SurveyParticipation(survey_id=survey.id,
-                                            browser_token_hash=hash_browser_token(browser_token))
+        participant = {"member_id": None,
+                       "browser_token_hash": hash_browser_token(browser_token)}
     response = SurveyResponse(
         id=random_id(), survey_id=survey.id, anonymous=survey.anonymous, submitted_on=today,
         member_id=None if survey.anonymous else member.id,
         plan_id=member.plan_id if member is not None and not survey.anonymous else None)
-    session.add(participation)
     session.add(response)
     _add_answers(session, response, values)
     try:
         session.flush()
+        record_participation(session, survey, **participant)
     except IntegrityError as error:  # a second response sent at the same instant
         raise AlreadyAnswered(_l("You have already answered this survey: one response "
                                  "each.")) from error
     return response
+
+
+def lock_survey(session: Session, survey: Survey) -> None:
+    """Serialize the answers to one survey, so "has answered" and the reshuffle of the
+    participations see every earlier answer (PostgreSQL: a row lock; SQLite: the write lock)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        if not driver.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        session.execute(select(Survey.id).where(Survey.id == survey.id).with_for_update())
+
+
+def record_participation(session: Session, survey: Survey, *, member_id: int | None,
+                         browser_token_hash: str | None) -> None:
+    """Add "has answered" for one person, and rewrite all of the survey's participation rows
+    with new random ids in a random order, in the same transaction as the answers.
+
+    So the newest participation is not the last row stored (rowid, ctid), not the one with
+    the newest transaction id (xmin: every row of the survey carries the same), and no id
+    tells the order people answered in. Costs one delete and one insert of n rows per answer.
+    """
+    rows = [{"member_id": m, "browser_token_hash": b} for m, b in session.execute(
+        select(SurveyParticipation.member_id, SurveyParticipation.browser_token_hash)
+        .where(SurveyParticipation.survey_id == survey.id))]
+    rows.append({"member_id": member_id, "browser_token_hash": browser_token_hash})
+    random.SystemRandom().shuffle(rows)
+    session.execute(delete(SurveyParticipation)
+                    .where(SurveyParticipation.survey_id == survey.id))
+    session.execute(insert(SurveyParticipation), [
+        {"id": random_id(), "survey_id": survey.id, **row} for row in rows])
 
 
 def _add_answers(session: Session, response: SurveyResponse, values: list[AnswerValue]) -> None:
