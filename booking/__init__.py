@@ -64,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
     from .feeds.views import bp as feeds_bp
+    from .knowledge.views import bp as knowledge_bp
     from .ledger.views import bp as ledger_bp
     from .main.views import bp as main_bp
     from .members.views import bp as members_bp
@@ -73,7 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from .survey.views import bp as survey_bp
 
     for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp,
-                      quotas_bp, ledger_bp, feeds_bp, api_bp, survey_bp):
+                      quotas_bp, ledger_bp, feeds_bp, api_bp, survey_bp, knowledge_bp):
         app.register_blueprint(blueprint)
 
 

@@ -5,7 +5,7 @@ Each endpoint is declared with `endpoint(...)`, which also documents it. Times a
 with an offset; errors are RFC 9457 problems; one commit per call, in the handler.
 Importing the area modules registers their routes on `bp`.
 """
-from . import bookings, ledger, me, meta, quotas, spaces, survey  # noqa: F401
+from . import bookings, knowledge, ledger, me, meta, quotas, spaces, survey  # noqa: F401
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -2,6 +2,17 @@
 from .accounts import ROLES, AuditEvent, Member, Organisation, Plan, Settings
 from .api import ApiToken
 from .bookings import ACTIVE_STATUSES, Booking, BookingSeries, Closure
+from .knowledge import (
+    ARTICLE_KINDS,
+    ARTICLE_LANGUAGES,
+    Article,
+    ArticleAttachment,
+    ArticleRevision,
+    ChecklistProgress,
+    KnowledgeAnswer,
+    KnowledgeQuestion,
+    Tag,
+)
 from .ledger import (
     Allocation,
     AppendOnlyError,
@@ -25,6 +36,15 @@ from .surveys import (
 )
 
 __all__ = [
+    "ARTICLE_KINDS",
+    "ARTICLE_LANGUAGES",
+    "Article",
+    "ArticleAttachment",
+    "ArticleRevision",
+    "ChecklistProgress",
+    "KnowledgeAnswer",
+    "KnowledgeQuestion",
+    "Tag",
     "ACTIVE_STATUSES",
     "OVER_LIMIT",
     "PERIODS",
