@@ -75,7 +75,7 @@ def _check(draft: ArticleDraft) -> None:
         raise DomainError(_l("The text is too long: split it into several articles."))
 
 
-def _apply(session: Session, article: Article, draft: ArticleDraft, author: Member,
+def _apply(session: Session, article: Article, draft: ArticleDraft, author: Member | None,
            revision: ArticleRevision | None = None) -> ArticleRevision:
     """Make `draft` the article's current text, as its next numbered revision."""
     article.revision = (article.revision or 0) + 1 if article.id else 1
@@ -85,7 +85,7 @@ def _apply(session: Session, article: Article, draft: ArticleDraft, author: Memb
     article.updated_at = clock.now()
     refresh_search_text(article)
     if revision is None:
-        revision = ArticleRevision(article=article, author_id=author.id)
+        revision = ArticleRevision(article=article, author_id=author.id if author else None)
         session.add(revision)
     revision.number = article.revision
     revision.status = "accepted"
@@ -96,7 +96,7 @@ def _apply(session: Session, article: Article, draft: ArticleDraft, author: Memb
     return revision
 
 
-def create_article(session: Session, author: Member, draft: ArticleDraft, lang: str,
+def create_article(session: Session, author: Member | None, draft: ArticleDraft, lang: str,
                    kind: str = "guide", comanagers_only: bool = False,
                    translation_of: Article | None = None, space_id: int | None = None,
                    starter_key: str | None = None) -> Article:
@@ -105,10 +105,11 @@ def create_article(session: Session, author: Member, draft: ArticleDraft, lang: 
         raise DomainError(_l("Choose French, Dutch or English."))
     if kind not in ARTICLE_KINDS:
         raise DomainError(_l("Choose what kind of article this is."))
-    if comanagers_only and not can_manage(author):
+    if comanagers_only and author is not None and not can_manage(author):
         raise NotAllowedHere(_l("Only co-managers can reserve editing to co-managers."))
     article = Article(lang=lang, kind=kind, comanagers_only=comanagers_only,
-                      author_id=author.id, space_id=space_id, starter_key=starter_key,
+                      author_id=author.id if author else None, space_id=space_id,
+                      starter_key=starter_key,
                       created_at=clock.now())
     session.add(article)
     _apply(session, article, ArticleDraft(draft.title, draft.body_markdown, draft.tags,
