@@ -3,6 +3,7 @@ member's change as a proposal a co-manager accepts."""
 from __future__ import annotations
 
 import pytest
+from flask_babel import gettext
 from sqlalchemy import select
 
 from booking.domain import knowledge
@@ -23,13 +24,13 @@ def test_every_save_is_a_numbered_revision_with_who_and_what(write_article, memb
     _edit(article, comanager, "Deuxième version.", "précisé le montant")
     history = knowledge.revisions(db.session, article.id)
     assert [(r.number, r.author_id, r.summary) for r in history] == [
-        (2, comanager.id, "précisé le montant"), (1, member.id, "First version")]
+        (2, comanager.id, "précisé le montant"), (1, member.id, gettext("First version"))]
     assert article.revision == 2 and article.body_markdown == "Deuxième version."
 
 
 def test_an_edit_needs_a_summary(write_article, member):
     article = write_article(member)
-    with pytest.raises(DomainError, match="what you changed"):
+    with pytest.raises(DomainError, match=gettext("Say in a few words what you changed.")):
         knowledge.edit_article(db.session, article, member,
                                knowledge.ArticleDraft(article.title, "x", [], "  "))
 
