@@ -25,6 +25,15 @@ def _article_or_404(article_id: int) -> Article:
     return article
 
 
+def _known_article(article_id: int, field: str) -> Article:
+    """An article named in a body: unknown (or hidden) is a 422 naming the field."""
+    article = db.session.get(Article, article_id)
+    if article is None or not knowledge.can_see(article, current_member()):
+        raise ApiProblem(422, _l("No article has the number %(id)d. Check %(field)s.",
+                                 id=article_id, field=field), "validation-error")
+    return article
+
+
 def _tags(article: Article) -> list[str]:
     return [t.name for t in article.tags]
 
@@ -80,7 +89,8 @@ def list_articles(query):
           description="Its first revision. With translation_of, it joins that article's "
                       "translations.")
 def create_article(body):
-    original = _article_or_404(body["translation_of"]) if "translation_of" in body else None
+    original = (_known_article(body["translation_of"], "translation_of")
+                if "translation_of" in body else None)
     with api_action():
         article = knowledge.create_article(
             db.session, current_member(), knowledge.ArticleDraft(
@@ -166,12 +176,7 @@ def list_questions(query):
           body=ref("QuestionCreate"), response=ref("KnowledgeQuestion"),
           description="On an article (article_id) or in general.")
 def ask_question(body):
-    article = None
-    if "article_id" in body:
-        article = db.session.get(Article, body["article_id"])
-        if article is None or not knowledge.can_see(article, current_member()):
-            raise ApiProblem(422, _l("No article has the number %(id)d. Check article_id.",
-                                     id=body["article_id"]), "validation-error")
+    article = _known_article(body["article_id"], "article_id") if "article_id" in body else None
     with api_action():
         question = knowledge.ask_question(db.session, current_member(), body["title"],
                                           body.get("body", ""), article)
