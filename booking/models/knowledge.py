@@ -14,11 +14,13 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -52,6 +54,12 @@ class Article(db.Model):
         CheckConstraint("lang IN ('fr', 'nl', 'en')", name="lang_known"),
         CheckConstraint("kind IN ('guide', 'checklist', 'template', 'address')",
                         name="kind_known"),
+        # PostgreSQL only: one full-text index per language, with that language's stemming
+        # (the configurations are made by the migration).
+        *(Index(f"ix_articles_search_{lang}",
+                text(f"to_tsvector('mutualise_{lang}'::regconfig, search_text)"),
+                postgresql_using="gin", postgresql_where=text(f"lang = '{lang}'"))
+          .ddl_if(dialect="postgresql") for lang in ("fr", "nl", "en")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
