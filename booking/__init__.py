@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from .bookings.views import bp as bookings_bp
     from .feeds.views import bp as feeds_bp
     from .governance.views import bp as governance_bp
+    from .knowledge.views import bp as knowledge_bp
     from .ledger.views import bp as ledger_bp
     from .main.views import bp as main_bp
     from .members.views import bp as members_bp
@@ -82,7 +83,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp,
                       quotas_bp, ledger_bp, feeds_bp, api_bp, survey_bp, notifications_bp,
-                      governance_bp, bank_bp):
+                      governance_bp, bank_bp, knowledge_bp):
         app.register_blueprint(blueprint)
 
 

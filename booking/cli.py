@@ -68,10 +68,11 @@ def load_demo_data() -> bool:
                 organisation_id=organisations[organisation].id if organisation else None,
                 hash_method=current_app.config["PASSWORD_HASH_METHOD"])
             added = True
-    from .demo import load_demo_activity, load_demo_survey
+    from .demo import load_demo_activity, load_demo_survey, load_demo_toolbox
 
     added = load_demo_activity() or added
     added = load_demo_survey() or added
+    added = load_demo_toolbox() or added
     db.session.commit()
     return added
 
@@ -118,6 +119,19 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(str(error)) from None
         db.session.commit()
         click.echo(secret)
+
+    @app.cli.command("toolbox-seed")
+    @click.option("--author", default=None, help="Email of the member shown as author.")
+    def toolbox_seed(author: str | None):
+        """Load the starter toolbox articles (fr, nl, en); those already there are kept."""
+        from .domain.knowledge.starter_content import load_starter_articles
+
+        member = accounts.find_member_by_email(db.session, author) if author else None
+        if author and member is None:
+            raise click.ClickException(f"No member with the email {author}.")
+        added = load_starter_articles(db.session, member)
+        db.session.commit()
+        click.echo(f"Toolbox: {added} starter articles added.")
 
     @app.cli.command("demo-data")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no member yet.")

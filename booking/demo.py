@@ -217,3 +217,27 @@ def load_demo_survey() -> bool:
         }
         survey_rules.submit_response(db.session, survey, raw, today=today, member=member)
     return True
+
+
+def load_demo_toolbox() -> bool:
+    """The starter toolbox articles, a "how to use this space" article for the workshop, and
+    a question waiting for an answer; once."""
+    from .domain import knowledge
+    from .domain.knowledge.starter_content import load_starter_articles
+
+    author = find_member_by_email(db.session, "comanager@example.org")
+    added = load_starter_articles(db.session, author) > 0
+    workshop = db.session.execute(select(Space).where(
+        Space.name == "Atelier Grand Format")).scalar_one_or_none()
+    if added and workshop is not None:
+        knowledge.create_article(db.session, author, knowledge.ArticleDraft(
+            "Utiliser l’Atelier Grand Format",
+            "## Accès\n\nLa clé est au boîtier ; le code est donné par les cogestionnaires.\n\n"
+            "## Avant de partir\n\n- [ ] Scie à panneaux débranchée\n- [ ] Quai de "
+            "chargement fermé\n- [ ] Sol balayé\n", ["atelier", "décors"]),
+            lang="fr", kind="checklist", space_id=workshop.id)
+    lea = find_member_by_email(db.session, "lea@example.org")
+    if added and lea is not None:
+        knowledge.ask_question(db.session, lea, "Notre assurance couvre-t-elle le matériel en "
+                               "tournée à l’étranger ?")
+    return added

@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     bank,
     bookings,
     governance,
+    knowledge,
     ledger,
     me,
     meta,

@@ -1,12 +1,14 @@
-"""Invoices attached to expenses: checked by content (not by name) and stored under a random
-name, so nothing a person uploads is ever served as something else. The folder and the files
-are private to the application's user and group (0750 / 0640), whatever the umask."""
+"""Files members upload (invoices on expenses, templates in the toolbox): checked by content
+(not by name) and stored under a random name, so nothing uploaded is ever served as something
+else. Each area says which types it accepts with `detect` and `refusal`. The folder and the
+files are private to the application's user and group (0750 / 0640), whatever the umask."""
 from __future__ import annotations
 
 import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -27,17 +29,27 @@ SIGNATURES = {  # first bytes -> (type, extension)
 }
 
 
-def store_attachment(data: bytes, folder: Path, original_name: str = "") -> tuple[str, str]:
-    """Save an invoice; returns (stored file name, media type). Raises DomainError if refused."""
+def detect_by_signature(data: bytes) -> tuple[str, str] | None:
+    """(media type, extension) of a PDF, PNG or JPEG file, from its first bytes."""
+    return next((kind for signature, kind in SIGNATURES.items() if data.startswith(signature)),
+                None)
+
+
+def store_attachment(data: bytes, folder: Path,
+                     detect: Callable[[bytes], tuple[str, str] | None] = detect_by_signature,
+                     refusal=None, *, original_name: str = "") -> tuple[str, str]:
+    """Save a file; returns (stored file name, media type). Raises DomainError if refused.
+
+    `detect` names the accepted types (by content); `refusal` says which ones they are.
+    """
     if not data:
         raise DomainError(_l("The file is empty. Choose the invoice again."))
     if len(data) > MAX_BYTES:
         raise DomainError(_l("The file is larger than 5 MB. Send a smaller scan or a PDF."))
-    kind = next((kind for signature, kind in SIGNATURES.items() if data.startswith(signature)),
-                None)
+    kind = detect(data)
     if kind is None:
-        raise DomainError(_l("Only PDF, PNG or JPEG invoices are accepted. Save it in one of "
-                             "these formats."))
+        raise DomainError(refusal or _l("Only PDF, PNG or JPEG invoices are accepted. Save it "
+                                        "in one of these formats."))
     media_type, extension = kind
     make_private_folder(folder)
     name = storage_name(original_name, extension)

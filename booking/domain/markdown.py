@@ -1,19 +1,59 @@
-"""Markdown that members write, rendered to HTML that is safe to show to everyone."""
+"""Markdown written by members, rendered to HTML that cannot carry a script.
+
+markdown-it-py renders (raw HTML off, task lists on); nh3 then keeps only a short list of
+tags and attributes, so no script, iframe, event attribute, style or `javascript:`/`data:`
+link gets through even if the renderer let one pass. Shared by the toolbox and governance.
+"""
 from __future__ import annotations
 
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+from mdit_py_plugins.tasklists import tasklists_plugin
 
-_PARSER = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-_TAGS = {"a", "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
-         "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "del"}
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "img", "input", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "input": {"type", "checked", "disabled"},
+    "td": {"align"},
+    "th": {"align"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+# Task list items only: any other class a writer might smuggle in is dropped.
+ALLOWED_CLASSES = {"li": {"task-list-item"}, "ul": {"contains-task-list"}}
+
+_renderer = (MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+             .enable("table").enable("strikethrough")
+             .use(tasklists_plugin, enabled=False))
+
+
+def _only_checkboxes(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "input" and attribute == "type":
+        return "checkbox"  # a task list box, never a text field or a button
+    return value
+
+
+def sanitise_html(html: str) -> str:
+    """Keep the allowed tags and attributes; links get rel="nofollow noopener"."""
+    return nh3.clean(
+        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener", strip_comments=True,
+        allowed_classes=ALLOWED_CLASSES, attribute_filter=_only_checkboxes,
+        clean_content_tags={"script", "style"},
+    )
 
 
 def render_markdown(text: str) -> Markup:
-    """Markdown to sanitised HTML: no raw HTML, no scripts, links marked nofollow noopener."""
-    html = _PARSER.render(text or "")
-    clean = nh3.clean(html, tags=_TAGS, attributes={"a": {"href", "title"}},
-                      url_schemes={"http", "https", "mailto"},
-                      link_rel="nofollow noopener")
-    return Markup(clean)
+    """Markdown -> safe HTML, ready to put in a template as it is."""
+    return Markup(sanitise_html(_renderer.render(text or "")))
+
+
+def task_count(text: str) -> int:
+    """How many task list boxes (`- [ ]` / `- [x]`) the Markdown has, in order of appearance."""
+    return sum(1 for token in _renderer.parse(text or "")
+               if token.type == "inline" and token.content[:3].lower() in ("[ ]", "[x]"))

@@ -129,7 +129,8 @@ def expenses():
         try:
             stored = attachments.store_attachment(
                 form.attachment.data.read(attachments.MAX_BYTES + 1),
-                Path(current_app.instance_path) / "attachments", form.attachment.data.filename)
+                Path(current_app.instance_path) / "attachments",
+                original_name=form.attachment.data.filename)
         except DomainError as error:
             form.attachment.errors.append(str(error))
             valid = False

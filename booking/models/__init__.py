@@ -23,6 +23,17 @@ from .governance import (
     ProposalParticipation,
     ProposalSurveyQuestion,
 )
+from .knowledge import (
+    ARTICLE_KINDS,
+    ARTICLE_LANGUAGES,
+    Article,
+    ArticleAttachment,
+    ArticleRevision,
+    ChecklistProgress,
+    KnowledgeAnswer,
+    KnowledgeQuestion,
+    Tag,
+)
 from .ledger import (
     Allocation,
     AppendOnlyError,
@@ -52,6 +63,15 @@ from .surveys import (
 )
 
 __all__ = [
+    "ARTICLE_KINDS",
+    "ARTICLE_LANGUAGES",
+    "Article",
+    "ArticleAttachment",
+    "ArticleRevision",
+    "ChecklistProgress",
+    "KnowledgeAnswer",
+    "KnowledgeQuestion",
+    "Tag",
     "ACTIVE_STATUSES",
     "EMAIL_STATES",
     "OVER_LIMIT",

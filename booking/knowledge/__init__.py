@@ -1,0 +1,1 @@
+"""The toolbox pages at /toolbox: articles, their history, checklists and questions."""
