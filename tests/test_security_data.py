@@ -394,9 +394,10 @@ def test_the_migration_hashes_existing_feed_tokens_and_rebuilds_participations(t
     from tests.conftest import ROOT, _config
 
     migrations = str(ROOT / "migrations")
+    before = "751f2939c8c3"  # the revision just before the hardening one
     app = create_app(_config(f"sqlite:///{tmp_path / 'old.db'}"))
     with app.app_context():
-        upgrade(directory=migrations, revision="7ba06995099c")
+        upgrade(directory=migrations, revision=before)
         with db.engine.begin() as connection:
             connection.execute(text(
                 "INSERT INTO members (id, email, name, phone, role, active, created_at, "
@@ -416,7 +417,7 @@ def test_the_migration_hashes_existing_feed_tokens_and_rebuilds_participations(t
         (row,) = db.session.execute(text("SELECT * FROM survey_participations")).mappings()
         assert len(row["id"]) == 36 and "answered_at" not in row and row["member_id"] == 1
         db.session.rollback()
-        downgrade(directory=migrations, revision="7ba06995099c")
+        downgrade(directory=migrations, revision=before)
         upgrade(directory=migrations)
         db.engine.dispose()
 
