@@ -52,7 +52,9 @@ def rate_limit() -> str:
 def authenticate() -> Member:
     """The token's member, made the request's user (without touching the session cookie)."""
     token = current_token()
-    member = db.session.get(Member, token.member_id) if token is not None else None
+    member = None
+    if token is not None:
+        member = token.member or db.session.get(Member, token.member_id)
     if member is None or not member.active:
         raise ApiProblem(401)
     g._login_user = member  # Flask-Login's current_user for this request only

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from time import monotonic
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -30,7 +30,10 @@ class TokenGrant:
     token_id: int
     member_id: int
     last_used_at: datetime | None
-    checked_at: float  # time.monotonic()
+    checked_at: float  # monotonic()
+    # The member, when this request read the token from the database (never kept in _GRANTS,
+    # which outlives sessions): holding it keeps it in the session's identity map.
+    member: Member | None = field(default=None, compare=False)
 
 
 def hash_token(secret: str) -> str:
@@ -104,7 +107,7 @@ def recent_grant(session: Session, secret: str, max_age: float) -> TokenGrant | 
         return None
     key = hash_token(secret)
     grant = _GRANTS.get(key)
-    if grant is not None and time.monotonic() - grant.checked_at < max_age:
+    if grant is not None and monotonic() - grant.checked_at < max_age:
         return grant
     token = find_active_token(session, secret)
     if token is None:
@@ -112,8 +115,9 @@ def recent_grant(session: Session, secret: str, max_age: float) -> TokenGrant | 
         return None
     if len(_GRANTS) >= MAX_GRANTS:
         _GRANTS.clear()
-    grant = _GRANTS[key] = TokenGrant(token.id, token.member_id, token.last_used_at,
-                                      time.monotonic())
+    grant = TokenGrant(token.id, token.member_id, token.last_used_at, monotonic(),
+                       member=token.member)
+    _GRANTS[key] = replace(grant, member=None)
     return grant
 
 
