@@ -9,6 +9,11 @@ milliseconds per operation and the app/floor ratio of the medians; the ratios ar
     .venv/bin/python bench/http.py                      # SQLite file in a temp folder
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench .venv/bin/python bench/http.py
     BENCH_SIZES=1000 BENCH_RUNS=100 .venv/bin/python bench/http.py
+    BENCH_SERVING=1 .venv/bin/python bench/http.py      # gunicorn: sync against gthread
+
+BENCH_SERVING=1 measures the app alone under concurrent callers (BENCH_CLIENTS threads, a mix
+of listings, refused and accepted creates) with each gunicorn setting in SERVING, for
+gunicorn.conf.py.
 """
 from __future__ import annotations
 
@@ -78,9 +83,9 @@ def serve(target: str, port: int, url: str, workers: int = 1, worker_class: str 
     env = {**os.environ, "DATABASE_URL": url, "FLOOR_DATABASE_URL": url,
            "SECRET_KEY": "bench-secret", "API_RATE_LIMIT": "1000000 per minute",
            "BASE_URL": "http://127.0.0.1:5000"}
-    command = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers), "-k", worker_class,
-               "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-               target]
+    command = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers),
+               "-k", worker_class, "--threads", str(threads), "-b", f"127.0.0.1:{port}",
+               "--log-level", "warning", target]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     for _ in range(200):
         try:
@@ -187,7 +192,61 @@ def measure(ports: dict[str, int]) -> list[tuple]:
     return rows
 
 
+SERVING = [("sync", 4, 1), ("gthread", 2, 4), ("gthread", 4, 2)]
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+
+
+def serving(size: int) -> None:
+    """Requests per second and latency of the app under each gunicorn setting, same load."""
+    import threading
+
+    url = prepare(size)
+    print(f"\n{size:,} bookings, {CLIENTS} concurrent callers, {RUNS} requests each "
+          f"(listing, refused create, create in turn)")
+    print("| gunicorn | requests/s | median ms | p95 ms | errors |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    rng = random.Random(5)
+    ops = operations(rng)
+    mix = [ops[2], ops[2], ops[1], ops[0]]
+    lock = threading.Lock()
+    for worker_class, workers, threads in SERVING:
+        port = free_port()
+        server = serve("wsgi:app", port, url, workers, worker_class, threads)
+        times, errors = [], []
+
+        def client(port=port, times=times, errors=errors):
+            for i in range(RUNS):
+                with lock:
+                    label, expected, next_call = mix[i % len(mix)]
+                    arguments = next_call()
+                ms, status, _data = call(port, *arguments)
+                with lock:
+                    (times if status == expected else errors).append(ms)
+
+        try:
+            for _ in range(4):
+                call(port, *ops[2][2]())
+            started = clock.perf_counter()
+            callers = [threading.Thread(target=client) for _ in range(CLIENTS)]
+            for caller in callers:
+                caller.start()
+            for caller in callers:
+                caller.join()
+            elapsed = clock.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+        times.sort()
+        print(f"| -w {workers} -k {worker_class} --threads {threads} | "
+              f"{(len(times) + len(errors)) / elapsed:.0f} | {statistics.median(times):.1f} | "
+              f"{times[int(len(times) * 0.95)]:.1f} | {len(errors)} |")
+
+
 def main() -> None:
+    if os.environ.get("BENCH_SERVING"):
+        for size in SIZES:
+            serving(size)
+        return
     kind = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {kind}, gunicorn 1 {WORKER_CLASS} worker "
           f"each, {RUNS} requests per operation and side in batches of {BATCH}")
