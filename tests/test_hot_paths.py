@@ -81,11 +81,12 @@ def test_api_hot_paths_run_a_fixed_number_of_statements(api, member, token_for, 
     small = _api_counts(api, headers, fill(1, 2)[0].id, count_queries, 20)
     big = _api_counts(api, headers, fill(4, 30)[-1].id, count_queries, 21)
     assert small == big
+    lock = 1 if db.engine.dialect.name == "postgresql" else 0  # SELECT ... FOR UPDATE
     # member, space, settings, closures, bookings in the way, the free-time search's two
     # columns, the refusal, the member again after the rollback
-    assert big["refused create"] <= 8
+    assert big["refused create"] <= 8 + lock
     # member, space, settings, closures, bookings in the way, quota rules, the insert
-    assert big["create"] <= 7
+    assert big["create"] <= 7 + lock
     assert big["one-day listing"] <= 3
 
 
