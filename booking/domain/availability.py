@@ -6,14 +6,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import ACTIVE_STATUSES, Booking, Space
+from ..models import ACTIVE_STATUSES, Booking, Closure, Space
 from ..models.spaces import WEEKDAY_KEYS
 from . import schedule
-from .closures import closures_between
+from .closures import closure_conditions, closures_between
 from .errors import BookingRefused
 from .schedule import Interval, ScheduleError, SpaceRules
 from .wording import describe_duration, describe_slots
@@ -121,12 +121,18 @@ def busy_between(session: Session, space_id: int, start: datetime, end: datetime
     """(start, end) of the space's active bookings whose blocked range meets [start, end): two
     columns, no objects, for the free-time search (the schedule adds the buffer itself)."""
     query = select(Booking.start_at, Booking.end_at).where(
-        Booking.space_id == space_id, Booking.status.in_(ACTIVE_STATUSES),
-        Booking.start_at < end, Booking.blocked_until > start)
+        *_busy_conditions(space_id, start, end, exclude_ids))
+    return [(s, e) for s, e in session.execute(query)]
+
+
+def _busy_conditions(space_id: int, start: datetime, end: datetime,
+                     exclude_ids: Iterable[int]) -> list:
+    conditions = [Booking.space_id == space_id, Booking.status.in_(ACTIVE_STATUSES),
+                  Booking.start_at < end, Booking.blocked_until > start]
     exclude_ids = list(exclude_ids)
     if exclude_ids:
-        query = query.where(Booking.id.not_in(exclude_ids))
-    return [(s, e) for s, e in session.execute(query)]
+        conditions.append(Booking.id.not_in(exclude_ids))
+    return conditions
 
 
 def nearest_free(session: Session, space: Space, rules: SpaceRules, wanted: Interval,
@@ -187,21 +193,26 @@ def lock_space_for_booking(session: Session, space_id: int) -> None:
 
 def check_free(session: Session, space: Space, rules: SpaceRules, start: datetime,
                 end: datetime, now: datetime, exclude_ids: Iterable[int] = ()) -> None:
-    """Refuse a closed or taken time. The closures are read once, over the whole window the
-    nearest free times would be searched in, so a refusal costs no second closure query."""
+    """Refuse a closed or taken time, from one statement: the closures over the whole window
+    the nearest free times would be searched in (so a refusal reads them only once), and the
+    bookings in the way."""
     exclude_ids = list(exclude_ids)
     window = search_window((start, end))
-    closures = closures_between(session, space.id, *window)
-    hit = [c for c in closures if c.start_at < end and c.end_at > start]
+    blocked_until = end + timedelta(minutes=space.buffer_minutes)
+    taken = select(literal(False), Booking.start_at, Booking.end_at, literal("")).where(
+        *_busy_conditions(space.id, start, blocked_until, exclude_ids))
+    closed = select(literal(True), Closure.start_at, Closure.end_at, Closure.reason).where(
+        *closure_conditions(space.id, *window))
+    rows = session.execute(union_all(closed, taken)).all()
+    hit = sorted((s, reason) for is_closure, s, e, reason in rows
+                 if is_closure and s < end and e > start)
     if hit:
         raise ClosureConflict(_l(
-            "The space is closed then (%(reason)s). Choose another time.",
-            reason=hit[0].reason))
-    blocked_until = end + timedelta(minutes=space.buffer_minutes)
-    taken = busy_between(session, space.id, start, blocked_until, exclude_ids)
-    if taken:
-        raise _conflict(session, space, rules, (start, end), now, exclude_ids, sorted(taken),
-                        closed=[(c.start_at, c.end_at) for c in closures])
+            "The space is closed then (%(reason)s). Choose another time.", reason=hit[0][1]))
+    in_the_way = sorted((s, e) for is_closure, s, e, _reason in rows if not is_closure)
+    if in_the_way:
+        raise _conflict(session, space, rules, (start, end), now, exclude_ids, in_the_way,
+                        closed=[(s, e) for is_closure, s, e, _reason in rows if is_closure])
 
 
 def _conflict(session, space, rules, wanted, now, exclude_ids=(),
