@@ -34,8 +34,9 @@ def wall(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=TZ).astimezone(UTC)
 
 
-def build(app) -> None:
-    """Members, spaces, then bookings by bulk insert: 14 one-hour bookings a day per space."""
+def build(app, bookings: int = BOOKINGS) -> None:
+    """Members, spaces, then bookings by bulk insert: 14 one-hour bookings a day per space, on
+    the days around now that `bookings` fills (all of DAYS for the default 100,000)."""
     with app.app_context():
         password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
         db.session.execute(insert(Member), [
@@ -54,8 +55,10 @@ def build(app) -> None:
         db.session.commit()
         rows = []
         rng = random.Random(42)
-        for space_id in range(1, SPACES + 1):
-            for day in DAYS:
+        days = -(-bookings // (SPACES * 14))
+        first = max(0, len(DAYS) // 2 - days // 2)
+        for day in DAYS[first:first + days]:
+            for space_id in range(1, SPACES + 1):
                 for hour in range(8, 22):
                     start = wall(day, hour)
                     rows.append({"space_id": space_id, "member_id": rng.randint(1, MEMBERS),
@@ -65,7 +68,7 @@ def build(app) -> None:
                                  "sequence": 0, "created_at": NOW, "updated_at": NOW,
                                  "decision_reason": "", "cancel_reason": "",
                                  "late_cancellation": False})
-        rows = rows[:BOOKINGS]
+        rows = rows[:bookings]
         for i in range(0, len(rows), 5000):
             db.session.execute(insert(Booking), rows[i:i + 5000])
         db.session.commit()

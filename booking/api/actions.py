@@ -62,3 +62,14 @@ def api_action(commit: bool = True) -> Iterator[None]:
         raise problem_for(error) from None
     if commit:
         db.session.commit()
+
+
+def commit_keeping_state() -> None:
+    """Commit without expiring the session's objects: the caller answers from the values it
+    has just written, so reading them back (the booking, the caller) would be wasted queries."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

@@ -10,10 +10,12 @@ from flask_limiter.util import get_remote_address
 from .. import clock
 from ..domain import api_tokens
 from ..extensions import db
-from ..models import ApiToken, Member
+from ..models import Member
 from .problems import ApiProblem
 
 _MISSING = object()
+# How long a worker trusts a token it has checked: a revocation elsewhere waits at most this.
+TOKEN_CACHE_SECONDS = 5.0
 
 
 def bearer_secret() -> str | None:
@@ -24,12 +26,15 @@ def bearer_secret() -> str | None:
     return secret.strip()
 
 
-def current_token() -> ApiToken | None:
-    """The request's valid token, looked up once (the rate limiter asks first)."""
+def current_token() -> api_tokens.TokenGrant | None:
+    """The request's valid token, looked up once (the rate limiter asks first), by its hash,
+    kept a few seconds per process (API_TOKEN_CACHE_SECONDS) so most calls skip the query."""
     token = g.get("api_token", _MISSING)
     if token is _MISSING:
         secret = bearer_secret()
-        token = api_tokens.find_active_token(db.session, secret) if secret else None
+        token = api_tokens.recent_grant(
+            db.session, secret, current_app.config.get("API_TOKEN_CACHE_SECONDS",
+                                                       TOKEN_CACHE_SECONDS)) if secret else None
         g.api_token = token
     return token
 
@@ -37,7 +42,7 @@ def current_token() -> ApiToken | None:
 def rate_limit_key() -> str:
     """Per token; callers without a valid token share their address's budget."""
     token = current_token()
-    return f"api-token:{token.id}" if token else f"api-anonymous:{get_remote_address()}"
+    return f"api-token:{token.token_id}" if token else f"api-anonymous:{get_remote_address()}"
 
 
 def rate_limit() -> str:
@@ -47,11 +52,13 @@ def rate_limit() -> str:
 def authenticate() -> Member:
     """The token's member, made the request's user (without touching the session cookie)."""
     token = current_token()
-    if token is None:
+    member = None
+    if token is not None:
+        member = token.member or db.session.get(Member, token.member_id)
+    if member is None or not member.active:
         raise ApiProblem(401)
-    member = token.member
     g._login_user = member  # Flask-Login's current_user for this request only
-    if api_tokens.touch_token(token, clock.now()):
+    if api_tokens.touch_grant(db.session, token, clock.now()):
         db.session.commit()
     return member
 

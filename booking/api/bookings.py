@@ -3,6 +3,7 @@ approvals. Same rules as the booking pages, through the same domain functions.""
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import jsonify
 
@@ -12,7 +13,7 @@ from ..domain.errors import BookingRefused
 from ..extensions import db
 from ..models import Booking, Space
 from ..timezones import current_tz
-from .actions import api_action, refusal_problem
+from .actions import api_action, commit_keeping_state, refusal_problem
 from .auth import comanager_required, current_member
 from .blueprint import bp
 from .inputs import MAX_ID, interval, parse_date, parse_instant
@@ -36,13 +37,13 @@ def _own_booking(booking_id: int) -> Booking:
     return booking
 
 
-def _refused(error: BookingRefused, space_id: int, start: datetime,
+def _refused(error: BookingRefused, member_id: int, space_id: int, start: datetime,
              end: datetime) -> ApiProblem:
     """Undo the attempt, keep it in the unmet-demand record (as the HTML form does)."""
     db.session.rollback()
-    rules.record_refusal(db.session, member_id=current_member().id, space_id=space_id,
+    rules.record_refusal(db.session, member_id=member_id, space_id=space_id,
                          start=start, end=end, reason=error.reason, now=clock.now())
-    db.session.commit()
+    commit_keeping_state()
     return refusal_problem(error)
 
 
@@ -57,11 +58,11 @@ def _refused(error: BookingRefused, space_id: int, start: datetime,
                  query_param("mine", {"type": "boolean"}, "Only the caller's bookings.")])
 def list_bookings(query):
     start, end = period(query, 30, MAX_LIST_DAYS)
-    found = rules.bookings_in_period(
-        db.session, start=start, end=end,
-        member_id=current_member().id if query["mine"] else None,
+    viewer, zone = current_member(), ZoneInfo(current_tz())
+    found = rules.booking_rows_in_period(
+        db.session, start=start, end=end, member_id=viewer.id if query["mine"] else None,
         space_id=query["space_id"], limit=MAX_BOOKINGS)
-    return jsonify([booking_json(b) for b in found])
+    return jsonify([booking_json(row, viewer, zone, row.show_titles) for row in found])
 
 
 @endpoint(bp, "/bookings", "POST", summary="Book a space (once or as a series)",
@@ -75,14 +76,16 @@ def create_booking(body):
     space = get_object(Space, body["space_id"])
     start, end = parse_instant(body["start"], "start"), parse_instant(body["end"], "end")
     member, tz, now = current_member(), current_tz(), clock.now()
+    member_id, space_id = member.id, space.id
     recurrence = body.get("recurrence")
     try:
         if recurrence is None:
             booking = rules.create_booking(
                 db.session, space=space, member=member, start=start, end=end,
                 title=body["title"], note=body.get("note", ""), now=now, tz=tz)
-            db.session.commit()
-            return jsonify(booking_json(booking)), 201
+            answer = booking_json(booking, member)
+            commit_keeping_state()  # the answer is what was written: nothing to read back
+            return jsonify(answer), 201
         until = (parse_date(recurrence["until"], "recurrence/until")
                  if recurrence.get("until") else None)
         series, created, skipped = rules.create_series(
@@ -92,7 +95,7 @@ def create_booking(body):
             note=body.get("note", ""), now=now, tz=tz)
         db.session.commit()
     except BookingRefused as error:
-        raise _refused(error, space.id, start, end) from None
+        raise _refused(error, member_id, space_id, start, end) from None
     return jsonify({"series_id": series.id, "created": [booking_json(b) for b in created],
                     "skipped": [{**interval(o.start, o.end), "problem": o.problem}
                                 for o in skipped]}), 201

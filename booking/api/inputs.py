@@ -41,11 +41,12 @@ def parse_instant(value, field: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def format_instant(moment: datetime | None) -> str | None:
-    """RFC 3339 with the offset of the cooperative's timezone: 2026-12-01T18:00:00+01:00."""
+def format_instant(moment: datetime | None, zone: ZoneInfo | None = None) -> str | None:
+    """RFC 3339 with the offset of the cooperative's timezone: 2026-12-01T18:00:00+01:00.
+    `zone`: that timezone, when the caller formats many instants."""
     if moment is None:
         return None
-    return moment.astimezone(ZoneInfo(current_tz())).isoformat(timespec="seconds")
+    return moment.astimezone(zone or ZoneInfo(current_tz())).isoformat(timespec="seconds")
 
 
 def interval(start: datetime, end: datetime) -> dict:

@@ -3,13 +3,15 @@ caller may see of it), an object by number, a period from the query string."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from ..domain import bookings as rules
 from ..extensions import db
-from ..models import Booking, Space
+from ..models import Booking, Member, Space
+from ..timezones import current_tz
 from .auth import current_member
 from .inputs import MAX_ID, format_instant
 from .problems import ApiProblem
@@ -56,19 +58,25 @@ def space_json(space: Space) -> dict:
     }
 
 
-def booking_json(booking: Booking) -> dict:
+def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo | None = None,
+                 show_titles: bool | None = None) -> dict:
     """A booking as the caller may see it: the title where the space shows titles, the note
-    and reasons only to its member and co-managers."""
-    viewer = current_member()
+    and reasons only to its member and co-managers.
+
+    A listing passes the viewer and zone once, and plain rows with their space's `show_titles`.
+    """
+    viewer = viewer or current_member()
+    zone = zone or ZoneInfo(current_tz())
     private = rules.can_see_booking(booking, viewer)
     return {
         "id": booking.id, "space_id": booking.space_id, "member_id": booking.member_id,
-        "series_id": booking.series_id, "start": format_instant(booking.start_at),
-        "end": format_instant(booking.end_at),
-        "title": booking.title if rules.title_visible_to(booking, viewer) else None,
+        "series_id": booking.series_id, "start": format_instant(booking.start_at, zone),
+        "end": format_instant(booking.end_at, zone),
+        "title": booking.title if rules.title_visible_to(booking, viewer, show_titles)
+        else None,
         "note": booking.note if private else None, "status": booking.status,
         "sequence": booking.sequence, "late_cancellation": booking.late_cancellation,
         "reason": (booking.cancel_reason or booking.decision_reason or None) if private
         else None,
-        "updated_at": format_instant(booking.updated_at),
+        "updated_at": format_instant(booking.updated_at, zone),
     }

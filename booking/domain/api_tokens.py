@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from time import monotonic
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -16,6 +18,22 @@ from .errors import DomainError
 TOKEN_PREFIX = "mut_"
 # A token's last use is written at most this often, so reads stay reads.
 LAST_USED_PRECISION = timedelta(minutes=1)
+# Tokens checked recently, by hash, in this process (bounded; see recent_grant).
+_GRANTS: dict[str, TokenGrant] = {}
+MAX_GRANTS = 1000
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a valid token lets through: whose it is, and when that was checked."""
+
+    token_id: int
+    member_id: int
+    last_used_at: datetime | None
+    checked_at: float  # monotonic()
+    # The member, when this request read the token from the database (never kept in _GRANTS,
+    # which outlives sessions): holding it keeps it in the session's identity map.
+    member: Member | None = field(default=None, compare=False)
 
 
 def hash_token(secret: str) -> str:
@@ -48,6 +66,7 @@ def revoke_token(session: Session, member: Member, token_id: int, now: datetime)
         raise DomainError(_l("This token does not exist or is not yours."))
     if token.revoked_at is None:
         token.revoked_at = now
+        _GRANTS.pop(token.token_hash, None)
         record_audit(session, member, "api_token.revoke", "api_token", token.id, token.name)
         session.flush()
     return token
@@ -77,3 +96,40 @@ def touch_token(token: ApiToken, now: datetime) -> bool:
         token.last_used_at = now
         return True
     return False
+
+
+def recent_grant(session: Session, secret: str, max_age: float) -> TokenGrant | None:
+    """The token's grant, from this process's memory when checked less than `max_age` seconds
+    ago, else from the database (find_active_token). A revocation made in this process takes
+    effect at once, one made in another worker within `max_age` seconds; the member's own
+    state (active or not) is read on every request by the caller."""
+    if not secret or len(secret) > 200:
+        return None
+    key = hash_token(secret)
+    grant = _GRANTS.get(key)
+    if grant is not None and monotonic() - grant.checked_at < max_age:
+        return grant
+    token = find_active_token(session, secret)
+    if token is None:
+        _GRANTS.pop(key, None)
+        return None
+    if len(_GRANTS) >= MAX_GRANTS:
+        _GRANTS.clear()
+    grant = TokenGrant(token.id, token.member_id, token.last_used_at, monotonic(),
+                       member=token.member)
+    _GRANTS[key] = replace(grant, member=None)
+    return grant
+
+
+def touch_grant(session: Session, grant: TokenGrant, now: datetime) -> bool:
+    """Note the token's use at most once per LAST_USED_PRECISION; True when a row changed
+    and needs a commit."""
+    if grant.last_used_at is not None and now - grant.last_used_at < LAST_USED_PRECISION:
+        return False
+    token = session.get(ApiToken, grant.token_id)
+    if token is None or not touch_token(token, now):
+        return False
+    key = token.token_hash
+    if key in _GRANTS:
+        _GRANTS[key] = TokenGrant(grant.token_id, grant.member_id, now, grant.checked_at)
+    return True

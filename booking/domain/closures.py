@@ -20,10 +20,16 @@ def closures_between(session: Session, space_id: int | None, start: datetime,
                      end: datetime) -> list[Closure]:
     """Closures of this space (and those of every space) that meet [start, end); all closures
     when space_id is None."""
-    query = select(Closure).where(Closure.start_at < end, Closure.end_at > start)
-    if space_id is not None:
-        query = query.where(or_(Closure.space_id == space_id, Closure.space_id.is_(None)))
+    query = select(Closure).where(*closure_conditions(space_id, start, end))
     return list(session.execute(query.order_by(Closure.start_at)).scalars())
+
+
+def closure_conditions(space_id: int | None, start: datetime, end: datetime) -> list:
+    """What makes a closure meet [start, end) for this space (None: any space)."""
+    conditions = [Closure.start_at < end, Closure.end_at > start]
+    if space_id is not None:
+        conditions.append(or_(Closure.space_id == space_id, Closure.space_id.is_(None)))
+    return conditions
 
 
 def upcoming_closures(session: Session, now: datetime) -> list[Closure]:

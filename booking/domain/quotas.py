@@ -114,18 +114,23 @@ def weighted_minutes(rule: QuotaRule, start: datetime, end: datetime, tz: str) -
 
 # --- rules -----------------------------------------------------------------------------------
 
-def applicable_rules(session: Session, member: Member, space: Space | None = None
-                     ) -> list[QuotaRule]:
+def applicable_rules(session: Session, member: Member, space: Space | None = None,
+                     with_names: bool = True) -> list[QuotaRule]:
     """The member's rules (for one space, or all): a member's own rule replaces the plan's
-    rule for the same space (or kind) and period; organisation rules always apply too."""
+    rule for the same space (or kind) and period; organisation rules always apply too.
+
+    `with_names`: load what describes each rule (plan, organisation, space, member) in the
+    same query; the booking check does without (it reads them only to word a refusal)."""
     holders = [QuotaRule.member_id == member.id]
     if member.plan_id:
         holders.append(QuotaRule.plan_id == member.plan_id)
     if member.organisation_id:
         holders.append(QuotaRule.organisation_id == member.organisation_id)
-    query = select(QuotaRule).options(
-        joinedload(QuotaRule.plan), joinedload(QuotaRule.organisation),
-        joinedload(QuotaRule.space), joinedload(QuotaRule.member)).where(or_(*holders))
+    query = select(QuotaRule).where(or_(*holders))
+    if with_names:
+        query = query.options(
+            joinedload(QuotaRule.plan), joinedload(QuotaRule.organisation),
+            joinedload(QuotaRule.space), joinedload(QuotaRule.member))
     if space is not None:
         query = query.where(or_(QuotaRule.space_id == space.id,
                                 QuotaRule.space_kind == space.kind))
@@ -216,7 +221,7 @@ def check_quotas(session: Session, member: Member, space: Space, intervals: Sequ
     if not intervals:
         return decision
     exclude_ids = list(exclude_ids)
-    for rule in applicable_rules(session, member, space):
+    for rule in applicable_rules(session, member, space, with_names=False):
         periods = periods_touching(rule.period, min(i[0] for i in intervals),
                                    max(i[1] for i in intervals), tz)
         used = _used_by_period(session, rule, member, periods, tz, exclude_ids)
