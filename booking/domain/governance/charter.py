@@ -129,12 +129,14 @@ def deposit_held(session: Session, member_id: int) -> int:
 def charter_gate(session: Session, member: Member) -> None:
     """Refuse a booking when the member has not accepted the charter in force, or when the
     charter makes the deposit a condition and it is not paid. Nothing when no charter exists."""
+    current = current_version(session)
+    if current is None:  # no charter published: nothing to accept (one query on the hot path)
+        return
     if not has_accepted(session, member):
         raise CharterNotAccepted(_l("Before booking, read and accept the cooperative's "
                                     "charter (menu Decisions, then Charter)."),
                                  code="charter_not_accepted")
-    current = current_version(session)
-    if current is not None and current.deposit_required_to_book:
+    if current.deposit_required_to_book:
         asked = deposit_asked(current, member)
         if asked and deposit_held(session, member.id) < asked:
             raise DepositNotPaid(_l("Before booking, pay the deposit the charter asks of your "
