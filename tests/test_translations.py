@@ -27,3 +27,12 @@ def test_every_message_is_translated(locale):
         if m not in catalog or not catalog[m].string or catalog[m].fuzzy
     )
     assert missing == [], f"{len(missing)} messages lack a {locale} translation: {missing[:10]}"
+
+
+@pytest.mark.parametrize("locale", ["fr", "nl", "en"])
+def test_every_catalog_compiles_with_matching_placeholders(locale):
+    """What `make` runs (pybabel compile) refuses a catalog whose placeholders do not match."""
+    with open(ROOT / "booking/translations" / locale / "LC_MESSAGES/messages.po", "rb") as po:
+        catalog = read_po(po)
+    problems = [(message.id, [str(e) for e in errors]) for message, errors in catalog.check()]
+    assert problems == []

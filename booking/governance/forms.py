@@ -51,7 +51,7 @@ class RulesForm(FlaskForm):
     """The rules of a decision: the cooperative's defaults, or one proposal's."""
 
     voters = SelectField(_l("Who votes"), choices=choices(VOTER_CHOICES))
-    quorum_percent = IntegerField(_l("Quorum (% of those who may vote)"), validators=[
+    quorum_percent = IntegerField(_l("Quorum (percentage of those who may vote)"), validators=[
         InputRequired(_l("Give a percentage from 0 to 100.")), NumberRange(0, 100)], default=50)
     threshold = SelectField(_l("Threshold"), choices=choices(THRESHOLD_CHOICES))
     anonymous = BooleanField(_l("Anonymous votes"))
