@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from ..domain import bookings as rules
+from ..domain import ledger
 from ..extensions import db
-from ..models import Booking, Member, Space
+from ..models import Booking, Expense, Member, Space
 from ..timezones import current_tz
 from .auth import current_member
 from .inputs import MAX_ID, format_instant
@@ -79,4 +80,23 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
         "reason": (booking.cancel_reason or booking.decision_reason or None) if private
         else None,
         "updated_at": format_instant(booking.updated_at, zone),
+    }
+
+
+def expense_json(expense: Expense, posted: set[int]) -> dict:
+    """A cost to share with its portions, as the ledger and governance (a plan's cost) show it."""
+    mixed = expense.method == "mixed"
+    return {
+        "id": expense.id, "label": expense.label, "category": expense.category,
+        "amount_cents": expense.amount_cents, "spent_on": expense.spent_on.isoformat(),
+        "period_start": expense.period_start.isoformat(),
+        "period_end": expense.period_end.isoformat(), "space_id": expense.space_id,
+        "spread_months": expense.spread_months,
+        "allocation": {"method": expense.method,
+                       "fixed_percent": expense.mixed_percent if mixed else None,
+                       "fixed_base": expense.mixed_base if mixed else None},
+        "portions": [{"portion": index, "period_start": first.isoformat(),
+                      "period_end": last.isoformat(), "amount_cents": amount,
+                      "posted": index in posted}
+                     for index, first, last, amount in ledger.portions(expense)],
     }

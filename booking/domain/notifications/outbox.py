@@ -2,6 +2,7 @@
 the member's side: their list, unread count, marking read, and their preferences."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,6 +64,29 @@ def notify(session: Session, member: Member, kind: str, *, link: str = "",
         "email_state": "pending", "attempts": 0, "last_error": "", "dedupe_key": dedupe_key})
     session.info[ADDED_FLAG] = True
     return True
+
+
+def notify_many(session: Session, members: Sequence[Member], kind: str, *, link: str = "",
+                dedupe_prefix: str | None = None, **params) -> int:
+    """Tell many members about one event (a proposal, a charter version) in one INSERT rather
+    than one per member. With `dedupe_prefix`, each member's key is `prefix:member_id` and
+    those already told are skipped. Returns how many were written."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    keys = {m.id: f"{dedupe_prefix}:{m.id}" if dedupe_prefix else None for m in members}
+    if dedupe_prefix is not None and keys:
+        told = set(session.execute(select(Notification.dedupe_key).where(
+            Notification.dedupe_key.in_([k for k in keys.values() if k]))).scalars())
+        members = [m for m in members if keys[m.id] not in told]
+    if not members:
+        return 0
+    now = utcnow()
+    session.execute(_INSERT, [
+        {"member_id": m.id, "kind": kind, "params": params, "link": link, "booking_id": None,
+         "created_at": now, "email_state": "pending", "attempts": 0, "last_error": "",
+         "dedupe_key": keys[m.id]} for m in members])
+    session.info[ADDED_FLAG] = True
+    return len(members)
 
 
 def comanagers(session: Session) -> list[Member]:
