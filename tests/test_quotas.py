@@ -265,6 +265,17 @@ def test_member_cannot_reach_plans_quotas_or_usage(client, login, member, plan):
     assert db.session.get(QuotaRule, rule.id) is not None
 
 
+def csv_tables(text: str) -> list[list[list[str]]]:
+    """The usage CSV's tables (members, occupancy, unmet demand), split at the blank rows."""
+    tables: list[list[list[str]]] = [[]]
+    for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
+        if row:
+            tables[-1].append(row)
+        else:
+            tables.append([])
+    return tables
+
+
 def test_usage_csv_totals_equal_the_page(client, login, comanager, make_member, make_space,
                                          make_booking):
     space = make_space(hourly_weight_pct=150)
@@ -274,7 +285,7 @@ def test_usage_csv_totals_equal_the_page(client, login, comanager, make_member, 
     login(comanager)
     page = client.get("/usage/?period=month&date=2026-03-15").get_data(as_text=True)
     text = client.get("/usage/report.csv?period=month&date=2026-03-15").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]
+    rows = csv_tables(text)[0][1:]
     assert {r[0]: r[2] for r in rows} == {"Jan": "1.50", "Léa": "3.00"}
     assert sum(float(r[4]) for r in rows) == pytest.approx(100, abs=0.2)
     assert "4,5" in page or "4,50" in page  # weighted hours of Léa, in French notation
@@ -344,7 +355,7 @@ def test_usage_csv_and_page_show_the_same_share(client, login, comanager, make_m
     login(comanager)
     page = client.get("/usage/?period=month&date=2026-03-15").get_data(as_text=True)
     text = client.get("/usage/report.csv?period=month&date=2026-03-15").get_data(as_text=True)
-    shares = {r[0]: r[4] for r in list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]}
+    shares = {r[0]: r[4] for r in csv_tables(text)[0][1:]}
     assert shares == {"Jan": "33.3", "Léa": "66.7"}
     assert "33,3 %" in page and "66,7 %" in page
     api_rows = usage.usage_shares(db.session, local(2026, 3, 1), local(2026, 4, 1))
