@@ -1,6 +1,4 @@
 """Quotas: periods, weighting, late cancellations, overrides, and each over-limit behaviour."""
-import csv
-import io
 from datetime import UTC, datetime, time
 
 import pytest
@@ -10,7 +8,7 @@ from booking.domain import quotas
 from booking.domain.usage import usage_by_member
 from booking.extensions import db
 from booking.models import Booking, Organisation, Plan, QuotaRule, RefusedBooking
-from tests.conftest import form_time, local
+from tests.conftest import csv_tables, form_time, local
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 in Brussels
 TZ = "Europe/Brussels"
@@ -263,17 +261,6 @@ def test_member_cannot_reach_plans_quotas_or_usage(client, login, member, plan):
         assert client.get(path).status_code == 403, path
     assert client.post(f"/quotas/{rule.id}/delete").status_code == 403
     assert db.session.get(QuotaRule, rule.id) is not None
-
-
-def csv_tables(text: str) -> list[list[list[str]]]:
-    """The usage CSV's tables (members, occupancy, unmet demand), split at the blank rows."""
-    tables: list[list[list[str]]] = [[]]
-    for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
-        if row:
-            tables[-1].append(row)
-        else:
-            tables.append([])
-    return tables
 
 
 def test_usage_csv_totals_equal_the_page(client, login, comanager, make_member, make_space,
