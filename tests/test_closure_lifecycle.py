@@ -319,3 +319,21 @@ def test_members_cannot_close_and_cancel_through_the_api(
     db.session.refresh(other)
     assert other.status == "confirmed"
     assert db.session.scalar(select(func.count(Closure.id))) == 0
+
+
+def test_reimport_preview_runs_the_same_statements_however_many_closures(
+        client, login, comanager, make_space, count_queries):
+    space = make_space()
+    login(comanager)
+
+    def weekly(count: int) -> bytes:
+        return google_export().replace(b"COUNT=6", f"COUNT={count}".encode())
+
+    counts = []
+    for size in (6, 40):
+        import_calendar(client, space.id, weekly(size))
+        with count_queries() as counter:
+            preview = upload(client, space.id, google_export(with_chorale=False))
+        assert "à retirer" in preview.get_data(as_text=True)
+        counts.append(counter.count)
+    assert counts[0] == counts[1]

@@ -81,6 +81,11 @@ class ImportPlan:
     def changes(self) -> int:
         return len(self.to_create) + len(self.to_update) + len(self.to_remove)
 
+    @property
+    def closures(self) -> list[Closure]:
+        """Every existing closure the plan names."""
+        return [c for c, _event in self.to_update] + self.to_remove + self.kept
+
 
 def parse_calendar(data: bytes, *, tz: str, now: datetime) -> ParsedCalendar:
     """The future events of an .ics file as UTC intervals, and how many were skipped.

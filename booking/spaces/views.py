@@ -196,6 +196,9 @@ def import_closures():
                     max_bytes=max_bytes, allowed_hosts=calendar_fetch.parse_allowed_hosts(
                         current_app.config.get("CALENDAR_IMPORT_ALLOWED_HOSTS", "")))
             plan = _plan(data, form.space_id.data or None)
+            # Shown after the block's (empty) commit: detached, they are not reloaded one by one.
+            for closure in plan.closures:
+                db.session.expunge(closure)
         if done:
             space = db.session.get(Space, form.space_id.data) if form.space_id.data else None
             confirm = ConfirmImportForm(formdata=None, space_id=form.space_id.data,
