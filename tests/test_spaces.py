@@ -150,7 +150,7 @@ def test_deleting_a_closure_writes_an_audit_line(client, login, comanager, make_
     login(comanager)
     response = client.post(f"/spaces/closures/{closure_id}/delete")
     assert response.headers["Location"].endswith("/spaces/closures")
-    assert db.session.scalar(select(func.count(Closure.id))) == 0
+    assert db.session.scalar(select(func.count(Closure.id)).where(Closure.active())) == 0
     audit = db.session.execute(select(AuditEvent).where(
         AuditEvent.action == "closure.delete")).scalar_one()
     assert (audit.actor_id, audit.object_type, audit.object_id) == (
@@ -162,5 +162,5 @@ def test_members_cannot_delete_a_closure(client, login, member, make_space):
     closure = _painting(make_space())
     login(member)
     assert client.post(f"/spaces/closures/{closure.id}/delete").status_code == 403
-    assert db.session.scalar(select(func.count(Closure.id))) == 1
+    assert db.session.scalar(select(func.count(Closure.id)).where(Closure.active())) == 1
     assert db.session.scalar(select(func.count(AuditEvent.id))) == 0

@@ -115,7 +115,15 @@ COMPONENTS: dict = {
         "required": ["space_id", "start", "end", "reason"],
         "properties": {"space_id": {**NULLABLE_ID, "description": "null closes every space."},
                        "start": INSTANT, "end": INSTANT,
-                       "reason": {"type": "string", "minLength": 1, "maxLength": 200}},
+                       "reason": {"type": "string", "minLength": 1, "maxLength": 200},
+                       "cancel_hit_bookings": {
+                           "type": "boolean", "default": False,
+                           "description": "Cancel the future active bookings the closure "
+                                          "hits, as the closure's page does; each member is "
+                                          "notified with `message`."},
+                       "message": {"type": "string", "maxLength": 1000,
+                                   "description": "Why their bookings are cancelled: "
+                                                  "required with cancel_hit_bookings."}},
     },
     "Closure": {
         "type": "object", "required": ["id", "space_id", "start", "end", "reason"],
@@ -123,8 +131,13 @@ COMPONENTS: dict = {
                        "reason": {"type": "string"},
                        "affected_booking_ids": {
                            "type": "array", "items": ID,
-                           "description": "Active bookings the closure hits (not cancelled: "
-                                          "co-managers decide on the closure's page)."}},
+                           "description": "Active bookings the closure still hits (those "
+                                          "not cancelled: all of them without "
+                                          "cancel_hit_bookings, past ones with it)."},
+                       "cancelled_booking_ids": {
+                           "type": "array", "items": ID,
+                           "description": "Bookings cancelled by this call "
+                                          "(cancel_hit_bookings)."}},
     },
     "Booking": {
         "type": "object",
@@ -207,7 +220,30 @@ COMPONENTS: dict = {
                                "shares": {"type": "integer"}}}]},
             "feed_url": {"type": ["string", "null"],
                          "description": "Always null: feed tokens are stored hashed, so "
-                                        "the feed URL is shown once, on the profile page."},
+                                        "the feed URL is shown once, when made (POST "
+                                        "/me/feed or the profile page)."},
+            "has_feed": {"type": "boolean",
+                         "description": "Whether the caller has working feed addresses."},
+        },
+    },
+    "FeedLinks": {
+        "type": "object",
+        "required": ["feed_url", "webcal_url", "spaces", "all_spaces_url"],
+        "properties": {
+            "feed_url": {"type": "string", "format": "uri",
+                         "description": "The caller's bookings (https), for any calendar "
+                                        "app; secret: anyone with it reads them."},
+            "webcal_url": {"type": "string",
+                           "description": "The same as webcal://, to subscribe in one click."},
+            "spaces": {"type": "array", "items": {
+                "type": "object", "required": ["space_id", "name", "url", "webcal_url"],
+                "properties": {"space_id": ID, "name": {"type": "string"},
+                               "url": {"type": "string", "format": "uri"},
+                               "webcal_url": {"type": "string"}}},
+                       "description": "Each space's calendar (bookings and closures)."},
+            "all_spaces_url": {"type": ["string", "null"],
+                               "description": "Co-managers: every space, with who booked; "
+                                              "null for members."},
         },
     },
     "QuotaUsage": {

@@ -251,6 +251,8 @@ def reject_booking(session: Session, booking: Booking, *, actor: Member, reason:
 def cancel_for_closure(session: Session, closure: Closure, *, actor: Member, message: str,
                        now: datetime) -> list[Booking]:
     """Cancel the future bookings a closure hits, with the co-managers' message as reason."""
+    if not message.strip():
+        raise DomainError(_l("Write a short message to the members."))
     hit = [b for b in bookings_hit_by(session, closure.space_id, closure.start_at,
                                       closure.end_at) if b.end_at > now]
     for booking in hit:

@@ -107,7 +107,12 @@ class Booking(db.Model):
 
 
 class Closure(db.Model):
-    """A period when one space (or every space, space_id NULL) cannot be booked."""
+    """A period when one space (or every space, space_id NULL) cannot be booked.
+
+    A removed closure is kept with `cancelled_at` set (and its sequence bumped), so feeds show
+    it as STATUS:CANCELLED before it disappears, as they do for bookings; only closures with
+    `cancelled_at` NULL block anything (`Closure.active`).
+    """
 
     __tablename__ = "closures"
     __table_args__ = (
@@ -121,10 +126,20 @@ class Closure(db.Model):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(200))
     source_uid: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The imported calendar's name (X-WR-CALNAME, "" when it has none): a re-import removes
+    # only the vanished events of the same calendar. NULL: typed by hand, or imported before
+    # the name was kept.
+    source_calendar: Mapped[str | None] = mapped_column(String(255))
     # Bumped on every change, like Booking.sequence, so calendar apps take the new version.
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     space: Mapped[Space | None] = relationship()
+
+    @classmethod
+    def active(cls):
+        """The condition every query of closures that block bookings adds."""
+        return cls.cancelled_at.is_(None)

@@ -131,10 +131,18 @@ def closures():
                            hits=closure_rules.hit_counts(db.session, upcoming))
 
 
+def _active_closure_or_404(closure_id: int) -> Closure:
+    """A removed closure is kept only for the feeds: its page is gone."""
+    closure = closure_rules.active_closure(db.session, closure_id)
+    if closure is None:
+        abort(404)
+    return closure
+
+
 @bp.route("/closures/<int:closure_id>", methods=["GET", "POST"])
 @role_required("comanager")
 def closure(closure_id: int):
-    closure = db.get_or_404(Closure, closure_id)
+    closure = _active_closure_or_404(closure_id)
     form = ClosureCancelForm()
     if form.validate_on_submit():
         with user_action() as done:
@@ -153,21 +161,21 @@ def closure(closure_id: int):
 @bp.route("/closures/<int:closure_id>/delete", methods=["POST"])
 @role_required("comanager")
 def delete_closure(closure_id: int):
-    closure = db.get_or_404(Closure, closure_id)
+    closure = _active_closure_or_404(closure_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     with user_action(_("Closure removed: the space can be booked again at that time.")):
-        closure_rules.delete_closure(db.session, closure, actor=current_user)
+        closure_rules.delete_closure(db.session, closure, actor=current_user, now=clock.now())
     return redirect(url_for("spaces.closures"))
 
 
 # --- importing a calendar as closures --------------------------------------------------------
 
 def _plan(data: bytes, space_id: int | None) -> calendar_import.ImportPlan:
-    events, skipped = calendar_import.parse_calendar(
+    parsed = calendar_import.parse_calendar(
         data, tz=cooperative_settings().timezone, now=clock.now())
-    return calendar_import.plan_import(db.session, space_id=space_id, events=events,
-                                       skipped=skipped)
+    return calendar_import.plan_import(db.session, space_id=space_id, parsed=parsed,
+                                       now=clock.now())
 
 
 @bp.route("/closures/import", methods=["GET", "POST"])
@@ -188,6 +196,9 @@ def import_closures():
                     max_bytes=max_bytes, allowed_hosts=calendar_fetch.parse_allowed_hosts(
                         current_app.config.get("CALENDAR_IMPORT_ALLOWED_HOSTS", "")))
             plan = _plan(data, form.space_id.data or None)
+            # Shown after the block's (empty) commit: detached, they are not reloaded one by one.
+            for closure in plan.closures:
+                db.session.expunge(closure)
         if done:
             space = db.session.get(Space, form.space_id.data) if form.space_id.data else None
             confirm = ConfirmImportForm(formdata=None, space_id=form.space_id.data,
