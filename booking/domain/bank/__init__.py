@@ -5,7 +5,7 @@ import (CAMT.053, CSV) and reconciliation with the ledger.
 """
 from __future__ import annotations
 
-from .camt import parse_camt053
+from .camt import StatementDoesNotAddUp, parse_camt053
 from .communications import (
     check_digits,
     communication_for,
@@ -24,6 +24,7 @@ from .instructions import (
     payment_instructions,
 )
 from .matching import candidate_accounts, match_context, suggestions
+from .notices import notify_payment_reminder
 from .parsed import ParsedLine, ParsedStatement, StatementUnreadable
 from .reconciliation import (
     LineNotOpen,
@@ -36,11 +37,13 @@ from .reconciliation import (
 
 __all__ = [
     "ImportResult", "LineNotOpen", "ParsedLine", "ParsedStatement", "PaymentInstructions",
-    "StatementUnreadable", "TransferDetails", "account_balance", "assign_line",
+    "StatementDoesNotAddUp", "StatementUnreadable", "TransferDetails", "account_balance",
+    "assign_line",
     "candidate_accounts", "check_digits", "communication_for", "csv_headers",
     "csv_import_fields", "csv_mappings",
     "debit_to_expense", "epc_payload", "find_in_text", "formatted", "import_statements",
     "is_valid", "lines_waiting", "mark_not_ours", "match_context", "members_to_remind",
+    "notify_payment_reminder",
     "parse_camt053", "parse_csv", "payment_instructions", "qr_png", "qr_svg",
     "read_statement_file", "save_csv_mapping", "split_line", "suggestions",
 ]

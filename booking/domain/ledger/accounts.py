@@ -53,7 +53,13 @@ def is_closed(session: Session, day: date) -> bool:
         ClosedMonth.month == month_start(day))).first() is not None
 
 
-def refuse_if_closed(session: Session, day: date) -> None:
-    if is_closed(session, day):
+def closed_month_starts(session: Session) -> set[date]:
+    """Every closed month (its first day), read once for a batch of dates."""
+    return set(session.execute(select(ClosedMonth.month)).scalars())
+
+
+def refuse_if_closed(session: Session, day: date, closed: set[date] | None = None) -> None:
+    """`closed`, from closed_month_starts, spares a query per date in a batch."""
+    if month_start(day) in closed if closed is not None else is_closed(session, day):
         raise MonthClosed(_l("The month of %(day)s is closed: nothing more can be posted in it. "
                              "Post the correction in an open month.", day=day.isoformat()))

@@ -65,6 +65,22 @@ def notify(session: Session, member: Member, kind: str, *, link: str = "",
     return True
 
 
+def notify_many(session: Session, kind: str, notices: list[tuple[Member, dict]], *,
+                link: str = "") -> None:
+    """The same kind of event for many members (a bank statement's payments): one batched
+    INSERT instead of one per member."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if not notices:
+        return
+    now = utcnow()
+    session.execute(_INSERT, [
+        {"member_id": member.id, "kind": kind, "params": params, "link": link,
+         "booking_id": None, "created_at": now, "email_state": "pending", "attempts": 0,
+         "last_error": "", "dedupe_key": None} for member, params in notices])
+    session.info[ADDED_FLAG] = True
+
+
 def comanagers(session: Session) -> list[Member]:
     """Who is told about approvals and payments: active co-managers and admins."""
     return list(session.execute(select(Member).where(
