@@ -14,7 +14,13 @@ from .communications import (
     is_valid,
 )
 from .csv_import import MAPPED_FIELDS as csv_import_fields
-from .csv_import import csv_headers, csv_mappings, parse_csv, save_csv_mapping
+from .csv_import import (
+    CsvPreview,
+    csv_mappings,
+    csv_preview,
+    parse_csv,
+    save_csv_mapping,
+)
 from .epc_qr import TransferDetails, epc_payload, qr_png, qr_svg
 from .importing import ImportResult, import_statements, read_statement_file
 from .instructions import (
@@ -36,11 +42,12 @@ from .reconciliation import (
 )
 
 __all__ = [
-    "ImportResult", "LineNotOpen", "ParsedLine", "ParsedStatement", "PaymentInstructions",
+    "CsvPreview", "ImportResult", "LineNotOpen", "ParsedLine", "ParsedStatement",
+    "PaymentInstructions",
     "StatementDoesNotAddUp", "StatementUnreadable", "TransferDetails", "account_balance",
     "assign_line",
-    "candidate_accounts", "check_digits", "communication_for", "csv_headers",
-    "csv_import_fields", "csv_mappings",
+    "candidate_accounts", "check_digits", "communication_for",
+    "csv_import_fields", "csv_mappings", "csv_preview",
     "debit_to_expense", "epc_payload", "find_in_text", "formatted", "import_statements",
     "is_valid", "lines_waiting", "mark_not_ours", "match_context", "members_to_remind",
     "notify_payment_reminder",
