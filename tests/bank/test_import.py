@@ -106,6 +106,35 @@ def test_a_closed_month_leaves_the_line_for_a_person(sample_people, comanager):
     result = _import(comanager, _one_credit("BE00", "+++090/9337/55493+++"))
     assert (result.matched, result.queued) == (0, 1)
     assert db.session.scalar(select(func.count(Payment.id))) == 0
+    # Assigned by a co-manager: counted in the first open month, the bank's date kept.
+    lea = sample_people[0]
+    [line] = bank.lines_waiting(db.session, "queued")
+    [payment] = bank.assign_line(db.session, line, actor=comanager, member_id=lea.id)
+    db.session.commit()
+    entry = db.session.execute(select(LedgerEntry).where(
+        LedgerEntry.payment_id == payment.id)).scalar_one()
+    assert (payment.paid_on, entry.entry_date) == (date(2027, 3, 3), date(2027, 4, 1))
+    assert "3 mars 2027" in entry.description
+
+
+def test_a_transfer_returned_in_a_closed_month_is_reversed_in_the_first_open_one(
+        sample_people, comanager):
+    _lea, jan, _sofia = sample_people
+    text = SAMPLE.read_text()
+    cut = text.rindex("<Ntry>", 0, text.index("<NtryRef>0005"))  # the returned transfer
+    end = text.index("</Stmt>")
+    first = without_balances(text[:cut] + text[end:]).encode()
+    returned = without_balances(text[:text.index("<Ntry>")] + text[cut:]).encode()
+    _import(comanager, first)
+    assert ledger.member_balance(db.session, jan.id) == 0
+    db.session.add(ClosedMonth(month=date(2027, 2, 1)))
+    db.session.commit()
+    result = _import(comanager, returned)
+    assert result.returned == 1
+    reversal = db.session.execute(select(LedgerEntry).where(
+        LedgerEntry.kind == "reversal")).scalar_one()
+    assert reversal.entry_date == date(2027, 3, 1) and reversal.member_id == jan.id
+    assert ledger.member_balance(db.session, jan.id) == 4550
 
 
 def test_csv_import_with_the_banks_mapping_and_hash_dedup(sample_people, comanager):

@@ -3,6 +3,7 @@ transfer reverses its payment, a debit becomes an expense to share; what no rule
 in the queue for a co-manager to assign, split, or mark as not ours."""
 from __future__ import annotations
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from ...models import BankLine, BankLinePayment, LedgerEntry, Member, Organisation, Payment
 from ..accounts import record_audit
 from ..errors import DomainError
-from ..ledger import Transfer, create_expense, is_closed, record_transfers
+from ..ledger import Transfer, create_expense, posting_date, record_transfers
 from ..periods import month_end, month_start
 from .communications import formatted
 from .matching import Account, MatchContext
@@ -78,16 +79,21 @@ def reverse_returned_transfer(session: Session, line: BankLine, original_referen
                or_(BankLine.bank_reference == original_reference,
                    BankLine.bank_reference.like(f"%/{original_reference}")))
         .order_by(BankLine.id.desc()).limit(1)).scalar_one_or_none()
-    if original is None or is_closed(session, line.booked_on):
+    if original is None:
         return False
     entries = session.execute(select(LedgerEntry).where(
         LedgerEntry.payment_id.in_([p.payment_id for p in original.payments]),
         LedgerEntry.kind == "payment")).scalars().all()
+    # The return is dated when the bank booked it; in a closed month, in the first open one.
+    day = posting_date(session, line.booked_on)
+    description = (_l("Transfer of %(day)s returned by the bank (month closed)",
+                      day=format_date(line.booked_on)) if day != line.booked_on
+                   else _l("Transfer returned by the bank"))
     for entry in entries:
         session.add(LedgerEntry(
             member_id=entry.member_id, organisation_id=entry.organisation_id,
-            amount_cents=-entry.amount_cents, kind="reversal", entry_date=line.booked_on,
-            description=str(_l("Transfer returned by the bank")), reverses_id=entry.id,
+            amount_cents=-entry.amount_cents, kind="reversal", entry_date=day,
+            description=str(description), reverses_id=entry.id,
             payment_id=entry.payment_id, author_id=actor.id,
             reason=original.bank_reference))
     line.status, line.handled_by_id = "returned", actor.id

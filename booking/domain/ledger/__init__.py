@@ -15,6 +15,7 @@ from .accounts import (
     closed_month_starts,
     is_closed,
     local_bounds,
+    posting_date,
     refuse_if_closed,
     shares_of,
 )
@@ -31,6 +32,14 @@ from .expenses import (
     expenses_listing,
     portions,
     posted_entries,
+)
+from .participants import (
+    Participation,
+    choose_participants,
+    equal_share_members,
+    participations,
+    takes_part_by_default,
+    uses_equal_share,
 )
 from .payments import (
     Transfer,
@@ -64,6 +73,7 @@ __all__ = [
     "LedgerError",
     "MonthClosed",
     "NoBasisToShare",
+    "Participation",
     "StatementLine",
     "Transfer",
     "account_of",
@@ -72,6 +82,7 @@ __all__ = [
     "allocation_entries",
     "balances",
     "close_month",
+    "choose_participants",
     "closed_month_starts",
     "closed_months",
     "confirm_payment",
@@ -81,14 +92,17 @@ __all__ = [
     "declare_payment",
     "deposits_held",
     "entries_between",
+    "equal_share_members",
     "expense_with_allocations",
     "expenses_listing",
     "fairness",
     "is_closed",
     "local_bounds",
     "member_balance",
+    "participations",
     "pending_payments",
     "portions",
+    "posting_date",
     "post_allocation",
     "post_monthly_charges",
     "posted_entries",
@@ -104,4 +118,6 @@ __all__ = [
     "shares_of",
     "split_largest_remainder",
     "statement",
+    "takes_part_by_default",
+    "uses_equal_share",
 ]

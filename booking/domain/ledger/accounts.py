@@ -53,6 +53,19 @@ def is_closed(session: Session, day: date) -> bool:
         ClosedMonth.month == month_start(day))).first() is not None
 
 
+def posting_date(session: Session, concerns: date, closed: set[date] | None = None) -> date:
+    """Where a correction of an entry dated `concerns` is posted: on that date while its month
+    is open, else on the first day of the first open month after it (a closed month's
+    statement stays as members received it)."""
+    closed = closed_month_starts(session) if closed is None else closed
+    month = month_start(concerns)
+    if month not in closed:
+        return concerns
+    while month in closed:
+        month = month_start(month + timedelta(days=32))
+    return month
+
+
 def closed_month_starts(session: Session) -> set[date]:
     """Every closed month (its first day), read once for a batch of dates."""
     return set(session.execute(select(ClosedMonth.month)).scalars())

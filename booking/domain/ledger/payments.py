@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
@@ -15,7 +16,13 @@ from ...models import AuditEvent, LedgerEntry, Member, Payment
 from ...models.ledger import PAYMENT_METHODS
 from ..accounts import record_audit
 from ..notifications import events as notices
-from .accounts import account_of, closed_month_starts, positive_cents, refuse_if_closed
+from .accounts import (
+    account_of,
+    closed_month_starts,
+    positive_cents,
+    posting_date,
+    refuse_if_closed,
+)
 from .errors import LedgerError
 
 
@@ -59,11 +66,11 @@ def record_transfers(session: Session, transfers: list[Transfer], *, actor: Memb
                      ) -> list[Payment]:
     """Many transfers counted at once (a bank statement): the rows record_payment writes for
     each, in a few batched INSERTs whatever their number. Nobody is notified here: the caller
-    says how the money was found. A closed month refuses the whole batch, before any write."""
+    says how the money was found. A transfer dated in a closed month (a statement imported
+    late) keeps its date and is counted on the first day of the first open month."""
     closed = closed_month_starts(session)
     for transfer in transfers:
         positive_cents(transfer.amount_cents)
-        refuse_if_closed(session, transfer.paid_on, closed)
     payments = [Payment(member_id=t.payer.id, amount_cents=t.amount_cents, paid_on=t.paid_on,
                         method="transfer", reference=t.reference.strip(), status="confirmed",
                         declared_by_id=actor.id, confirmed_by_id=actor.id)
@@ -73,12 +80,16 @@ def record_transfers(session: Session, transfers: list[Transfer], *, actor: Memb
     entries, audits = [], []
     for transfer, payment in zip(transfers, payments, strict=True):
         member_id, organisation_id = account_of(transfer.payer)
+        day = posting_date(session, payment.paid_on, closed)
+        description = (_l("Payment of %(day)s (month closed) %(reference)s",
+                          day=format_date(payment.paid_on), reference=payment.reference or "")
+                       if day != payment.paid_on else
+                       _l("Payment %(reference)s", reference=payment.reference or ""))
         entries.append({
             "member_id": member_id, "organisation_id": organisation_id,
             "amount_cents": -payment.amount_cents, "kind": "payment",
-            "entry_date": payment.paid_on, "basis": "", "reason": "",
-            "description": str(_l("Payment %(reference)s",
-                                  reference=payment.reference or "")).strip(),
+            "entry_date": day, "basis": "", "reason": "",
+            "description": str(description).strip()[:300],
             "payment_id": payment.id, "author_id": actor.id})
         audits.append({"actor_id": actor.id, "action": "payment.confirm",
                        "object_type": "payment", "object_id": payment.id,
