@@ -22,7 +22,8 @@ def notify_payment_reminder(session, member: Member, pay: PaymentInstructions, *
     """The account owes more than the threshold for too long: the payment details, once per
     `days`-long window (running the command again the same week sends nothing twice)."""
     return notify(session, member, "payment_reminder", link="/ledger/statement",
-                  dedupe_key=f"payment_reminder:{member.id}:{days}:{today.toordinal() // days}",
+                  dedupe_key=f"payment_reminder:{member.id}:{days}:"
+                             f"{today.toordinal() // max(days, 1)}",
                   amount_cents=pay.amount_due_cents, beneficiary=pay.beneficiary,
                   iban=pay.iban_display, bic=pay.bic,
                   communication=pay.structured_communication)
