@@ -169,12 +169,28 @@ def expense(expense_id: int):
             preview = ledger.preview_allocation(db.session, item, portion, current_tz())
         except DomainError as problem:
             error = str(problem)
+    sharing = (ledger.participations(db.session, item) if ledger.uses_equal_share(item)
+               else [])
     return render_template("ledger/expense.html", expense=item, parts=parts,
                            posted={a.portion: a for a in item.allocations}, portion=portion,
-                           preview=preview, error=error,
+                           preview=preview, error=error, sharing=sharing,
                            entries=ledger.allocation_entries(db.session, item),
                            method_labels=METHOD_LABELS, category_labels=CATEGORY_LABELS,
                            correction_form=CorrectionForm())
+
+
+@bp.route("/expenses/<int:expense_id>/participants", methods=["POST"])
+@role_required("comanager")
+def participants(expense_id: int):
+    """Who shares the equal part of this cost: the ticked members, for every later post."""
+    item = db.get_or_404(Expense, expense_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    member_ids = [int(v) for v in request.form.getlist("member_id") if v.isdigit()]
+    with user_action(_("Saved: the equal part is shared by the members ticked.")):
+        ledger.choose_participants(db.session, item, member_ids, actor=current_user)
+    portion = request.form.get("portion", type=int)
+    return redirect(url_for("ledger.expense", expense_id=expense_id, portion=portion))
 
 
 @bp.route("/expenses/<int:expense_id>/invoice")
@@ -245,7 +261,7 @@ def correct(allocation_id: int):
     else:
         with user_action(_("Corrected: the old lines are reversed and new ones posted.")):
             ledger.correct_allocation(db.session, allocation, actor=current_user,
-                                      reason=form.reason.data, today=_today(), tz=current_tz())
+                                      reason=form.reason.data, tz=current_tz())
     return redirect(url_for("ledger.expense", expense_id=expense_id))
 
 

@@ -41,6 +41,7 @@ from .ledger import (
     ClosedMonth,
     Deposit,
     Expense,
+    ExpenseParticipant,
     LedgerEntry,
     Payment,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "CsvMapping",
     "Deposit",
     "Expense",
+    "ExpenseParticipant",
     "GovernanceSettings",
     "LedgerEntry",
     "Member",

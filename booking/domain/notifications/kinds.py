@@ -148,6 +148,21 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          lambda p, f: [_("A co-manager confirmed the payment of %(amount)s you declared "
                          "(%(day)s).", amount=f.money(p["amount_cents"]),
                          day=f.day(p["paid_on"]))]),
+    Kind("payment_matched", _l("Bank transfer received"),
+         lambda p, f: _("Transfer received: %(amount)s", amount=f.money(p["amount_cents"])),
+         lambda p, f: [_("Your bank transfer of %(amount)s of %(day)s arrived on the "
+                         "cooperative's account: it is counted as your payment.",
+                         amount=f.money(p["amount_cents"]), day=f.day(p["paid_on"]))]),
+    Kind("payment_reminder", _l("Reminder of an amount due"),
+         lambda p, f: _("Amount due: %(amount)s", amount=f.money(p["amount_cents"])),
+         lambda p, f: [_("Your account has owed %(amount)s for a while. If you have already "
+                         "paid, thank you and ignore this message; otherwise you can pay by "
+                         "transfer:", amount=f.money(p["amount_cents"])),
+                       _("To %(beneficiary)s, IBAN %(iban)s, BIC %(bic)s, with the "
+                         "communication %(communication)s.", beneficiary=p["beneficiary"],
+                         iban=p["iban"], bic=p["bic"], communication=p["communication"]),
+                       _("Your statement shows the details and a QR code a banking app "
+                         "scans.")]),
     Kind("statement_ready", _l("The monthly statement is ready"),
          lambda p, f: _("Statement of %(month)s ready", month=f.month(p["month"])),
          lambda p, f: [_("The co-managers closed %(month)s: your statement for that month is "
