@@ -2,7 +2,6 @@
 a new revision equal to an old one, and nothing is ever deleted, only hidden."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +14,7 @@ from ..accounts import record_audit
 from ..errors import DomainError
 from ..markdown import render_markdown
 from .permissions import can_edit_directly, can_manage, can_see
-from .text import fold
+from .search_index import index_articles
 
 MAX_TAGS = 12
 
@@ -58,14 +57,6 @@ def _tag_rows(session: Session, names: list[str]) -> list[Tag]:
     return [existing[name] for name in names]
 
 
-def refresh_search_text(article: Article) -> None:
-    """What search reads: title, tags, body and attachment names, folded."""
-    parts = [article.title, " ".join(t.name for t in article.tags), article.body_markdown,
-             # "contrat_atelier.odt" as words, not as one file-name token
-             " ".join(re.sub(r"[._-]+", " ", a.name) for a in article.attachments)]
-    article.search_text = fold("\n".join(parts))
-
-
 def _check(draft: ArticleDraft) -> None:
     if not draft.title.strip():
         raise DomainError(_l("Give the article a title."))
@@ -83,7 +74,6 @@ def _apply(session: Session, article: Article, draft: ArticleDraft, author: Memb
     article.body_markdown = draft.body_markdown
     article.tags = _tag_rows(session, clean_tags(draft.tags))
     article.updated_at = clock.now()
-    refresh_search_text(article)
     if revision is None:
         revision = ArticleRevision(article=article, author_id=author.id if author else None)
         session.add(revision)
@@ -93,6 +83,8 @@ def _apply(session: Session, article: Article, draft: ArticleDraft, author: Memb
     revision.body_markdown = article.body_markdown
     revision.tags = [t.name for t in article.tags]
     revision.summary = draft.summary.strip()[:200]
+    session.flush()  # the article, its tags and revision rows, which the index reads
+    index_articles(session, [article.id])
     return revision
 
 
