@@ -9,7 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import clock
-from ...models import ARTICLE_KINDS, ARTICLE_LANGUAGES, Article, ArticleRevision, Member, Tag
+from ...models import (
+    ARTICLE_KINDS,
+    ARTICLE_LANGUAGES,
+    Article,
+    ArticleRevision,
+    Member,
+    Space,
+    Tag,
+)
 from ..accounts import record_audit
 from ..errors import DomainError
 from ..markdown import render_markdown
@@ -99,6 +107,8 @@ def create_article(session: Session, author: Member | None, draft: ArticleDraft,
         raise DomainError(_l("Choose what kind of article this is."))
     if comanagers_only and author is not None and not can_manage(author):
         raise NotAllowedHere(_l("Only co-managers can reserve editing to co-managers."))
+    if space_id is not None and author is not None and not can_manage(author):
+        raise NotAllowedHere(_l("Only co-managers choose a space's guide."))
     article = Article(lang=lang, kind=kind, comanagers_only=comanagers_only,
                       author_id=author.id if author else None, space_id=space_id,
                       starter_key=starter_key,
@@ -194,6 +204,20 @@ def set_comanagers_only(session: Session, article: Article, actor: Member,
     article.comanagers_only = value
     session.flush()
     record_audit(session, actor, "article.comanagers_only", "article", article.id, str(value))
+
+
+def set_space_guide(session: Session, article: Article, actor: Member,
+                    space_id: int | None) -> None:
+    """Make the article the "how to use this space" guide of a space (None: of none)."""
+    if not can_manage(actor):
+        raise NotAllowedHere(_l("Only co-managers choose a space's guide."))
+    if space_id is not None and session.get(Space, space_id) is None:
+        raise DomainError(_l("This space does not exist. Choose one from the list."))
+    if article.space_id == space_id:
+        return
+    article.space_id = space_id
+    session.flush()
+    record_audit(session, actor, "article.space_guide", "article", article.id, str(space_id))
 
 
 def link_translation(session: Session, article: Article, other: Article) -> None:
