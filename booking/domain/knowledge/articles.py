@@ -21,6 +21,7 @@ from ...models import (
 from ..accounts import record_audit
 from ..errors import DomainError
 from ..markdown import render_markdown
+from . import notices
 from .permissions import can_edit_directly, can_manage, can_see
 from .search_index import index_articles
 
@@ -141,7 +142,7 @@ def edit_article(session: Session, article: Article, editor: Member,
         session.add(proposal)
         session.flush()
         record_audit(session, editor, "article.propose", "article", article.id, proposal.summary)
-        notify_proposal_waiting(proposal)
+        notices.edit_proposed(session, proposal, editor)
         return proposal
     revision = _apply(session, article, draft, editor)
     session.flush()
@@ -182,6 +183,7 @@ def decide_proposal(session: Session, proposal: ArticleRevision, actor: Member,
     session.flush()
     record_audit(session, actor, "article.proposal." + ("accept" if accept else "reject"),
                  "article", proposal.article_id, str(proposal.id))
+    notices.edit_decided(session, proposal, actor, accept)
 
 
 def set_hidden(session: Session, article: Article, actor: Member, hidden: bool) -> None:
@@ -278,11 +280,6 @@ def count_view(session: Session, article: Article) -> None:
 
 def body_html(article: Article | ArticleRevision):
     return render_markdown(article.body_markdown)
-
-
-def notify_proposal_waiting(proposal: ArticleRevision) -> None:
-    """Hook: tell co-managers a proposed edit waits for them. Does nothing until the
-    notifications outbox lands; it will write its row in the same transaction."""
 
 
 def article_count(session: Session) -> int:
