@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from ..actions import user_action
 from ..domain import knowledge
+from ..domain.attachments import MAX_BYTES
 from ..domain.spaces import active_spaces
 from ..extensions import db
 from ..forms import EmptyForm, choices
@@ -190,7 +191,7 @@ def add_attachment(article_id: int):
     upload = form.file.data
     with user_action(_("File added.")):
         knowledge.add_attachment(db.session, item, current_user, upload.filename or "",
-                                 upload.read(5 * 1024 * 1024 + 1), files_folder())
+                                 upload.read(MAX_BYTES + 1), files_folder())
     return redirect(url_for("knowledge.article", article_id=item.id))
 
 
