@@ -6,6 +6,7 @@ from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +16,7 @@ from ..domain import bookings as rules
 from ..domain import quotas, schedule
 from ..domain.closures import closures_between
 from ..domain.errors import BookingRefused, DomainError
+from ..domain.knowledge import space_guide
 from ..domain.spaces import KIND_LABELS, active_spaces
 from ..domain.wording import describe_slots
 from ..extensions import db
@@ -33,6 +35,11 @@ from .forms import (
 from .grid import Column, build_grid
 
 bp = Blueprint("bookings", __name__)
+
+
+def _guide(space_id: int | None):
+    """The space's "how to use this space" toolbox article, for a link (one query)."""
+    return space_guide(db.session, space_id, str(get_locale())) if space_id else None
 
 
 def _booking_or_403(booking_id: int) -> Booking:
@@ -107,6 +114,7 @@ def new():
     return render_template("bookings/new.html", form=form, preview=preview,
                            preview_warning=preview_warning, spaces={s.id: s for s in spaces},
                            statuses=statuses, tz=current_tz(),
+                           guide=_guide(chosen.id if chosen else None),
                            describe_rule=quotas.describe_rule,
                            describe_period=quotas.describe_period)
 
@@ -137,6 +145,7 @@ def detail(booking_id: int):
     booking = _booking_or_403(booking_id)
     return render_template("bookings/detail.html", booking=booking,
                            can_change=rules.can_change(booking, current_user, clock.now()),
+                           guide=_guide(booking.space_id),
                            reject_form=RejectBookingForm())
 
 
@@ -345,6 +354,7 @@ def week():
     columns = [Column(day=d, space=space, label=d.isoformat()) for d in days]
     return render_template(
         "bookings/week.html", grid=_grid(columns, [space], start, end), space=space,
+        guide=_guide(space.id),
         spaces=spaces, days=days, today=to_local(clock.now()).date(),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7))
 
@@ -396,5 +406,6 @@ def month():
     weeks = [grid_days[i:i + 7] for i in range(0, len(grid_days), 7)]
     return render_template(
         "bookings/month.html", space=space, spaces=spaces, weeks=weeks, by_day=by_day,
+        guide=_guide(space.id),
         closed=closed, first=first, today=to_local(clock.now()).date(),
         prev_day=(first - timedelta(days=1)).replace(day=1), next_day=next_month)

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -24,6 +25,7 @@ from ..domain import bookings as booking_rules
 from ..domain import calendar_fetch, calendar_import
 from ..domain import closures as closure_rules
 from ..domain import spaces as space_rules
+from ..domain.knowledge import space_guides
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..i18n import cooperative_settings
@@ -46,7 +48,9 @@ bp = Blueprint("spaces", __name__, url_prefix="/spaces")
 @login_required
 def list_spaces():
     spaces = space_rules.spaces_listed_for(db.session, current_user)
-    return render_template("spaces/list.html", spaces=spaces, kind_labels=KIND_LABELS)
+    guides = space_guides(db.session, [s.id for s in spaces], str(get_locale()))
+    return render_template("spaces/list.html", spaces=spaces, kind_labels=KIND_LABELS,
+                           guides=guides)
 
 
 def _space_values(form: SpaceForm) -> dict:

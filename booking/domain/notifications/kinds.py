@@ -183,6 +183,31 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("proposal_closed", _l("A proposal is closed"),
          lambda p, f: _("Proposal closed: %(title)s", title=p["title"]),
          lambda p, f: [_("The vote is closed. See the outcome and the counts on its page.")]),
+    Kind("article_edit_proposed", _l("An edit proposed to a co-managers-only article"),
+         lambda p, f: _("Edit proposed: %(title)s", title=p["title"]),
+         lambda p, f: [_("%(who)s proposed a change to “%(title)s”. Read it, then accept it "
+                         "or decline it.", who=p.get("by", ""), title=p["title"]),
+                       *([_("What changed: %(summary)s", summary=p["summary"])]
+                         if p.get("summary") else [])], comanagers_only=True),
+    Kind("article_edit_decided", _l("Your proposed edit was accepted or declined"),
+         lambda p, f: (_("Your edit is accepted: %(title)s", title=p["title"])
+                       if p.get("accepted") else
+                       _("Your edit is declined: %(title)s", title=p["title"])),
+         lambda p, f: [(_("%(who)s accepted your change to “%(title)s”: it is now the "
+                          "article's text.", who=p.get("by", ""), title=p["title"])
+                        if p.get("accepted") else
+                        _("%(who)s declined your change to “%(title)s”. Ask them why in a "
+                          "question on the article if you want to try again.",
+                          who=p.get("by", ""), title=p["title"]))]),
+    Kind("question_answered", _l("An answer to your toolbox question"),
+         lambda p, f: _("New answer: %(title)s", title=p["title"]),
+         lambda p, f: [_("%(who)s answered your question “%(title)s”. If it helped, mark it "
+                         "as the answer that helped.", who=p.get("by", ""), title=p["title"])]),
+    Kind("article_question", _l("A question on an article you wrote"),
+         lambda p, f: _("Question on your article: %(article)s", article=p["article"]),
+         lambda p, f: [_("%(who)s asked “%(question)s” about your article “%(article)s”.",
+                         who=p.get("by", ""), question=p["question"],
+                         article=p["article"])]),
     Kind("approval_needed", _l("A booking needs approval"),
          lambda p, f: _("To approve: %(space)s", space=p["space"]),
          lambda p, f: [_("%(member)s asks to book:", member=p.get("requester", "")),
