@@ -8,7 +8,7 @@ the names the HTML views, the API and the CLI call are importable from here too.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, inspect, literal, or_, select
@@ -26,9 +26,11 @@ from ..models import (
 )
 from . import quotas, schedule
 from .availability import (
+    BookableSlot,
     BookingConflict,
     ClosureConflict,
     active_bookings_between,
+    bookable_slots,
     check_free,
     check_rules,
     flush_or_conflict,
@@ -42,6 +44,7 @@ from .errors import BookingRefused, DomainError
 from .governance import charter_gate
 from .notifications import events as notices
 from .series import Occurrence, create_series, preview_series
+from .spaces import active_spaces
 from .wording import describe_slots
 
 # Public names, with those defined beside this module that the API and the demo data reach here.
@@ -352,6 +355,24 @@ def cancel_for_closure(session: Session, closure: Closure, *, actor: Member, mes
                        by_closure=True)
         notices.bookings_cancelled(session, [booking], actor, message, closure=closure)
     return hit
+
+
+# --- finding a time ----------------------------------------------------------------------------
+
+def find_slots(session: Session, member: Member, *, start: datetime, end: datetime,
+               duration_minutes: int, now: datetime, tz: str, kind: str | None = None,
+               space_id: int | None = None, time_of_day: tuple[time, time] | None = None,
+               for_organisation: bool = False) -> list[tuple[Space, list[BookableSlot], object]]:
+    """The times the member can book in the active spaces (of a kind, or one space): the
+    Find a slot page and `GET /api/v1/availability` both answer from here."""
+    spaces = [s for s in active_spaces(session, kind) if space_id is None or s.id == space_id]
+    start = max(start, now)
+    if not spaces or end <= start:
+        return [(s, [], None) for s in spaces]
+    budget = quotas.quota_budget(session, member, start, end, tz,
+                                 for_organisation=for_organisation)
+    return bookable_slots(session, spaces, start, end, duration_minutes, now, tz, budget,
+                          time_of_day)
 
 
 # --- lists -----------------------------------------------------------------------------------

@@ -67,9 +67,19 @@ def _tell_participants(session, targets: Sequence[Booking], kind: str, actor: Me
 
 
 def series_created(session, series: BookingSeries, created: Sequence[Booking],
-                   skipped: Sequence) -> None:
-    """The member hears which dates were skipped; co-managers, which ones wait for them."""
+                   skipped: Sequence, booker: Member | None = None,
+                   participants: Sequence[Member] = ()) -> None:
+    """The member hears which dates were skipped (and of the series when a co-manager booked
+    it for them); participants that they take part; co-managers, which dates wait for them."""
     first = created[0]
+    if booker is not None and booker.id != first.member_id:
+        kind = "booking_pending" if first.status == "pending" else "booking_confirmed"
+        notify(session, first.member, kind, booking=first, dates=_dates(created),
+               booked_by=booker.name)
+    if participants or first.organisation_id is not None:
+        for person in taking_part(session, first):
+            notify(session, person, "booking_participant", booking=first,
+                   by=first.member.name, dates=_dates(created))
     if skipped:
         notify(session, first.member, "series_partly_booked", link=f"/bookings/{first.id}",
                space=first.space.name, title=first.title, booked=len(created),
