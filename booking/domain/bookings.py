@@ -197,7 +197,8 @@ def booking_for(session: Session, booking_id: int, viewer: Member) -> Booking | 
     Raises NotAllowed when it exists but `viewer` may not see it."""
     booking = session.execute(
         select(Booking).options(joinedload(Booking.space), joinedload(Booking.member),
-                                selectinload(Booking.participants))
+                                selectinload(Booking.participants)
+                                .joinedload(BookingParticipant.member))
         .where(Booking.id == booking_id)).scalar_one_or_none()
     if booking is not None and not can_see_booking(booking, viewer):
         raise NotAllowed(_l("This booking is someone else's."))
