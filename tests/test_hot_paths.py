@@ -82,9 +82,12 @@ def test_api_hot_paths_run_a_fixed_number_of_statements(api, member, token_for, 
     big = _api_counts(api, headers, fill(4, 30)[-1].id, count_queries, 21)
     assert small == big, (small, big)
     lock = 1 if db.engine.dialect.name == "postgresql" else 0  # SELECT ... FOR UPDATE
-    # member, space, settings, the charter in force, closures and bookings in the way (one
-    # union), the free-time search's two columns, the refusal, the member after the rollback
-    assert big["refused create"] <= 8 + lock
+    # member, space, settings, the charter in force, closures of the kind's spaces and the
+    # bookings in the way (one union), the kind's spaces with their bookings' two columns (one
+    # outer join), the quota rules (suggestions are only what the member can book; their
+    # usage is a further query only when a rule applies), the refusal, the member after the
+    # rollback
+    assert big["refused create"] <= 9 + lock
     # member, space, settings, the charter in force, closures and bookings in the way, quota
     # rules, the insert, its notification (the outbox row)
     assert big["create"] <= 8 + lock

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
 
 from .. import clock
 from ..domain import bookings as rules
@@ -69,7 +70,7 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
     viewer = viewer or current_member()
     zone = zone or ZoneInfo(current_tz())
     private = rules.can_see_booking(booking, viewer)
-    return {
+    answer = {
         "id": booking.id, "space_id": booking.space_id, "member_id": booking.member_id,
         "series_id": booking.series_id, "start": format_instant(booking.start_at, zone),
         "end": format_instant(booking.end_at, zone),
@@ -80,7 +81,27 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
         "reason": (booking.cancel_reason or booking.decision_reason or None) if private
         else None,
         "updated_at": format_instant(booking.updated_at, zone),
+        "overage_minutes": booking.overage_minutes or 0,
+        "created_by": booking.created_by_id,
+        "for_organisation": booking.organisation_id is not None,
     }
+    role = getattr(booking, "role", None)
+    if role is not None:
+        answer["role"] = role
+    if private and isinstance(booking, Booking) and "participants" not in inspect(
+            booking).unloaded:
+        answer["participant_ids"] = sorted(p.member_id for p in booking.participants)
+    return answer
+
+
+def slot_json(slot, zone: ZoneInfo) -> dict:
+    """A time the caller can book, with its terms (as the Find a slot page shows them)."""
+    verdict = slot.verdict
+    return {"space_id": slot.space_id, "start": format_instant(slot.start, zone),
+            "end": format_instant(slot.end, zone), "needs_approval": verdict.needs_approval,
+            "quota_left_minutes": verdict.quota_left_minutes,
+            "overage_minutes": verdict.overage_minutes,
+            "why": [str(reason) for reason in verdict.why]}
 
 
 def expense_json(expense: Expense, posted: set[int]) -> dict:

@@ -79,7 +79,7 @@ COMPONENTS: dict = {
             "status": {"type": "integer"},
             "detail": {"type": "string"},
             "conflicts": {"type": "array", "items": _ref("Interval")},
-            "suggestions": {"type": "array", "items": _ref("Interval")},
+            "suggestions": {"type": "array", "items": _ref("AvailableSlot")},
             "errors": {"type": "array", "items": {
                 "type": "object", "properties": {"field": {"type": "string"},
                                                  "detail": {"type": "string"}}}},
@@ -157,6 +157,36 @@ COMPONENTS: dict = {
                        "description": "Why it was cancelled or rejected (owner and "
                                       "co-managers only)."},
             "updated_at": INSTANT,
+            "overage_minutes": {"type": "integer", "minimum": 0,
+                                "description": "Minutes beyond a quota billed as overage."},
+            "created_by": {**NULLABLE_ID,
+                           "description": "Who made it: the member, or the co-manager who "
+                                          "booked on their behalf (null before 2026-12)."},
+            "for_organisation": {"type": "boolean",
+                                 "description": "Booked for the member's organisation."},
+            "participant_ids": {"type": "array", "items": ID,
+                                "description": "Members named as taking part (owner, "
+                                               "participants and co-managers only)."},
+            "role": {"type": "string", "enum": ["booker", "participant"],
+                     "description": "With mine=true: the caller's part in it."},
+        },
+    },
+    "Availability": {
+        "type": "object", "required": ["items"],
+        "properties": {"items": {"type": "array", "items": _ref("AvailableSlot")}},
+    },
+    "AvailableSlot": {
+        "type": "object",
+        "required": ["space_id", "start", "end", "needs_approval", "quota_left_minutes"],
+        "properties": {
+            "space_id": ID, "start": INSTANT, "end": INSTANT,
+            "needs_approval": {"type": "boolean"},
+            "quota_left_minutes": {"type": ["integer", "null"],
+                                   "description": "Quota minutes left in the slot's period "
+                                                  "(null: no quota applies)."},
+            "overage_minutes": {"type": "integer", "minimum": 0},
+            "why": {"type": "array", "items": {"type": "string"},
+                    "description": "Why it needs approval or costs overage."},
         },
     },
     "Recurrence": {
@@ -172,7 +202,14 @@ COMPONENTS: dict = {
         "properties": {"space_id": ID, "start": INSTANT, "end": INSTANT,
                        "title": {"type": "string", "minLength": 1, "maxLength": 200},
                        "note": {"type": "string", "maxLength": 2000},
-                       "recurrence": _ref("Recurrence")},
+                       "recurrence": _ref("Recurrence"),
+                       "member_id": {**ID, "description": "Co-managers: book on behalf of "
+                                                          "this member (403 otherwise)."},
+                       "participant_ids": {"type": "array", "items": ID, "maxItems": 50,
+                                           "description": "Members taking part."},
+                       "for_organisation": {"type": "boolean",
+                                            "description": "Book for the member's "
+                                                           "organisation (its pool counts)."}},
     },
     "SeriesCreated": {
         "type": "object", "required": ["series_id", "created", "skipped"],

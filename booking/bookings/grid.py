@@ -78,7 +78,10 @@ def _local_minutes(moment: datetime, zone: ZoneInfo, day: date) -> int:
 def build_grid(columns: list[Column], rules_by_space: dict[int, SpaceRules],
                bookings: list[Booking], closures: list[Closure], *, viewer: Member,
                now: datetime, tz: str, booking_url, new_booking_url,
-               booked_label: str) -> Grid:
+               booked_label: str, judge=None, taking_part: frozenset[int] = frozenset()
+               ) -> Grid:
+    """`judge(space, start, end)` -> SlotVerdict: whether the viewer can book a free cell
+    (quota) and on what terms; `taking_part`: bookings the viewer takes part in."""
     zone = ZoneInfo(tz)
     first, last = visible_range(list(rules_by_space.values()), [c.day for c in columns])
     rows = (last - first) // QUARTER
@@ -131,24 +134,28 @@ def build_grid(columns: list[Column], rules_by_space: dict[int, SpaceRules],
             spot = place(column.day, booking.start_at, booking.end_at)
             if not spot:
                 continue
-            own = booking.member_id == viewer.id
-            label = booking.title if title_visible_to(booking, viewer) else booked_label
+            own = booking.member_id == viewer.id or booking.id in taking_part
+            label = (booking.title if own or title_visible_to(booking, viewer)
+                     else booked_label)
             start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
             detail = f"{start:%H:%M}–{end:%H:%M}"
             if viewer.is_comanager and not own:
                 detail += f" · {booking.member.name}"
             css = f"status-{booking.status}" + (" own" if own else "")
-            url = booking_url(booking) if can_see_booking(booking, viewer) else None
+            url = booking_url(booking) if can_see_booking(booking, viewer, taking_part) else None
             grid.blocks.append(Block(index, *spot, kind="booking", label=label, detail=detail,
                                      url=url, css=css))
         if column.space.active:
             _add_free_slots(grid, index, column, rules, busy, now, zone, first, last,
-                            new_booking_url)
+                            new_booking_url, judge)
     return grid
 
 
-def _add_free_slots(grid, index, column, rules, busy, now, zone, first, last, new_booking_url):
-    """Links on free cells open the booking form pre-filled; they work without JavaScript."""
+def _add_free_slots(grid, index, column, rules, busy, now, zone, first, last, new_booking_url,
+                    judge=None):
+    """Links on free cells open the booking form pre-filled; they work without JavaScript.
+    Only cells the viewer can book are links; those needing approval or costing overage
+    say so."""
     step = rules.slot_minutes
     earliest = now + timedelta(minutes=rules.notice_minutes)
     latest = now + timedelta(days=rules.horizon_days)
@@ -167,9 +174,14 @@ def _add_free_slots(grid, index, column, rules, busy, now, zone, first, last, ne
             continue
         if any(a < end + timedelta(minutes=rules.buffer_minutes) and b > start for a, b in busy):
             continue
+        verdict = judge(column.space, start, end) if judge is not None else None
+        if verdict is not None and not verdict.bookable:
+            continue
+        name = _("Book %(space)s on %(day)s at %(time)s", space=column.space.name,
+                 day=format_date(column.day, "EEEE d MMMM"), time=f"{wall:%H:%M}")
+        terms = " ".join(str(why) for why in verdict.why) if verdict is not None else ""
         grid.blocks.append(Block(
             index, _row(minute, first), _row(minute + step, first), kind="free",
-            label=f"{wall:%H:%M}",
-            name=_("Book %(space)s on %(day)s at %(time)s", space=column.space.name,
-                   day=format_date(column.day, "EEEE d MMMM"), time=f"{wall:%H:%M}"),
+            label=f"{wall:%H:%M}", detail=terms, css="free-terms" if terms else "",
+            name=f"{name} ({terms})" if terms else name,
             url=new_booking_url(column.space, wall, wall + timedelta(minutes=length))))

@@ -13,7 +13,8 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..actions import user_action
 from ..domain import bookings as rules
-from ..domain import quotas, schedule
+from ..domain import quotas
+from ..domain.accounts import active_member_choices
 from ..domain.closures import closures_between
 from ..domain.errors import BookingRefused, DomainError
 from ..domain.knowledge import space_guide
@@ -21,7 +22,7 @@ from ..domain.spaces import KIND_LABELS, active_spaces
 from ..domain.wording import describe_slots
 from ..extensions import db
 from ..forms import EmptyForm, choices
-from ..models import Booking, Closure, Space
+from ..models import Booking, Closure, Member, Space
 from ..security import role_required
 from ..timezones import current_tz, from_local, to_local
 from .forms import (
@@ -70,33 +71,46 @@ def new():
     if not spaces:
         return render_template("bookings/no_space.html")
     form.space_id.choices = choices((s.id, s.name) for s in spaces)
+    people = active_member_choices(db.session)
+    if current_user.is_comanager:
+        form.member_id.choices = choices(people)
+    else:
+        del form.member_id
+    form.participant_ids.choices = choices(people)
     if request.method == "GET":
         _prefill(form, spaces)
     preview = preview_warning = None
+    suggestions = []
     if form.validate_on_submit():
         space = next((s for s in spaces if s.id == form.space_id.data), None)
-        if space is None:
+        member = _booked_for(form, people)
+        if space is None or member is None:
             abort(400)
         start, end, tz = from_local(form.start.data), from_local(form.end.data), current_tz()
+        party = {"booked_by": current_user, "for_organisation": form.for_organisation.data}
         series_args = {
             "space": space, "first": (start, end), "freq": form.repeat.data,
             "interval": form.interval.data or 1, "count": form.count.data or None,
             "until": form.until.data or None, "now": clock.now(), "tz": tz,
         }
         with user_action(error_field=form.start) as done:
+            party["participants"] = rules.participants_named(
+                db.session, form.participant_ids.data or [], member)
             if form.repeat.data == "none":
                 booking = rules.create_booking(
-                    db.session, space=space, member=current_user, start=start, end=end,
-                    title=form.title.data, note=form.note.data, now=clock.now(), tz=tz)
+                    db.session, space=space, member=member, start=start, end=end,
+                    title=form.title.data, note=form.note.data, now=clock.now(), tz=tz,
+                    **party)
             elif request.form.get("confirm") != "1":
                 preview = rules.preview_series(db.session, **series_args)
-                preview_warning = _quota_warning(space, [(o.start, o.end) for o in preview
-                                                         if o.free])
+                preview_warning = _quota_warning(space, member, [
+                    (o.start, o.end) for o in preview if o.free], form.for_organisation.data)
             else:
                 _series, created, skipped = rules.create_series(
-                    db.session, member=current_user, title=form.title.data,
-                    note=form.note.data, **series_args)
+                    db.session, member=member, title=form.title.data,
+                    note=form.note.data, **series_args, **party)
         if not done:
+            suggestions = _suggestion_links(done.error, spaces, form)
             _refused(done.error, space.id, start, end)
         elif form.repeat.data == "none":
             flash(_("Booked: %(space)s, %(when)s.", space=space.name,
@@ -113,16 +127,48 @@ def new():
                                      space=chosen) if chosen else []
     return render_template("bookings/new.html", form=form, preview=preview,
                            preview_warning=preview_warning, spaces={s.id: s for s in spaces},
+                           suggestions=suggestions,
                            statuses=statuses, tz=current_tz(),
                            guide=_guide(chosen.id if chosen else None),
                            describe_rule=quotas.describe_rule,
                            describe_period=quotas.describe_period)
 
 
-def _quota_warning(space: Space, intervals) -> str | None:
+def _booked_for(form: BookingForm, people: list[tuple[int, str]]) -> Member | None:
+    """The member the booking is for: oneself, or the active member a co-manager chose."""
+    chosen = getattr(form, "member_id", None)
+    if chosen is None or not chosen.data or chosen.data == current_user.id:
+        return current_user
+    if chosen.data not in {member_id for member_id, _name in people}:
+        return None
+    return db.session.get(Member, chosen.data)
+
+
+def _suggestion_links(error, spaces: list[Space], form: BookingForm) -> list[dict]:
+    """The alternatives to a taken time, as links that open the form filled in again."""
+    if not isinstance(error, rules.BookingConflict):
+        return []
+    names = {s.id: s.name for s in spaces}
+    links = []
+    for slot in error.suggestions:
+        start, end = to_local(slot.start), to_local(slot.end)
+        links.append({
+            "space": names.get(slot.space_id, ""), "start": slot.start, "end": slot.end,
+            "why": " ".join(str(why) for why in slot.verdict.why),
+            "url": url_for("bookings.new", space=slot.space_id,
+                           start=start.strftime(LOCAL_FORMAT), end=end.strftime(LOCAL_FORMAT),
+                           title=form.title.data or None,
+                           member=getattr(form, "member_id", None) and form.member_id.data
+                           or None)})
+    return links
+
+
+def _quota_warning(space: Space, member: Member, intervals,
+                   for_organisation: bool = False) -> str | None:
     """What the quotas would say about a series, shown with its preview."""
     try:
-        decision = quotas.check_quotas(db.session, current_user, space, intervals, current_tz())
+        decision = quotas.check_quotas(db.session, member, space, intervals, current_tz(),
+                                       for_organisation=for_organisation)
     except quotas.QuotaExceeded as error:
         return str(error)
     return " ".join(str(note) for note in decision.notes[:1]) or None
@@ -137,6 +183,10 @@ def _prefill(form: BookingForm, spaces: list[Space]) -> None:
         if value:
             with suppress(ValueError):
                 field.data = datetime.strptime(value, LOCAL_FORMAT)
+    if request.args.get("title"):
+        form.title.data = request.args["title"][:200]
+    if getattr(form, "member_id", None) is not None:
+        form.member_id.data = request.args.get("member", type=int) or current_user.id
 
 
 @bp.route("/bookings/<int:booking_id>")
@@ -198,8 +248,11 @@ def cancel(booking_id: int):
 @login_required
 def mine():
     now = clock.now()
-    upcoming = rules.upcoming_bookings(db.session, current_user.id, now)
-    past = db.paginate(rules.past_bookings_query(current_user.id, now), per_page=20,
+    organisation_id = current_user.organisation_id
+    upcoming = rules.upcoming_bookings(db.session, current_user.id, now,
+                                       organisation_id=organisation_id)
+    past = db.paginate(rules.past_bookings_query(current_user.id, now, organisation_id),
+                       per_page=20,
                        error_out=False)
     return render_template("bookings/mine.html", upcoming=upcoming, past=past, now=now)
 
@@ -250,29 +303,15 @@ def find():
         form.date_from.data, form.date_to.data = today, today + timedelta(days=7)
     results = None
     if request.args and form.validate():
-        tz = current_tz()
-        start = max(from_local(datetime.combine(form.date_from.data, time(0))), clock.now())
+        start = from_local(datetime.combine(form.date_from.data, time(0)))
         end = from_local(datetime.combine(form.date_to.data + timedelta(days=1), time(0)))
-        spaces = active_spaces(db.session, kind=form.kind.data)
-        bookings = _bookings_between([s.id for s in spaces], start, end)
-        closures = _closures_between(start, end)
         window = None
         if form.time_from.data or form.time_to.data:
             window = (form.time_from.data or time(0), form.time_to.data or time(23, 59))
-        results = []
-        for space in spaces:
-            space_rules = rules.rules_for(space, tz)
-            try:
-                slots = schedule.free_slots(
-                    space_rules, start, end, form.duration.data,
-                    [(b.start_at, b.end_at) for b in bookings if b.space_id == space.id],
-                    [(c.start_at, c.end_at) for c in closures
-                     if c.space_id in (None, space.id)],
-                    now=clock.now(), time_of_day=window, limit=5000)
-            except schedule.ScheduleError as error:
-                results.append((space, [], rules.schedule_message(error)))
-                continue
-            results.append((space, _by_day(_distinct_starts(slots)), None))
+        found = rules.find_slots(db.session, current_user, start=start, end=end,
+                                 duration_minutes=form.duration.data, now=clock.now(),
+                                 tz=current_tz(), kind=form.kind.data, time_of_day=window)
+        results = [(space, _by_day(slots), problem) for space, slots, problem in found]
     statuses = []
     if form.kind.data:
         statuses = [s for s in quotas.quota_overview(db.session, current_user, current_tz(),
@@ -285,20 +324,10 @@ def find():
                            describe_period=quotas.describe_period)
 
 
-def _distinct_starts(slots):
-    """Slots that do not overlap the previous one shown, so the list reads as choices."""
-    shown, last_end = [], None
-    for start, end in slots:
-        if last_end is None or start >= last_end:
-            shown.append((start, end))
-            last_end = end
-    return shown
-
-
 def _by_day(slots) -> list[tuple[date, list]]:
     days: dict[date, list] = {}
-    for start, end in slots:
-        days.setdefault(to_local(start).date(), []).append((start, end))
+    for slot in slots:
+        days.setdefault(to_local(slot.start).date(), []).append(slot)
     return list(days.items())
 
 
@@ -326,12 +355,14 @@ def _new_booking_url(space: Space, start: datetime, end: datetime) -> str:
 
 def _grid(columns, spaces, start, end):
     tz = current_tz()
+    budget = quotas.quota_budget(db.session, current_user, start, end, tz)
     return build_grid(
         columns, {s.id: rules.rules_for(s, tz) for s in spaces},
         _bookings_between([s.id for s in spaces], start, end), _closures_between(start, end),
         viewer=current_user, now=clock.now(), tz=tz,
         booking_url=lambda b: url_for("bookings.detail", booking_id=b.id),
-        new_booking_url=_new_booking_url, booked_label=_("Booked"))
+        new_booking_url=_new_booking_url, booked_label=_("Booked"), judge=budget.judge,
+        taking_part=frozenset(rules.taking_part_ids(db.session, current_user, start, end)))
 
 
 def _chosen_space(spaces: list[Space]) -> Space | None:

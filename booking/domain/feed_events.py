@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ..models import ACTIVE_STATUSES, Booking, Closure, Member, Space
+from .bookings import mine_condition
 from .ical import (
     CANCELLED_KEPT,
     HISTORY,
@@ -36,6 +37,7 @@ class FeedScope:
     kind: str  # "member", "space" or "all"
     member_id: int | None = None
     space_id: int | None = None
+    organisation_id: int | None = None  # a member's: bookings made for it are theirs too
 
     @property
     def has_closures(self) -> bool:
@@ -71,7 +73,7 @@ def _booking_conditions(scope: FeedScope, now: datetime) -> list:
         or_(Booking.status.in_(ACTIVE_STATUSES), Booking.updated_at >= now - CANCELLED_KEPT),
     ]
     if scope.kind == "member":
-        conditions.append(Booking.member_id == scope.member_id)
+        conditions.append(mine_condition(scope.member_id, scope.organisation_id))
     elif scope.kind == "space":
         conditions.append(Booking.space_id == scope.space_id)
     return conditions

@@ -19,7 +19,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from ..models import Booking, Member, RefusedBooking, Space
 from ..models.types import UTCDateTime
 from . import schedule
-from .bookings import rules_for
+from .availability import rules_for
 from .periods import period_span
 from .quotas import counted_bookings
 

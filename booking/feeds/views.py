@@ -103,7 +103,8 @@ def _feed_response(scope: FeedScope, *, locale: str, title, show_member: bool = 
 def member_feed(token: str):
     member = _feed_member(token)
     return _feed_response(
-        FeedScope("member", member_id=member.id), locale=_locale_of(member),
+        FeedScope("member", member_id=member.id,
+                  organisation_id=member.organisation_id), locale=_locale_of(member),
         title=lambda coop: _("My bookings · %(coop)s", coop=coop))
 
 

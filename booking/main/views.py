@@ -22,7 +22,8 @@ def index():
 @login_required
 def dashboard():
     now = clock.now()
-    upcoming = upcoming_bookings(db.session, current_user.id, now, active_only=True, limit=5)
+    upcoming = upcoming_bookings(db.session, current_user.id, now, active_only=True, limit=5,
+                                 organisation_id=current_user.organisation_id)
     pending_count = awaiting_approval_count(db.session, now) if current_user.is_comanager else 0
     tz = current_tz()
     return render_template(

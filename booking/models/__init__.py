@@ -10,7 +10,7 @@ from .accounts import (
 )
 from .api import ApiToken
 from .bank import AccountCommunication, BankLine, BankLinePayment, BankStatement, CsvMapping
-from .bookings import ACTIVE_STATUSES, Booking, BookingSeries, Closure
+from .bookings import ACTIVE_STATUSES, Booking, BookingParticipant, BookingSeries, Closure
 from .governance import (
     Ballot,
     CharterAcceptance,
@@ -89,6 +89,7 @@ __all__ = [
     "BankStatement",
     "Ballot",
     "Booking",
+    "BookingParticipant",
     "BookingSeries",
     "ChargeRun",
     "CharterAcceptance",

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import Member
+from .accounts import Member, Organisation
 from .spaces import Space
 from .types import UTCDateTime, utcnow
 
@@ -94,16 +94,43 @@ class Booking(db.Model):
     late_cancellation: Mapped[bool] = mapped_column(Boolean, default=False)
     # Minutes beyond a quota whose rule bills overage (at the space's hourly rate).
     overage_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # Who made it: the member, or a co-manager booking on their behalf (NULL before 2026-12).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # Booked for the booker's organisation: all its members take part, its pool is counted.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
+                                                        index=True)
 
     space: Mapped[Space] = relationship()
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     series: Mapped[BookingSeries | None] = relationship()
     cancelled_by: Mapped[Member | None] = relationship(foreign_keys=[cancelled_by_id])
     decided_by: Mapped[Member | None] = relationship(foreign_keys=[decided_by_id])
+    created_by: Mapped[Member | None] = relationship(foreign_keys=[created_by_id])
+    organisation: Mapped[Organisation | None] = relationship()
+    participants: Mapped[list[BookingParticipant]] = relationship(
+        back_populates="booking", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class BookingParticipant(db.Model):
+    """A member named on someone else's booking (a band's rehearsal): they see it and are
+    told of its changes; the booker's quota is the one counted."""
+
+    __tablename__ = "booking_participants"
+    __table_args__ = (Index("ix_booking_participants_member", "member_id", "booking_id"),)
+
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"),
+        primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"),
+        primary_key=True)
+
+    booking: Mapped[Booking] = relationship(back_populates="participants")
+    member: Mapped[Member] = relationship()
 
 
 class Closure(db.Model):

@@ -76,6 +76,11 @@ def _booking_line(p: dict, f: Formatter) -> str:
              space=p.get("space", ""), when=f.when(p["start"], p["end"]))
 
 
+def _booked_by(p: dict) -> list[str]:
+    return [_("Booked on your behalf by %(who)s.", who=p["booked_by"])] if p.get(
+        "booked_by") else []
+
+
 def _reason(p: dict) -> list[str]:
     return [_("Reason: %(reason)s", reason=p["reason"])] if p.get("reason") else []
 
@@ -105,11 +110,16 @@ def _digest_body(p: dict, f: Formatter) -> list[str]:
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("booking_confirmed", _l("Booking confirmed"),
          lambda p, f: _("Booking confirmed: %(space)s", space=p["space"]),
-         lambda p, f: [_("Your booking is confirmed:"), _booking_line(p, f)], itip="REQUEST"),
+         lambda p, f: [_("Your booking is confirmed:"), _booking_line(p, f), *_booked_by(p)],
+         itip="REQUEST"),
     Kind("booking_pending", _l("Booking waiting for approval"),
          lambda p, f: _("Booking waiting for approval: %(space)s", space=p["space"]),
          lambda p, f: [_("Your booking waits for a co-manager's approval; you will be told "
-                         "their answer:"), _booking_line(p, f)]),
+                         "their answer:"), _booking_line(p, f), *_booked_by(p)]),
+    Kind("booking_participant", _l("Named on someone else's booking"),
+         lambda p, f: _("You take part: %(space)s", space=p["space"]),
+         lambda p, f: [_("%(who)s booked for you too:", who=p.get("by", "")),
+                       _booking_line(p, f)]),
     Kind("booking_approved", _l("Booking approved"),
          lambda p, f: _("Booking approved: %(space)s", space=p["space"]),
          lambda p, f: [_("A co-manager approved your booking:"), _booking_line(p, f)],
