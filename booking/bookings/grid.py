@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ..domain import schedule
 from ..domain.bookings import can_see_booking, title_visible_to
 from ..domain.schedule import SpaceRules
+from ..formatting import format_date, format_time
 from ..models import Booking, Closure, Member, Space
 
 QUARTER = 15
@@ -134,7 +134,7 @@ def build_grid(columns: list[Column], rules_by_space: dict[int, SpaceRules],
             own = booking.member_id == viewer.id
             label = booking.title if title_visible_to(booking, viewer) else booked_label
             start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
-            detail = f"{start:%H:%M}–{end:%H:%M}"
+            detail = f"{format_time(start)}–{format_time(end)}"
             if viewer.is_comanager and not own:
                 detail += f" · {booking.member.name}"
             css = f"status-{booking.status}" + (" own" if own else "")
@@ -169,7 +169,7 @@ def _add_free_slots(grid, index, column, rules, busy, now, zone, first, last, ne
             continue
         grid.blocks.append(Block(
             index, _row(minute, first), _row(minute + step, first), kind="free",
-            label=f"{wall:%H:%M}",
+            label=format_time(wall, rebase=False),
             name=_("Book %(space)s on %(day)s at %(time)s", space=column.space.name,
-                   day=format_date(column.day, "EEEE d MMMM"), time=f"{wall:%H:%M}"),
+                   day=format_date(column.day, "day"), time=format_time(wall, rebase=False)),
             url=new_booking_url(column.space, wall, wall + timedelta(minutes=length))))

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import clock
@@ -98,8 +99,9 @@ def new():
                          "you meanwhile."), "success")
             return redirect(url_for("bookings.detail", booking_id=booking.id))
         elif preview is None:
-            flash(_("%(n)d dates booked, %(skipped)d skipped.", n=len(created),
-                  skipped=len(skipped)), "success")
+            flash(ngettext("%(num)d date booked, %(skipped)d skipped.",
+                           "%(num)d dates booked, %(skipped)d skipped.", len(created),
+                           skipped=len(skipped)), "success")
             return redirect(url_for("bookings.mine"))
     chosen = next((s for s in spaces if s.id == form.space_id.data), None)
     statuses = quotas.quota_overview(db.session, current_user, current_tz(), clock.now(),

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import clock
@@ -142,7 +143,8 @@ def closure(closure_id: int):
                 db.session, closure, actor=current_user, message=form.message.data,
                 now=clock.now())
         if done:  # each member hears of it by a notification, sent after commit
-            flash(_("%(n)d bookings cancelled; their members were told.", n=len(cancelled)),
+            flash(ngettext("%(num)d booking cancelled; its member was told.",
+                           "%(num)d bookings cancelled; their members were told.", len(cancelled)),
                   "success")
         return redirect(url_for("spaces.closure", closure_id=closure.id))
     hit = closure_rules.bookings_hit_by(db.session, closure.space_id, closure.start_at,
