@@ -5,7 +5,16 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -16,7 +25,7 @@ from ..domain import bookings as rules
 from ..domain import quotas, schedule
 from ..domain.closures import closures_between
 from ..domain.errors import BookingRefused, DomainError
-from ..domain.spaces import KIND_LABELS, active_spaces
+from ..domain.spaces import KIND_LABELS, active_spaces, most_used_space_id
 from ..domain.wording import describe_slots
 from ..extensions import db
 from ..forms import EmptyForm, choices
@@ -31,7 +40,7 @@ from .forms import (
     FindSlotForm,
     RejectBookingForm,
 )
-from .grid import Column, build_grid
+from .grid import Column, agenda, build_grid
 
 bp = Blueprint("bookings", __name__)
 
@@ -327,9 +336,34 @@ def _grid(columns, spaces, start, end):
         new_booking_url=_new_booking_url, booked_label=_("Booked"))
 
 
+LAYOUTS = ("week", "day", "agenda")
+MOST_USED_SINCE = timedelta(days=180)
+
+
 def _chosen_space(spaces: list[Space]) -> Space | None:
+    """The space asked for (and remembered), else the last one chosen, else the member's most
+    used one, else the first: a member opens the calendar on the room they rehearse in."""
+    by_id = {s.id: s for s in spaces}
     wanted = request.args.get("space", type=int)
-    return next((s for s in spaces if s.id == wanted), spaces[0] if spaces else None)
+    if wanted in by_id:
+        session["calendar_space"] = wanted
+        return by_id[wanted]
+    if session.get("calendar_space") in by_id:
+        return by_id[session["calendar_space"]]
+    used = most_used_space_id(db.session, current_user.id, clock.now() - MOST_USED_SINCE)
+    return by_id.get(used) or (spaces[0] if spaces else None)
+
+
+def _chosen_layout() -> str | None:
+    """Week, day or list, as asked (and remembered); None lets the screen's width decide."""
+    wanted = request.args.get("view")
+    if wanted in LAYOUTS:
+        session["calendar_layout"] = wanted
+        return wanted
+    if wanted == "auto":
+        session.pop("calendar_layout", None)
+        return None
+    return session.get("calendar_layout")
 
 
 @bp.route("/calendar/week")
@@ -339,16 +373,21 @@ def week():
     space = _chosen_space(spaces)
     if space is None:
         return render_template("bookings/no_space.html")
+    layout = _chosen_layout()
     day = _day_arg()
-    monday = day - timedelta(days=day.weekday())
-    days = [monday + timedelta(days=i) for i in range(7)]
-    start = from_local(datetime.combine(monday, time(0)))
-    end = from_local(datetime.combine(monday + timedelta(days=7), time(0)))
+    if layout == "day":
+        days, step = [day], timedelta(days=1)
+    else:
+        monday = day - timedelta(days=day.weekday())
+        days, step = [monday + timedelta(days=i) for i in range(7)], timedelta(days=7)
+    start = from_local(datetime.combine(days[0], time(0)))
+    end = from_local(datetime.combine(days[-1] + timedelta(days=1), time(0)))
     columns = [Column(day=d, space=space, label=d.isoformat()) for d in days]
+    grid = _grid(columns, [space], start, end)
     return render_template(
-        "bookings/week.html", grid=_grid(columns, [space], start, end), space=space,
+        "bookings/week.html", grid=grid, agenda=agenda(grid), layout=layout, space=space,
         spaces=spaces, days=days, today=to_local(clock.now()).date(),
-        prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7))
+        prev_day=days[0] - step, next_day=days[0] + step)
 
 
 @bp.route("/calendar/day")
