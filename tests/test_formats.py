@@ -98,7 +98,8 @@ def test_one_booking_hit_by_a_closure_reads_in_the_singular(
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert one in page and "these 1" not in page
     closure = db.session.execute(select(Closure)).scalar_one()
-    done = client.post(f"/spaces/closures/{closure.id}", data={"message": "Désolés"},
+    done = client.post(f"/spaces/closures/{closure.id}",
+                       data={"message": "Désolés", "confirmed": "yes"},
                        follow_redirects=True).get_data(as_text=True)
     assert many in done
 

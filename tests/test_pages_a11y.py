@@ -64,3 +64,56 @@ def test_base_layout_gives_the_copy_buttons_their_words(client, login, member):
     login(member)
     page = client.get("/dashboard").get_data(as_text=True)
     assert 'data-copy-label="Copier"' in page and 'data-copied-label="Copié"' in page
+
+
+def test_posting_an_allocation_asks_first_and_changes_nothing_until_confirmed(
+        client, login, comanager, people):
+    from sqlalchemy import func, select
+
+    from booking.models import Expense
+    from tests.test_ledger import EXPENSE_FORM
+
+    login(comanager)
+    client.post("/ledger/expenses/", data=EXPENSE_FORM)
+    expense = db.session.execute(select(Expense)).scalar_one()
+    asked = client.post(f"/ledger/expenses/{expense.id}/post/0")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Comptabiliser ces montants" in page
+    assert 'name="confirmed" value="yes"' in page
+    assert db.session.execute(select(func.count(LedgerEntry.id))).scalar() == 0
+    client.post(f"/ledger/expenses/{expense.id}/post/0", data={"confirmed": "yes"})
+    assert db.session.execute(select(func.count(LedgerEntry.id))).scalar() > 0
+
+
+def test_closing_a_month_asks_first_with_the_month_kept_in_the_form(client, login, comanager):
+    from sqlalchemy import func, select
+
+    from booking.models import ClosedMonth
+
+    login(comanager)
+    page = client.post("/ledger/months/close", data={"month": "2026-03"}).get_data(as_text=True)
+    assert "Clôturer mars 2026" in page and 'name="month" value="2026-03"' in page
+    assert db.session.execute(select(func.count(ClosedMonth.id))).scalar() == 0
+    client.post("/ledger/months/close", data={"month": "2026-03", "confirmed": "yes"})
+    assert db.session.execute(select(func.count(ClosedMonth.id))).scalar() == 1
+
+
+def test_cancelling_for_a_closure_asks_first(client, login, comanager, member, make_space,
+                                            make_booking):
+    from sqlalchemy import select
+
+    from booking.models import Closure
+    from tests.conftest import local
+
+    space = make_space()
+    hit = make_booking(space, member, local(2030, 3, 4, 18), local(2030, 3, 4, 20))
+    login(comanager)
+    db.session.add(Closure(space_id=space.id, start_at=local(2030, 3, 4, 8),
+                           end_at=local(2030, 3, 5, 8), reason="Travaux"))
+    db.session.commit()
+    closure = db.session.execute(select(Closure)).scalar_one()
+    page = client.post(f"/spaces/closures/{closure.id}", data={"message": "Désolés"}
+                       ).get_data(as_text=True)
+    assert 'name="message" value="Désolés"' in page
+    db.session.refresh(hit)
+    assert hit.status == "confirmed"

@@ -24,13 +24,14 @@ from sqlalchemy import select
 
 from .. import clock
 from ..actions import user_action
+from ..confirmation import confirmation_page, confirmed
 from ..domain import attachments, bank, ledger
 from ..domain.accounts import active_member_choices
 from ..domain.errors import DomainError
 from ..domain.periods import month_end, month_start
 from ..exports import content_disposition, csv_response
 from ..extensions import db
-from ..formatting import format_decimal
+from ..formatting import format_date, format_decimal
 from ..forms import EmptyForm, choices
 from ..i18n import cooperative_settings
 from ..models import Allocation, Deposit, Expense, LedgerEntry, Member, Organisation, Payment, Space
@@ -232,6 +233,12 @@ def post(expense_id: int, portion: int):
     item = db.get_or_404(Expense, expense_id)
     if not EmptyForm().validate_on_submit() or not 0 <= portion < len(ledger.portions(item)):
         abort(400)
+    if not confirmed():
+        return confirmation_page(
+            _("Post these amounts to the members' accounts?"),
+            _("Posted lines are never changed: a mistake is fixed by a correction that stays "
+              "in the history."),
+            _("Yes, post them"), url_for("ledger.expense", expense_id=expense_id))
     with user_action(_("Posted: each member's account shows its part.")):
         ledger.post_allocation(db.session, item, portion, actor=current_user, tz=current_tz())
     return redirect(url_for("ledger.expense", expense_id=expense_id))
@@ -320,6 +327,11 @@ def month_action(action: str):
         if done:
             flash(ngettext("%(num)d fee or overage charge posted.",
                            "%(num)d fees and overage charges posted.", count), "success")
+    elif not confirmed():
+        return confirmation_page(
+            _("Close %(month)s?", month=format_date(form.month.first_day, "month")),
+            _("Nothing more can be posted in a closed month."), _("Yes, close the month"),
+            url_for("ledger.overview"))
     else:
         with user_action(_("Month closed: nothing more can be posted in it.")):
             ledger.close_month(db.session, form.month.first_day, actor=current_user)

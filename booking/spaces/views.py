@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..actions import user_action
+from ..confirmation import confirmation_page, confirmed
 from ..domain import bookings as booking_rules
 from ..domain import calendar_fetch, calendar_import
 from ..domain import closures as closure_rules
@@ -137,6 +138,11 @@ def closures():
 def closure(closure_id: int):
     closure = db.get_or_404(Closure, closure_id)
     form = ClosureCancelForm()
+    if form.validate_on_submit() and not confirmed():
+        return confirmation_page(
+            _("Cancel the bookings hit by this closure?"),
+            _("Each booking is cancelled and its member told; this cannot be undone."),
+            _("Yes, cancel them"), url_for("spaces.closure", closure_id=closure.id))
     if form.validate_on_submit():
         with user_action() as done:
             cancelled = booking_rules.cancel_for_closure(

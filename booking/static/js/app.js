@@ -1,8 +1,14 @@
 // Small improvements only: every page works without JavaScript.
 document.addEventListener("click", function (event) {
   var button = event.target.closest("[data-confirm]");
-  if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+  if (!button) { return; }
+  if (!window.confirm(button.getAttribute("data-confirm"))) {
     event.preventDefault();
+  } else if (button.form && !button.form.querySelector("input[name=confirmed]")) {
+    // Asked already: the server's confirmation page (for use without JavaScript) is skipped.
+    var yes = document.createElement("input");
+    yes.type = "hidden"; yes.name = "confirmed"; yes.value = "yes";
+    button.form.appendChild(yes);
   }
 });
 
