@@ -71,7 +71,7 @@ def test_week_grid_is_reached_with_arrow_keys(open_page):
     page.goto("/calendar/week?view=auto")
 
 
-def test_member_books_a_weekly_series_that_skips_a_clash(open_page):
+def test_member_books_a_weekly_series_that_skips_a_clash_then_cancels_one_date(open_page):
     page = open_page(MEMBER, DESKTOP)
     first = TODAY + timedelta(days=21)
     clash = first + timedelta(days=7)
@@ -90,6 +90,19 @@ def test_member_books_a_weekly_series_that_skips_a_clash(open_page):
     assert_accessible(page)
     page.get_by_role("button", name="Réserver les 2 dates libres").click()
     expect(page.locator(".flash-success")).to_contain_text("2 dates réservées")
+
+    # Cancel one date of the series: the other stays booked.
+    page.goto("/bookings/mine")
+    page.get_by_role("link", name="Série du soir").first.click()
+    page.goto(page.url + "/cancel")
+    assert_accessible(page)
+    page.select_option("select[name=scope]", "one")
+    page.get_by_role("button", name="Annuler la réservation").click()
+    expect(page.locator(".flash-success")).to_contain_text("annulée")
+    page.goto("/bookings/mine")
+    rows = page.locator("tr", has=page.get_by_role("link", name="Série du soir"))
+    expect(rows.filter(has_text="Annulée")).to_have_count(1)
+    expect(rows.filter(has_text="Confirmée")).to_have_count(1)
 
 
 def test_member_copies_the_feed_address(open_page):
