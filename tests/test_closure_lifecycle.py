@@ -147,7 +147,7 @@ def test_reimport_removes_closures_whose_events_left_the_calendar(
     modified = google_export(exdate="20260319T190000", with_chorale=False)
     preview = upload(client, space.id, modified).get_data(as_text=True)
     assert "2 à retirer" in preview and "6 inchangés" in preview
-    assert "Répétition générale chorale" in preview and "19 mars 2026 19:00" in preview
+    assert "Répétition générale chorale" in preview and "19 mars 2026, 19:00" in preview
     assert preview.count("ne figure plus dans l’agenda") == 2
     assert "Agenda\u00a0: Salle Molière" in preview
     assert len(active_closures()) == 8  # the preview writes nothing

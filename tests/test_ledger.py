@@ -244,8 +244,9 @@ def test_comanager_records_previews_and_posts_a_cost(client, login, comanager, p
     preview = client.get(f"/ledger/expenses/{expense.id}?portion=0").get_data(as_text=True)
     assert "750,00" in preview and "250,00" in preview
     assert "3,0 h sur 4,0 h" in preview
-    client.post(f"/ledger/expenses/{expense.id}/post/0")
-    second = client.post(f"/ledger/expenses/{expense.id}/post/0", follow_redirects=True)
+    client.post(f"/ledger/expenses/{expense.id}/post/0", data={"confirmed": "yes"})
+    second = client.post(f"/ledger/expenses/{expense.id}/post/0", data={"confirmed": "yes"},
+                         follow_redirects=True)
     assert "déjà" in second.get_data(as_text=True)
     assert db.session.execute(select(func.sum(LedgerEntry.amount_cents))).scalar() == 100_000
 

@@ -94,7 +94,8 @@ def test_closure_lists_hit_bookings_and_cancels_them_with_a_message(
     closure_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Répétition du mardi" in closure_page
     closure = db.session.execute(select(Closure)).scalar_one()
-    client.post(f"/spaces/closures/{closure.id}", data={"message": "Désolés, on répare."})
+    client.post(f"/spaces/closures/{closure.id}", data={"message": "Désolés, on répare.",
+                                                        "confirmed": "yes"})
     db.session.refresh(hit)
     db.session.refresh(spared)
     assert (hit.status, hit.cancel_reason, hit.late_cancellation) == (

@@ -5,8 +5,17 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,7 +27,7 @@ from ..domain.accounts import active_member_choices
 from ..domain.closures import closures_between
 from ..domain.errors import BookingRefused, DomainError
 from ..domain.knowledge import space_guide
-from ..domain.spaces import KIND_LABELS, active_spaces
+from ..domain.spaces import KIND_LABELS, active_spaces, most_used_space_id
 from ..domain.wording import describe_slots
 from ..extensions import db
 from ..forms import EmptyForm, choices
@@ -33,7 +42,7 @@ from .forms import (
     FindSlotForm,
     RejectBookingForm,
 )
-from .grid import Column, build_grid
+from .grid import Column, agenda, build_grid
 
 bp = Blueprint("bookings", __name__)
 
@@ -119,8 +128,9 @@ def new():
                          "you meanwhile."), "success")
             return redirect(url_for("bookings.detail", booking_id=booking.id))
         elif preview is None:
-            flash(_("%(n)d dates booked, %(skipped)d skipped.", n=len(created),
-                  skipped=len(skipped)), "success")
+            flash(ngettext("%(num)d date booked, %(skipped)d skipped.",
+                           "%(num)d dates booked, %(skipped)d skipped.", len(created),
+                           skipped=len(skipped)), "success")
             return redirect(url_for("bookings.mine"))
     chosen = next((s for s in spaces if s.id == form.space_id.data), None)
     statuses = quotas.quota_overview(db.session, current_user, current_tz(), clock.now(),
@@ -365,9 +375,34 @@ def _grid(columns, spaces, start, end):
         taking_part=frozenset(rules.taking_part_ids(db.session, current_user, start, end)))
 
 
+LAYOUTS = ("week", "day", "agenda")
+MOST_USED_SINCE = timedelta(days=180)
+
+
 def _chosen_space(spaces: list[Space]) -> Space | None:
+    """The space asked for (and remembered), else the last one chosen, else the member's most
+    used one, else the first: a member opens the calendar on the room they rehearse in."""
+    by_id = {s.id: s for s in spaces}
     wanted = request.args.get("space", type=int)
-    return next((s for s in spaces if s.id == wanted), spaces[0] if spaces else None)
+    if wanted in by_id:
+        session["calendar_space"] = wanted
+        return by_id[wanted]
+    if session.get("calendar_space") in by_id:
+        return by_id[session["calendar_space"]]
+    used = most_used_space_id(db.session, current_user.id, clock.now() - MOST_USED_SINCE)
+    return by_id.get(used) or (spaces[0] if spaces else None)
+
+
+def _chosen_layout() -> str | None:
+    """Week, day or list, as asked (and remembered); None lets the screen's width decide."""
+    wanted = request.args.get("view")
+    if wanted in LAYOUTS:
+        session["calendar_layout"] = wanted
+        return wanted
+    if wanted == "auto":
+        session.pop("calendar_layout", None)
+        return None
+    return session.get("calendar_layout")
 
 
 @bp.route("/calendar/week")
@@ -377,17 +412,22 @@ def week():
     space = _chosen_space(spaces)
     if space is None:
         return render_template("bookings/no_space.html")
+    layout = _chosen_layout()
     day = _day_arg()
-    monday = day - timedelta(days=day.weekday())
-    days = [monday + timedelta(days=i) for i in range(7)]
-    start = from_local(datetime.combine(monday, time(0)))
-    end = from_local(datetime.combine(monday + timedelta(days=7), time(0)))
+    if layout == "day":
+        days, step = [day], timedelta(days=1)
+    else:
+        monday = day - timedelta(days=day.weekday())
+        days, step = [monday + timedelta(days=i) for i in range(7)], timedelta(days=7)
+    start = from_local(datetime.combine(days[0], time(0)))
+    end = from_local(datetime.combine(days[-1] + timedelta(days=1), time(0)))
     columns = [Column(day=d, space=space, label=d.isoformat()) for d in days]
+    grid = _grid(columns, [space], start, end)
     return render_template(
-        "bookings/week.html", grid=_grid(columns, [space], start, end), space=space,
+        "bookings/week.html", grid=grid, agenda=agenda(grid), layout=layout, space=space,
         guide=_guide(space.id),
         spaces=spaces, days=days, today=to_local(clock.now()).date(),
-        prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7))
+        prev_day=days[0] - step, next_day=days[0] + step)
 
 
 @bp.route("/calendar/day")

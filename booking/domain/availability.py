@@ -183,7 +183,7 @@ def check_free(session: Session, space: Space, rules: SpaceRules, start: datetim
                                                         exclude_ids))
     closed = select(literal(True), Closure.space_id, Closure.start_at, Closure.end_at,
                     Closure.reason).where(
-        Closure.start_at < window[1], Closure.end_at > window[0],
+        Closure.active(), Closure.start_at < window[1], Closure.end_at > window[0],
         or_(Closure.space_id.is_(None), Closure.space_id.in_(_same_kind_ids(space))))
     rows = session.execute(union_all(closed, taken)).all()
     hit = sorted((s, reason) for is_closure, space_id, s, e, reason in rows

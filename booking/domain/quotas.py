@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..formatting import format_date
 from ..models import ACTIVE_STATUSES, Booking, Member, QuotaRule, Space
 from .accounts import record_audit
 from .errors import BookingRefused
@@ -75,8 +75,8 @@ def periods_touching(period: str, start: datetime, end: datetime, tz: str) -> li
 def describe_period(period: str, start: datetime, tz: str):
     local_day = start.astimezone(ZoneInfo(tz)).date()
     if period == "week":
-        return _l("the week of %(day)s", day=format_date(local_day, "d MMMM y"))
-    return format_date(local_day, "MMMM y")
+        return _l("the week of %(day)s", day=format_date(local_day, "long"))
+    return format_date(local_day, "month")
 
 
 # --- weighting -------------------------------------------------------------------------------

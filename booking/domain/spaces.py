@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import SPACE_KINDS, Member, Space
+from ..models import ACTIVE_STATUSES, SPACE_KINDS, Booking, Member, Space
 from ..models.spaces import WEEKDAY_KEYS
 from .accounts import record_audit
 from .errors import DomainError
@@ -152,3 +152,15 @@ def spaces_listed_for(session: Session, viewer: Member) -> list[Space]:
     if not viewer.is_comanager:
         query = query.where(Space.active.is_(True))
     return list(session.execute(query).scalars())
+
+
+def most_used_space_id(session: Session, member_id: int, since) -> int | None:
+    """The space a member booked most often since a date: where their calendar opens."""
+    return session.execute(
+        select(Booking.space_id)
+        .where(Booking.member_id == member_id, Booking.start_at >= since,
+               Booking.status.in_(ACTIVE_STATUSES))
+        .group_by(Booking.space_id)
+        .order_by(func.count().desc(), Booking.space_id)
+        .limit(1)
+    ).scalar_one_or_none()

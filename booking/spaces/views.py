@@ -15,12 +15,13 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
 from ..actions import user_action
+from ..confirmation import confirmation_page, confirmed
 from ..domain import bookings as booking_rules
 from ..domain import calendar_fetch, calendar_import
 from ..domain import closures as closure_rules
@@ -148,13 +149,19 @@ def _active_closure_or_404(closure_id: int) -> Closure:
 def closure(closure_id: int):
     closure = _active_closure_or_404(closure_id)
     form = ClosureCancelForm()
+    if form.validate_on_submit() and not confirmed():
+        return confirmation_page(
+            _("Cancel the bookings hit by this closure?"),
+            _("Each booking is cancelled and its member told; this cannot be undone."),
+            _("Yes, cancel them"), url_for("spaces.closure", closure_id=closure.id))
     if form.validate_on_submit():
         with user_action() as done:
             cancelled = booking_rules.cancel_for_closure(
                 db.session, closure, actor=current_user, message=form.message.data,
                 now=clock.now())
         if done:  # each member hears of it by a notification, sent after commit
-            flash(_("%(n)d bookings cancelled; their members were told.", n=len(cancelled)),
+            flash(ngettext("%(num)d booking cancelled; its member was told.",
+                           "%(num)d bookings cancelled; their members were told.", len(cancelled)),
                   "success")
         return redirect(url_for("spaces.closure", closure_id=closure.id))
     hit = closure_rules.bookings_hit_by(db.session, closure.space_id, closure.start_at,

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
-from babel.numbers import format_currency
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from ...formatting import format_currency, format_date, format_datetime, format_time
 
 
 @dataclass(frozen=True)
@@ -30,27 +30,26 @@ class Formatter:
         zone = ZoneInfo(self.timezone)
         first = datetime.fromisoformat(start).astimezone(zone)
         last = datetime.fromisoformat(end).astimezone(zone)
-        day = format_date(first.date(), "full", locale=self.locale)
-        begins = format_time(first, "HH:mm", locale=self.locale)
-        ends = format_time(last, "HH:mm", locale=self.locale)
+        day = format_date(first, "full", zone=zone, language=self.locale)
+        begins = format_time(first, zone=zone, language=self.locale)
+        ends = format_time(last, zone=zone, language=self.locale)
         if first.date() != last.date():
-            ends = f"{format_date(last.date(), 'full', locale=self.locale)}, {ends}"
+            ends = format_datetime(last, "full", zone=zone, language=self.locale)
         return f"{day}, {begins}–{ends}"
 
     def moment(self, at: str) -> str:
         """'mardi 3 mars 2026, 18:00' in the cooperative's timezone."""
-        local = datetime.fromisoformat(at).astimezone(ZoneInfo(self.timezone))
-        return (f"{format_date(local.date(), 'full', locale=self.locale)}, "
-                f"{format_time(local, 'HH:mm', locale=self.locale)}")
+        return format_datetime(datetime.fromisoformat(at), "full", zone=ZoneInfo(self.timezone),
+                               language=self.locale)
 
     def money(self, cents: int) -> str:
-        return format_currency(cents / 100, self.currency, locale=self.locale)
+        return format_currency(cents / 100, self.currency, language=self.locale)
 
     def month(self, value: str) -> str:
-        return format_date(date.fromisoformat(value), "MMMM y", locale=self.locale)
+        return format_date(date.fromisoformat(value), "month", language=self.locale)
 
     def day(self, value: str) -> str:
-        return format_date(date.fromisoformat(value), "long", locale=self.locale)
+        return format_date(date.fromisoformat(value), "long", language=self.locale)
 
 
 Text = Callable[[dict, Formatter], str]
