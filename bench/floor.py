@@ -225,7 +225,7 @@ def balances():
 def member_feed(token: str):
     db = connection()
     member = db.execute(sql("SELECT id FROM members WHERE feed_token = ? AND active"),
-                        (token,)).fetchone()
+                        (hashlib.sha256(token.encode()).hexdigest(),)).fetchone()
     if member is None:
         return Response(status=404)
     now = datetime.now(UTC)

@@ -195,11 +195,33 @@ def test_rq_delivers_after_commit(app, member, make_space, redis_url):
     app.extensions["jobs"] = jobs.RqBackend(redis_url)
     book(make_space(), member)
     assert the_row().email_state == "pending"
+    assert app.extensions["jobs"].wait_queued()
     assert app.extensions["jobs"].queue().count == 1
     jobs.run_worker(app, burst=True)
     assert the_row().email_state == "sent"
     assert app.extensions["outbox"][0][0] == member.email
 
+
+
+def test_a_booking_does_not_wait_for_redis_to_queue_its_delivery(app, member, make_space):
+    """The request that commits only wakes this process's enqueuer: a slow or unreachable
+    Redis delays the e-mail, never the member's answer."""
+    import threading
+
+    backend = jobs.RqBackend("redis://127.0.0.1:1/0")
+    release, entered = threading.Event(), threading.Event()
+
+    def slow_redis():
+        entered.set()
+        release.wait(5)
+
+    backend.enqueue = slow_redis
+    app.extensions["jobs"] = backend
+    book(make_space(), member)
+    assert entered.wait(5) and not backend.wait_queued(timeout=0.05)
+    assert the_row().email_state == "pending"  # committed while Redis still "answers"
+    release.set()
+    assert backend.wait_queued()
 
 # --- make run: no Redis, no SMTP -------------------------------------------------------------
 

@@ -39,8 +39,14 @@ def _own_booking(booking_id: int) -> Booking:
 
 def _refused(error: BookingRefused, member_id: int, space_id: int, start: datetime,
              end: datetime) -> ApiProblem:
-    """Undo the attempt, keep it in the unmet-demand record (as the HTML form does)."""
-    db.session.rollback()
+    """Undo the attempt, keep it in the unmet-demand record (as the HTML form does).
+
+    A refusal found before anything was written (the usual case: the check comes before the
+    insert) needs no rollback: the record joins the same transaction, and the caller's member
+    stays loaded instead of being read again."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.rollback()
     rules.record_refusal(db.session, member_id=member_id, space_id=space_id,
                          start=start, end=end, reason=error.reason, now=clock.now())
     commit_keeping_state()

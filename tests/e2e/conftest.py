@@ -37,7 +37,7 @@ def base_url(tmp_path_factory):
     """A migrated database with demo data, served by gunicorn as in production."""
     folder = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "FLASK_APP": "wsgi.py", "DATABASE_URL": f"sqlite:///{folder}/e2e.db",
-           "SECRET_KEY": "e2e-secret", "RATELIMIT_STORAGE_URI": "memory://"}
+           "SECRET_KEY": "e2e-secret", "RATELIMIT_STORAGE_URI": "process-memory://"}
     env.pop("TEST_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
