@@ -68,12 +68,12 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
     viewer = viewer or current_member()
     zone = zone or ZoneInfo(current_tz())
     private = rules.can_see_booking(booking, viewer)
+    titled = private or rules.title_visible_to(booking, viewer, show_titles)
     return {
         "id": booking.id, "space_id": booking.space_id, "member_id": booking.member_id,
         "series_id": booking.series_id, "start": format_instant(booking.start_at, zone),
         "end": format_instant(booking.end_at, zone),
-        "title": booking.title if rules.title_visible_to(booking, viewer, show_titles)
-        else None,
+        "title": booking.title if titled else None,
         "note": booking.note if private else None, "status": booking.status,
         "sequence": booking.sequence, "late_cancellation": booking.late_cancellation,
         "reason": (booking.cancel_reason or booking.decision_reason or None) if private

@@ -319,7 +319,8 @@ def booking_rows_in_period(session: Session, *, start: datetime, end: datetime,
     `show_titles`: hundreds are serialised without building an object per booking."""
     query = select(*LISTED_COLUMNS, Space.show_titles).join(Space, Space.id == Booking.space_id)
     query = _in_period(query, start, end, member_id, space_id)
-    return list(session.execute(query.limit(limit)))
+    # On the session's connection: plain rows need none of the ORM's result machinery.
+    return list(session.connection().execute(query.limit(limit)))
 
 
 def _in_period(query, start: datetime, end: datetime, member_id: int | None,
