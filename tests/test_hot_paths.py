@@ -225,3 +225,30 @@ def test_process_memory_counts_expire_with_their_window(monkeypatch):
     monkeypatch.setattr(ratelimit.time, "monotonic", lambda: now[0] + 10_000)
     storage.incr("k", 60)  # the minute's sweep forgets the idle key
     assert "idle" not in storage.storage and "idle" not in storage.expirations
+
+
+def test_a_listing_shows_each_booking_as_its_own_answer_does(api, member, comanager,
+                                                            make_member, token_for, make_space,
+                                                            make_booking):
+    """The listing serialises plain rows with the viewer's rights decided once: the same
+    fields, titles and notes as booking_json, for the booking's member, another member and a
+    co-manager, where the space shows titles and where it does not."""
+    from zoneinfo import ZoneInfo
+
+    from booking.api.json import booking_json
+
+    private, shown = make_space(show_titles=False), make_space(show_titles=True)
+    other = make_member()
+    hour = lambda h: DAY + timedelta(hours=h)  # noqa: E731
+    bookings = [make_booking(private, member, hour(10), hour(11), note="clé chez Jan"),
+                make_booking(private, other, hour(11), hour(12), note="à lui"),
+                make_booking(shown, other, hour(12), hour(13), title="Concert", note="n")]
+    day = f"start={DAY.isoformat()}&end={(DAY + timedelta(days=1)).isoformat()}"
+    for viewer in (member, other, comanager):
+        listed = api("GET", "/bookings?" + day.replace("+", "%2B"), token_for(viewer)).json
+        assert listed == [booking_json(b, viewer, ZoneInfo("Europe/Brussels"))
+                          for b in bookings], viewer.name
+    assert [b["title"] for b in listed] == ["Répétition", "Répétition", "Concert"]
+    seen_by_member = api("GET", "/bookings?" + day.replace("+", "%2B"), token_for(member)).json
+    assert [(b["title"], b["note"]) for b in seen_by_member] == [
+        ("Répétition", "clé chez Jan"), (None, None), ("Concert", None)]

@@ -17,7 +17,7 @@ from .actions import api_action, commit_keeping_state, refusal_problem
 from .auth import comanager_required, current_member
 from .blueprint import bp
 from .inputs import MAX_ID, interval, parse_date, parse_instant
-from .json import booking_json, get_object, period
+from .json import booking_json, get_object, listed_bookings_json, period
 from .openapi import array_of, endpoint, query_param, ref
 from .problems import ApiProblem
 
@@ -68,7 +68,7 @@ def list_bookings(query):
     found = rules.booking_rows_in_period(
         db.session, start=start, end=end, member_id=viewer.id if query["mine"] else None,
         space_id=query["space_id"], limit=MAX_BOOKINGS)
-    return jsonify([booking_json(row, viewer, zone, row.show_titles) for row in found])
+    return jsonify(listed_bookings_json(found, viewer, zone))
 
 
 @endpoint(bp, "/bookings", "POST", summary="Book a space (once or as a series)",

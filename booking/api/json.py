@@ -80,3 +80,28 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
         else None,
         "updated_at": format_instant(booking.updated_at, zone),
     }
+
+
+def listed_bookings_json(rows, viewer: Member, zone: ZoneInfo) -> list[dict]:
+    """booking_json for the plain rows of a listing (`booking_rows_in_period`): what the viewer
+    may see is decided once for the list, not per booking (the same rules as
+    rules.can_see_booking and rules.title_visible_to; tests compare the two shapes)."""
+    viewer_id, sees_all = viewer.id, viewer.is_comanager
+    listed = []
+    for row in rows:
+        (booking_id, space_id, member_id, series_id, start, end, title, note, status, sequence,
+         late, cancel_reason, decision_reason, updated_at, show_titles) = row
+        private = sees_all or member_id == viewer_id
+        listed.append({
+            "id": booking_id, "space_id": space_id, "member_id": member_id,
+            "series_id": series_id,
+            "start": start.astimezone(zone).isoformat(timespec="seconds"),
+            "end": end.astimezone(zone).isoformat(timespec="seconds"),
+            "title": title if private or show_titles else None,
+            "note": note if private else None, "status": status, "sequence": sequence,
+            "late_cancellation": late,
+            "reason": (cancel_reason or decision_reason or None) if private else None,
+            "updated_at": updated_at.astimezone(zone).isoformat(timespec="seconds"),
+        })
+    return listed
+

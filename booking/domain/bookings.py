@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Member, RefusedBooking, Space
@@ -317,10 +317,27 @@ def booking_rows_in_period(session: Session, *, start: datetime, end: datetime,
                            limit: int) -> list:
     """The same bookings as plain rows of the columns a listing shows, and the space's
     `show_titles`: hundreds are serialised without building an object per booking."""
-    query = select(*LISTED_COLUMNS, Space.show_titles).join(Space, Space.id == Booking.space_id)
-    query = _in_period(query, start, end, member_id, space_id)
+    params = {"start": start, "end": end, "member_id": member_id, "space_id": space_id}
     # On the session's connection: plain rows need none of the ORM's result machinery.
-    return list(session.connection().execute(query.limit(limit)))
+    return list(session.connection().execute(
+        _listing_statement(member_id is not None, space_id is not None, limit), params))
+
+
+_LISTINGS: dict[tuple[bool, bool, int], Select] = {}
+
+
+def _listing_statement(one_member: bool, one_space: bool, limit: int) -> Select:
+    """Built once per shape, with bound parameters: building a select costs about as much as
+    running this one on a day of bookings."""
+    key = (one_member, one_space, limit)
+    if key not in _LISTINGS:
+        query = select(*LISTED_COLUMNS, Space.show_titles).join(
+            Space, Space.id == Booking.space_id)
+        _LISTINGS[key] = _in_period(
+            query, bindparam("start"), bindparam("end"),
+            bindparam("member_id") if one_member else None,
+            bindparam("space_id") if one_space else None).limit(limit)
+    return _LISTINGS[key]
 
 
 def _in_period(query, start: datetime, end: datetime, member_id: int | None,
