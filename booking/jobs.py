@@ -161,6 +161,7 @@ class RqBackend(NoBackend):
         self._changed = threading.Condition()
         self._asked = self._queued = 0
         self._thread: threading.Thread | None = None
+        self._last_job = None
 
     def queue(self):
         if self._queue is None:
@@ -195,10 +196,25 @@ class RqBackend(NoBackend):
                 self._changed.notify_all()
 
     def enqueue(self) -> None:
+        """Queue a delivery, unless the last one queued here has not started yet: it will
+        send what was committed before it starts, this commit's rows included (one status
+        read instead of a new job)."""
         try:
-            self.queue().enqueue(deliver_job, job_timeout=300, result_ttl=60)
+            if self._last_job is not None and self._still_waiting(self._last_job):
+                return
+            self._last_job = self.queue().enqueue(deliver_job, job_timeout=300, result_ttl=60)
         except Exception:  # Redis down: the worker's next tick sends it
             log.exception("Could not enqueue the notification delivery")
+
+    @staticmethod
+    def _still_waiting(job) -> bool:
+        from rq.exceptions import InvalidJobOperation
+        from rq.job import JobStatus
+
+        try:
+            return job.get_status(refresh=True) == JobStatus.QUEUED
+        except InvalidJobOperation:  # expired or deleted
+            return False
 
 
 def backend(app: Flask) -> NoBackend:

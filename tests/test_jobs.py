@@ -202,6 +202,22 @@ def test_rq_delivers_after_commit(app, member, make_space, redis_url):
     assert app.extensions["outbox"][0][0] == member.email
 
 
+def test_commits_while_a_delivery_waits_share_it(app, member, make_space, redis_url):
+    """A job still waiting in the queue sends every row committed before it starts: a second
+    booking queues nothing more; once the job has run, the next booking queues a new one."""
+    backend = jobs.RqBackend(redis_url)
+    app.extensions["jobs"] = backend
+    space = make_space()
+    book(space, member, day=5)
+    book(space, member, day=6)
+    assert backend.wait_queued() and backend.queue().count == 1
+    jobs.run_worker(app, burst=True)
+    assert {row.email_state for row in db.session.execute(select(Notification)).scalars()
+            } == {"sent"}
+    book(space, member, day=7)
+    assert backend.wait_queued() and backend.queue().count == 1
+
+
 
 def test_a_booking_does_not_wait_for_redis_to_queue_its_delivery(app, member, make_space):
     """The request that commits only wakes this process's enqueuer: a slow or unreachable
