@@ -115,6 +115,16 @@ def serve(target: str, port: int, url: str, workers: int = 1, worker_class: str 
     raise SystemExit(f"{target} did not start on port {port}")
 
 
+def stop(server: subprocess.Popen) -> None:
+    """gunicorn's graceful stop (a gthread worker waits on kept-alive connections), then kill."""
+    server.terminate()
+    try:
+        server.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+
+
 def call(port: int, method: str, path: str, body=None, token: str | None = None
          ) -> tuple[float, int, bytes]:
     headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -252,8 +262,7 @@ def serving(size: int) -> None:
                 caller.join()
             elapsed = clock.perf_counter() - started
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            stop(server)
         times.sort()
         print(f"| -w {workers} -k {worker_class} --threads {threads} | "
               f"{(len(times) + len(errors)) / elapsed:.0f} | {statistics.median(times):.1f} | "
@@ -323,9 +332,10 @@ def run() -> None:
             rows = measure(ports)
         finally:
             for server in servers:
-                server.terminate()
-                server.wait(timeout=10)
-        print(f"\n{size:,} bookings (built and measured in {clock.perf_counter() - started:.0f} s)")
+                stop(server)
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"\n{size:,} bookings (built and measured in {clock.perf_counter() - started:.0f} s; "
+              f"load average {load})")
         print("| operation | runs | app median | app p95 | floor median | floor p95 | app/floor |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for label, runs, am, ap, fm, fp, ratio in rows:

@@ -126,14 +126,16 @@ def deposit_held(session: Session, member_id: int) -> int:
         Deposit.member_id == member_id, Deposit.returned_on.is_(None))).scalar_one()
 
 
+# Two columns rather than the version and its deposits: no charter published is the common
+# case, and then this is the gate's only query (on every booking). Built once.
+_IN_FORCE = (select(CharterVersion.id, CharterVersion.deposit_required_to_book)
+             .order_by(CharterVersion.number.desc()).limit(1))
+
+
 def charter_gate(session: Session, member: Member) -> None:
     """Refuse a booking when the member has not accepted the charter in force, or when the
     charter makes the deposit a condition and it is not paid. Nothing when no charter exists."""
-    # Two columns rather than the version and its deposits: no charter published is the
-    # common case, and then this is the gate's only query (on every booking).
-    current = session.execute(
-        select(CharterVersion.id, CharterVersion.deposit_required_to_book)
-        .order_by(CharterVersion.number.desc()).limit(1)).first()
+    current = session.execute(_IN_FORCE).first()
     if current is None:
         return
     if not has_accepted(session, member):
