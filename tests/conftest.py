@@ -39,7 +39,10 @@ def _config(uri: str, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": uri,
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # cheap hashing keeps the suite fast
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "process-memory://",
+        # Settings read on every request, as statement counts expect; tests/test_hot_paths.py
+        # runs with the per-process cache production has.
+        "SETTINGS_CACHE_SECONDS": 0,
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
     }

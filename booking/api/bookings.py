@@ -19,7 +19,7 @@ from .actions import api_action, commit_keeping_state, refusal_problem
 from .auth import comanager_required, current_member
 from .blueprint import bp
 from .inputs import MAX_ID, interval, parse_date, parse_instant
-from .json import booking_json, get_object, period, slot_json
+from .json import booking_json, get_object, listed_bookings_json, period, slot_json
 from .openapi import array_of, endpoint, query_param, ref
 from .problems import ApiProblem
 
@@ -43,8 +43,14 @@ def _own_booking(booking_id: int) -> Booking:
 
 def _refused(error: BookingRefused, member_id: int, space_id: int, start: datetime,
              end: datetime) -> ApiProblem:
-    """Undo the attempt, keep it in the unmet-demand record (as the HTML form does)."""
-    db.session.rollback()
+    """Undo the attempt, keep it in the unmet-demand record (as the HTML form does).
+
+    A refusal found before anything was written (the usual case: the check comes before the
+    insert) needs no rollback: the record joins the same transaction, and the caller's member
+    stays loaded instead of being read again."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.rollback()
     rules.record_refusal(db.session, member_id=member_id, space_id=space_id,
                          start=start, end=end, reason=error.reason, now=clock.now())
     commit_keeping_state()
@@ -69,7 +75,7 @@ def list_bookings(query):
         db.session, start=start, end=end, member_id=viewer.id if query["mine"] else None,
         space_id=query["space_id"], limit=MAX_BOOKINGS,
         organisation_id=viewer.organisation_id if query["mine"] else None)
-    return jsonify([booking_json(row, viewer, zone, row.show_titles) for row in found])
+    return jsonify(listed_bookings_json(found, viewer, zone))
 
 
 def _booked_for(body: dict, caller: Member) -> Member:

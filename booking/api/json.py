@@ -70,12 +70,12 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
     viewer = viewer or current_member()
     zone = zone or ZoneInfo(current_tz())
     private = rules.can_see_booking(booking, viewer)
+    titled = private or rules.title_visible_to(booking, viewer, show_titles)
     answer = {
         "id": booking.id, "space_id": booking.space_id, "member_id": booking.member_id,
         "series_id": booking.series_id, "start": format_instant(booking.start_at, zone),
         "end": format_instant(booking.end_at, zone),
-        "title": booking.title if rules.title_visible_to(booking, viewer, show_titles)
-        else None,
+        "title": booking.title if titled else None,
         "note": booking.note if private else None, "status": booking.status,
         "sequence": booking.sequence, "late_cancellation": booking.late_cancellation,
         "reason": (booking.cancel_reason or booking.decision_reason or None) if private
@@ -121,3 +121,31 @@ def expense_json(expense: Expense, posted: set[int]) -> dict:
                       "posted": index in posted}
                      for index, first, last, amount in ledger.portions(expense)],
     }
+
+
+def listed_bookings_json(rows, viewer: Member, zone: ZoneInfo) -> list[dict]:
+    """booking_json for the plain rows of a listing (`booking_rows_in_period`): what the viewer
+    may see is decided once for the list, not per booking (the same rules as
+    rules.can_see_booking and rules.title_visible_to; tests compare the two shapes)."""
+    viewer_id, sees_all = viewer.id, viewer.is_comanager
+    listed = []
+    for row in rows:
+        role = getattr(row, "role", None)
+        private = sees_all or row.member_id == viewer_id or role == "participant"
+        answer = {
+            "id": row.id, "space_id": row.space_id, "member_id": row.member_id,
+            "series_id": row.series_id,
+            "start": row.start_at.astimezone(zone).isoformat(timespec="seconds"),
+            "end": row.end_at.astimezone(zone).isoformat(timespec="seconds"),
+            "title": row.title if private or row.show_titles else None,
+            "note": row.note if private else None, "status": row.status,
+            "sequence": row.sequence, "late_cancellation": row.late_cancellation,
+            "reason": (row.cancel_reason or row.decision_reason or None) if private else None,
+            "updated_at": row.updated_at.astimezone(zone).isoformat(timespec="seconds"),
+            "overage_minutes": row.overage_minutes or 0, "created_by": row.created_by_id,
+            "for_organisation": row.organisation_id is not None,
+        }
+        if role is not None:
+            answer["role"] = role
+        listed.append(answer)
+    return listed
