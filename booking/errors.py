@@ -73,9 +73,21 @@ def _reader_locale() -> str:
             or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+def _number_out_of_range(error: Exception) -> bool:
+    """A number from a query string beyond PostgreSQL's integer: it matches no row (ids in
+    paths are bounded by their converter; this catches `?space=99999999999` and the like)."""
+    return (isinstance(error, exc.DataError)
+            and type(error.orig).__name__ == "NumericValueOutOfRange")
+
+
 def database_unavailable(error: Exception):
     """503, Retry-After, and nothing after this touches the database: the member (whose
     attributes would be reloaded) is replaced by an anonymous user for the rest of the request."""
+    if _number_out_of_range(error):
+        from .extensions import db
+
+        db.session.rollback()  # PostgreSQL refuses every statement of the failed transaction
+        return _render_error(404)
     if not outages.is_unavailable(error):
         raise error  # a bug: Flask logs it with its traceback and answers 500
     from .extensions import login_manager

@@ -105,7 +105,7 @@ def create_series(session: Session, *, space: Space, member: Member, first: Inte
             title=title.strip(), note=(note or "").strip(), created_at=now, updated_at=now)
         session.add(booking)
         created.append(booking)
-    flush_or_conflict(session, space, rules, first, now)
+    flush_or_conflict(session, space, rules, [(b.start_at, b.end_at) for b in created], now)
     skipped = [o for o in occurrences if not o.free]
     notices.series_created(session, series, created, skipped)
     return series, created, skipped
