@@ -75,11 +75,18 @@ def test_readyz_checks_redis_when_configured(database_url, redis_port, expected)
 
 
 @pytest.fixture
-def app_config():
-    return {"RATELIMIT_DEFAULT": "2 per minute"}
+def default_limit(database_url):
+    """An app with a default limit on every view; the shared limiter forgets it afterwards."""
+    from booking.extensions import limiter
+
+    app = create_app(_config(database_url, RATELIMIT_DEFAULT="2 per minute"))
+    app.test_client_class = IsolatedClient
+    yield app
+    limiter.limit_manager.set_default_limits([])
 
 
-def test_health_checks_are_never_rate_limited(client):
+def test_health_checks_are_never_rate_limited(default_limit):
+    client = default_limit.test_client()
     for _ in range(5):
         assert client.get("/healthz").status_code == 200
         assert client.get("/readyz").status_code == 200
