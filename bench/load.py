@@ -25,6 +25,7 @@ BENCH = str(Path(__file__).resolve().parent)
 sys.path[:] = [p for p in sys.path if p != BENCH] + [BENCH]
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -388,6 +389,46 @@ def kill_one_worker(master_pid: int) -> None:
         print(f"SIGKILL sent to worker {workers[0]}", flush=True)
 
 
+def postgres_pids() -> list[int]:
+    found = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def freeze_postgres(seconds: float) -> None:
+    """SIGSTOP every PostgreSQL process (a hung server: connections accepted, nothing
+    answered), and SIGCONT them `seconds` later."""
+    pids = postgres_pids()
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    print(f"PostgreSQL frozen ({len(pids)} processes) for {seconds:.0f} s", flush=True)
+
+    def thaw():
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        print("PostgreSQL thawed", flush=True)
+
+    timer = threading.Timer(seconds, thaw)
+    timer.daemon = False
+    timer.start()
+
+
+def probe_health(url: str, results: Results, stop_at: float) -> None:
+    """/healthz twice a second for the whole run: it needs no database, so it must answer
+    even while the database hangs."""
+    parts = urlsplit(url)
+    while time.monotonic() < stop_at:
+        started = time.monotonic()
+        try:
+            connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=5)
+            connection.request("GET", "/healthz")
+            status = connection.getresponse().status
+        except OSError as error:
+            status = type(error).__name__
+        results.record("healthz", status, time.monotonic() - started)
+        time.sleep(max(0.0, 0.5 - (time.monotonic() - started)))
+
+
 def restart_postgres(command: str) -> None:
     print(f"restarting PostgreSQL: {command}", flush=True)
     subprocess.run(command, shell=True, check=False)
@@ -408,6 +449,9 @@ def main(argv=None) -> int:
     parser.add_argument("--kill-worker-at", type=float, help="seconds into the run")
     parser.add_argument("--restart-postgres-at", type=float, help="seconds into the run")
     parser.add_argument("--restart-command", default="pg_ctlcluster 15 main restart")
+    parser.add_argument("--freeze-postgres-at", type=float,
+                        help="seconds into the run: SIGSTOP PostgreSQL (needs root)")
+    parser.add_argument("--freeze-seconds", type=float, default=40)
     args = parser.parse_args(argv)
 
     if args.url and urlsplit(args.url).hostname not in LOOPBACK:
@@ -433,16 +477,34 @@ def main(argv=None) -> int:
     if args.restart_postgres_at is not None:
         faults.append((args.restart_postgres_at,
                        lambda: restart_postgres(args.restart_command)))
+    if args.freeze_postgres_at is not None:
+        faults.append((args.freeze_postgres_at, lambda: freeze_postgres(args.freeze_seconds)))
+    results_probe = Results()
+    health = threading.Thread(target=probe_health, daemon=True,
+                              args=(url, results_probe, time.monotonic() + args.seconds))
+    health.start()
+    workers_before = set(process_tree(master)[1:]) if master else set()
     try:
         cpu_before = cpu_seconds(process_tree(master)) if master else None
         results, elapsed = run_load(url, setup, args.seconds, args.max_requests, faults)
         cpu = cpu_seconds(process_tree(master)) - cpu_before if master else None
+        replaced = len(workers_before - set(process_tree(master)[1:])) if master else 0
+        health.join(timeout=10)
+        results.latencies["healthz"] = results_probe.latencies["healthz"]
+        results.statuses["healthz"] = results_probe.statuses["healthz"]
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=60)
     print(report(results, elapsed, cpu))
+    print(f"workers replaced during the run: {replaced}")
     problems = check(database_url, setup, results)
+    slow_health = [ms for ms in results.latencies["healthz"] if ms > 2000]
+    if set(results.statuses["healthz"]) - {200} or slow_health:
+        problems.append(f"/healthz failed or took over 2 s: {dict(results.statuses['healthz'])}"
+                        f", {len(slow_health)} slow")
+    if args.freeze_postgres_at is not None and replaced:
+        problems.append(f"{replaced} workers were killed while the database hung")
     for problem in problems:
         print("FAILED:", problem)
     if not problems:
