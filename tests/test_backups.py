@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-import socket
 import tarfile
-import uuid
 
-import psycopg
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
@@ -17,41 +14,7 @@ from booking import create_app
 from booking.cli import load_demo_data
 from booking.domain import accounts
 from booking.extensions import db
-from tests.conftest import ROOT, IsolatedClient, _config
-
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def _pg_answers() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
-needs_pg = pytest.mark.skipif(not _pg_answers(), reason="needs PostgreSQL on 127.0.0.1:5432")
-DIALECTS = ["sqlite", pytest.param("postgresql", marks=needs_pg)]
-
-
-@pytest.fixture
-def fresh_database(tmp_path):
-    """fresh_database(kind) -> the URL of a new, empty database (dropped afterwards)."""
-    created = []
-
-    def make(kind: str) -> str:
-        if kind == "sqlite":
-            return f"sqlite:///{tmp_path / uuid.uuid4().hex}.db"
-        name = f"ops_backup_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_SERVER, autocommit=True) as connection:
-            connection.execute(f"CREATE DATABASE {name}")
-        created.append(name)
-        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-    yield make
-    for name in created:
-        with psycopg.connect(PG_SERVER, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+from tests.conftest import DIALECTS, ROOT, IsolatedClient, _config, needs_pg
 
 
 def _app(url, instance):

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from booking import create_app
 from booking.extensions import db
-from tests.conftest import TEST_DATABASE_URL, IsolatedClient, _config
+from tests.conftest import TEST_DATABASE_URL, IsolatedClient, _config, needs_pg
 
 PG_URL = os.environ.get("OUTAGE_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -101,14 +101,6 @@ class FreezableProxy:
                 sock.close()
 
 
-def _pg_answers() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
-
 def _app(uri: str, **extra):
     settings = {"DB_CONNECT_TIMEOUT": 1, "DB_RETRY_INTERVAL": 0.5, "DB_RETRY_AFTER": 7}
     settings.update(extra)
@@ -188,7 +180,7 @@ def test_a_server_that_never_answers_costs_the_connect_timeout_then_fails_fast()
     assert second < 0.3  # no worker waits on a database known to be down
 
 
-@pytest.mark.skipif(not _pg_answers(), reason="needs PostgreSQL on 127.0.0.1:5432")
+@needs_pg
 def test_a_database_frozen_mid_request_is_a_503_and_service_returns_by_itself(caplog):
     proxy = FreezableProxy()
     try:
