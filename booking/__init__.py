@@ -68,6 +68,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         outages.init_app(app, db.engines.values())
+
+    @app.teardown_appcontext  # runs before Flask-SQLAlchemy's own, registered earlier
+    def _end_session(error):
+        outages.remove_session(db.session)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
                      include_name=include_in_migrations)
     csrf.init_app(app)

@@ -18,6 +18,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
     # Database trouble must answer 503 quickly rather than hang every worker (booking/outages.py).
     DB_CONNECT_TIMEOUT = float(os.environ.get("DB_CONNECT_TIMEOUT", "5"))  # seconds
+    # A pooled connection's check before use: a server that does not answer it this fast is
+    # taken as hung (requests then fail fast; calls already waiting longer are cut).
+    DB_PING_TIMEOUT = float(os.environ.get("DB_PING_TIMEOUT", "1"))
     DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT", "15"))  # 0: none
     DB_LOCK_TIMEOUT = float(os.environ.get("DB_LOCK_TIMEOUT", "5"))  # 0: none
     DB_POOL_PRE_PING = _bool("DB_POOL_PRE_PING", True)

@@ -65,6 +65,18 @@ def is_unavailable(error: BaseException) -> bool:
     return False
 
 
+def remove_session(session) -> None:
+    """End the request's session. If the database dropped the connection meanwhile (a
+    restart), ending the transaction fails: the answer is already made (writes were
+    committed by then), so the session is only discarded, not turned into a 500."""
+    try:
+        session.remove()
+    except exc.SQLAlchemyError as error:
+        if not is_unavailable(error):
+            raise
+        session.registry.clear()
+
+
 def short_reason(error: BaseException) -> str:
     """One line for the log: the kind of failure, without connection details."""
     if isinstance(error, DatabaseUnavailable):
@@ -79,8 +91,9 @@ def short_reason(error: BaseException) -> str:
 class Breaker:
     """Fail fast for `retry_seconds` after a failure, then let a single caller try again."""
 
-    def __init__(self, retry_seconds: float):
+    def __init__(self, retry_seconds: float, on_failure=None):
         self.retry_seconds = retry_seconds
+        self.on_failure = on_failure
         self._lock = threading.Lock()
         self._failed = False
         self._probing = False
@@ -108,6 +121,8 @@ class Breaker:
         with self._lock:
             self._failed, self._probing = True, False
             self._retry_at = time.monotonic() + self.retry_seconds
+        if self.on_failure is not None:
+            self.on_failure()
 
     @property
     def open(self) -> bool:
@@ -121,7 +136,7 @@ class Watchdog:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._deadlines: dict[int, tuple[float, int]] = {}
+        self._deadlines: dict[int, tuple[float, int, float]] = {}  # deadline, fd, armed at
         self._pid = None
 
     def arm(self, dbapi_connection, seconds: float) -> None:
@@ -134,7 +149,8 @@ class Watchdog:
                 self._pid = os.getpid()
                 self._deadlines.clear()
                 threading.Thread(target=self._run, name="db-watchdog", daemon=True).start()
-            self._deadlines[id(dbapi_connection)] = (time.monotonic() + seconds, fd)
+            now = time.monotonic()
+            self._deadlines[id(dbapi_connection)] = (now + seconds, fd, now)
 
     def disarm(self, dbapi_connection) -> None:
         with self._lock:
@@ -145,12 +161,26 @@ class Watchdog:
             time.sleep(self.TICK)
             now = time.monotonic()
             with self._lock:
-                expired = [(key, fd) for key, (deadline, fd) in self._deadlines.items()
+                expired = [(key, fd) for key, (deadline, fd, _at) in self._deadlines.items()
                            if deadline <= now]
                 for key, _fd in expired:
                     del self._deadlines[key]
             for _key, fd in expired:
                 _shut_down(fd)
+
+    def cut_stalled(self, older_than: float) -> int:
+        """The database is known down: fail at once the calls of this process that have
+        waited longer than a healthy server takes to answer, rather than at their own
+        deadlines, so that they free their threads (and /healthz is served) right away."""
+        limit = time.monotonic() - older_than
+        with self._lock:
+            stalled = [(key, fd) for key, (_d, fd, armed_at) in self._deadlines.items()
+                       if armed_at <= limit]
+            for key, _fd in stalled:
+                del self._deadlines[key]
+        for _key, fd in stalled:
+            _shut_down(fd)
+        return len(stalled)
 
 
 def _shut_down(fd: int) -> None:
@@ -172,11 +202,12 @@ WATCHDOG = Watchdog()
 
 def guard_engine(engine: Engine, config: dict) -> Breaker:
     """Attach the watchdog and the breaker to a PostgreSQL engine (SQLite needs neither)."""
-    breaker = Breaker(config["DB_RETRY_INTERVAL"])
     if engine.dialect.name == "sqlite":
-        return breaker
+        return Breaker(config["DB_RETRY_INTERVAL"])
     statement_deadline = (config["DB_STATEMENT_TIMEOUT"] or 60) + 1
-    ping_deadline = max(1.0, config["DB_CONNECT_TIMEOUT"])
+    ping_deadline = config["DB_PING_TIMEOUT"]
+    breaker = Breaker(config["DB_RETRY_INTERVAL"],
+                      on_failure=partial(WATCHDOG.cut_stalled, ping_deadline))
 
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, connection_record, cargs, cparams):
@@ -219,14 +250,19 @@ def guard_engine(engine: Engine, config: dict) -> Breaker:
 def _watched_ping(ping, breaker: Breaker, deadline: float, dbapi_connection) -> bool:
     """The pool's pre-ping, bounded in time, and skipped while the database is known down.
 
-    A failed ping only discards the pooled connection: the new connection that replaces it
-    says whether the database is down (after a restart, it is not)."""
+    A ping that fails at once only discards the pooled connection: the new connection that
+    replaces it says whether the database is down (after a restart, it is not). A ping left
+    unanswered until its deadline means a hung server: fail fast from now on."""
     breaker.check()
+    started = time.monotonic()
     WATCHDOG.arm(dbapi_connection, deadline)
     try:
         alive = ping(dbapi_connection)
     except BaseException:
-        breaker.release()
+        if time.monotonic() - started >= deadline:
+            breaker.failed()
+        else:
+            breaker.release()
         raise
     finally:
         WATCHDOG.disarm(dbapi_connection)

@@ -214,6 +214,67 @@ def test_a_database_frozen_mid_request_is_a_503_and_service_returns_by_itself(ca
         proxy.close()
 
 
+@needs_pg
+def test_a_hung_database_frees_waiting_requests_as_soon_as_a_ping_goes_unanswered():
+    """A frozen server holds every statement already sent until its own deadline (15 s
+    here): the first unanswered pre-ping (half a second) fails them all at once, so workers
+    are free to answer /healthz and fail fast instead of waiting."""
+    proxy = FreezableProxy()
+    try:
+        app = _app(PG_URL.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"),
+                   DB_STATEMENT_TIMEOUT=15, DB_PING_TIMEOUT=0.5)
+
+        @app.route("/slow")
+        def slow():
+            proxy.frozen.set()
+            return str(db.session.execute(text("SELECT 2")).scalar())
+
+        assert app.test_client().get("/probe").status_code == 200
+        assert app.test_client().get("/probe").status_code == 200
+        waited = {}
+
+        def hung_request():
+            started = time.monotonic()
+            waited["status"] = app.test_client().get("/slow").status_code
+            waited["seconds"] = time.monotonic() - started
+
+        hung = threading.Thread(target=hung_request)
+        hung.start()
+        time.sleep(1.0)  # its statement now waits on the frozen server
+        started = time.monotonic()
+        assert app.test_client().get("/probe").status_code == 503
+        assert time.monotonic() - started < 2  # the ping's half second, not a connect timeout
+        hung.join(timeout=5)
+        assert not hung.is_alive(), "the waiting request was not freed"
+        assert waited["status"] == 503
+        assert waited["seconds"] < 4  # far from its 16 s statement deadline
+        proxy.frozen.clear()
+    finally:
+        proxy.close()
+
+
+@needs_pg
+def test_a_connection_the_database_drops_after_the_answer_is_made_is_not_a_500():
+    """A PostgreSQL restart terminates the connection while the request ends: the page was
+    made, so it is served; requests after it get a fresh connection."""
+    app = _app(PG_URL)
+
+    @app.route("/terminated")
+    def terminated():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return "made"
+
+    client = app.test_client()
+    response = client.get("/terminated")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "made")
+    deadline = time.monotonic() + 5  # after the retry interval (half a second here)
+    while client.get("/probe").get_data(as_text=True) != "1":
+        assert time.monotonic() < deadline, "service did not return"
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def app_config():
     return {"SQLITE_BUSY_TIMEOUT": 0.2}
