@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from flask import url_for
 
 from ..domain import bookings as rules
-from ..domain import governance, ledger, quotas
+from ..domain import checkin, governance, ledger, quotas, waitlist
 from ..domain.errors import BookingRefused, DomainError
 from ..extensions import db
 from .inputs import interval
@@ -40,7 +40,8 @@ def refusal_problem(error: BookingRefused) -> ApiProblem:
 def problem_for(error: DomainError) -> ApiProblem:
     if isinstance(error, BookingRefused):
         return refusal_problem(error)
-    if isinstance(error, rules.NotAllowed):
+    if isinstance(error, (rules.NotAllowed, checkin.CheckInRefused,
+                          waitlist.WaitlistNotAllowed)):
         return ApiProblem(409, error.message, "invalid-state")
     if isinstance(error, ledger.AlreadyAllocated):
         return ApiProblem(409, error.message, "already-allocated")

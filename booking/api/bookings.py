@@ -6,9 +6,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import jsonify
+from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from ..domain import bookings as rules
+from ..domain import checkin, equipment
 from ..domain.errors import BookingRefused
 from ..extensions import db
 from ..models import Booking, Space
@@ -62,7 +64,9 @@ def list_bookings(query):
     found = rules.booking_rows_in_period(
         db.session, start=start, end=end, member_id=viewer.id if query["mine"] else None,
         space_id=query["space_id"], limit=MAX_BOOKINGS)
-    return jsonify([booking_json(row, viewer, zone, row.show_titles) for row in found])
+    held = equipment.equipment_of(db.session, [row.id for row in found])
+    return jsonify([booking_json(row, viewer, zone, row.show_titles, held.get(row.id, []))
+                    for row in found])
 
 
 @endpoint(bp, "/bookings", "POST", summary="Book a space (once or as a series)",
@@ -80,12 +84,19 @@ def create_booking(body):
     recurrence = body.get("recurrence")
     try:
         if recurrence is None:
+            wanted = [equipment.EquipmentRequest(line["item_id"], line["quantity"])
+                      for line in body.get("equipment", [])]
             booking = rules.create_booking(
                 db.session, space=space, member=member, start=start, end=end,
-                title=body["title"], note=body.get("note", ""), now=now, tz=tz)
-            answer = booking_json(booking, member)
+                title=body["title"], note=body.get("note", ""), now=now, tz=tz,
+                equipment_wanted=wanted)
+            answer = booking_json(booking, member, equipment_lines=equipment.lines_of(
+                db.session, booking, wanted))
             commit_keeping_state()  # the answer is what was written: nothing to read back
             return jsonify(answer), 201
+        if body.get("equipment"):
+            raise ApiProblem(422, _l("Equipment is reserved with single bookings: book the "
+                                     "series without it, then add it date by date."))
         until = (parse_date(recurrence["until"], "recurrence/until")
                  if recurrence.get("until") else None)
         series, created, skipped = rules.create_series(
@@ -155,4 +166,15 @@ def reject_booking(booking_id, body):
     with api_action():
         rules.reject_booking(db.session, booking, actor=current_member(),
                              reason=body["reason"], now=clock.now())
+    return jsonify(booking_json(booking))
+
+
+@endpoint(bp, "/bookings/<int:booking_id>/check-in", "POST", summary="Check in",
+          tag="bookings", response=ref("Booking"), errors=(403, 409),
+          description="On a space requiring check-in, from its opening (minutes before the "
+                      "start) to the end; the booking's member only.")
+def check_in(booking_id):
+    booking = _own_booking(booking_id)
+    with api_action():
+        checkin.check_in(db.session, booking, member=current_member(), now=clock.now())
     return jsonify(booking_json(booking))

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from ..domain import bookings as rules
+from ..domain import equipment
 from ..extensions import db
 from ..models import Booking, Member, Space
 from ..timezones import current_tz
@@ -17,6 +18,8 @@ from .inputs import MAX_ID, format_instant
 from .problems import ApiProblem
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DESK_SETTINGS = ("checkin_required", "checkin_opens_minutes", "checkin_grace_minutes",
+                 "checkin_release", "no_show_cost", "no_show_fee_cents", "waitlist_offer_minutes")
 
 
 def get_object(model, object_id: int):
@@ -55,16 +58,20 @@ def space_json(space: Space) -> dict:
         "max_minutes": space.max_minutes, "horizon_days": space.horizon_days,
         "notice_minutes": space.notice_minutes, "buffer_minutes": space.buffer_minutes,
         "cancel_notice_hours": space.cancel_notice_hours,
+        **{key: getattr(space, key) for key in DESK_SETTINGS},
     }
 
 
 def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo | None = None,
-                 show_titles: bool | None = None) -> dict:
+                 show_titles: bool | None = None, equipment_lines=None) -> dict:
     """A booking as the caller may see it: the title where the space shows titles, the note
     and reasons only to its member and co-managers.
 
-    A listing passes the viewer and zone once, and plain rows with their space's `show_titles`.
+    A listing passes the viewer and zone once, plain rows with their space's `show_titles`,
+    and the equipment of all its bookings (read once); alone, the booking's is read here.
     """
+    if equipment_lines is None:
+        equipment_lines = equipment.equipment_of(db.session, [booking.id]).get(booking.id, [])
     viewer = viewer or current_member()
     zone = zone or ZoneInfo(current_tz())
     private = rules.can_see_booking(booking, viewer)
@@ -76,6 +83,10 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
         else None,
         "note": booking.note if private else None, "status": booking.status,
         "sequence": booking.sequence, "late_cancellation": booking.late_cancellation,
+        "equipment": [{"item_id": line.item_id, "name": line.name, "quantity": line.quantity}
+                      for line in equipment_lines],
+        "checked_in_at": format_instant(booking.checked_in_at, zone),
+        "no_show": booking.no_show_at is not None,
         "reason": (booking.cancel_reason or booking.decision_reason or None) if private
         else None,
         "updated_at": format_instant(booking.updated_at, zone),

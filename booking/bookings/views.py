@@ -11,8 +11,9 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..actions import user_action
+from ..desk.forms import JoinWaitlistForm
 from ..domain import bookings as rules
-from ..domain import quotas, schedule
+from ..domain import checkin, equipment, quotas, schedule
 from ..domain.closures import closures_between
 from ..domain.errors import BookingRefused, DomainError
 from ..domain.spaces import KIND_LABELS, active_spaces
@@ -65,7 +66,8 @@ def new():
     form.space_id.choices = choices((s.id, s.name) for s in spaces)
     if request.method == "GET":
         _prefill(form, spaces)
-    preview = preview_warning = None
+    items = equipment.all_items(db.session, active_only=True)
+    preview = preview_warning = waitlist_form = None
     if form.validate_on_submit():
         space = next((s for s in spaces if s.id == form.space_id.data), None)
         if space is None:
@@ -80,7 +82,8 @@ def new():
             if form.repeat.data == "none":
                 booking = rules.create_booking(
                     db.session, space=space, member=current_user, start=start, end=end,
-                    title=form.title.data, note=form.note.data, now=clock.now(), tz=tz)
+                    title=form.title.data, note=form.note.data, now=clock.now(), tz=tz,
+                    equipment_wanted=_equipment_wanted(items))
             elif request.form.get("confirm") != "1":
                 preview = rules.preview_series(db.session, **series_args)
                 preview_warning = _quota_warning(space, [(o.start, o.end) for o in preview
@@ -91,6 +94,7 @@ def new():
                     note=form.note.data, **series_args)
         if not done:
             _refused(done.error, space.id, start, end)
+            waitlist_form = _waitlist_form(done.error, form)
         elif form.repeat.data == "none":
             flash(_("Booked: %(space)s, %(when)s.", space=space.name,
                     when=describe_slots([(start, end)])) if booking.status == "confirmed"
@@ -108,7 +112,28 @@ def new():
                            preview_warning=preview_warning, spaces={s.id: s for s in spaces},
                            statuses=statuses, tz=current_tz(),
                            describe_rule=quotas.describe_rule,
-                           describe_period=quotas.describe_period)
+                           describe_period=quotas.describe_period, equipment_items=items,
+                           waitlist_form=waitlist_form)
+
+
+def _equipment_wanted(items) -> list[equipment.EquipmentRequest]:
+    """The units asked for in the form's `equipment-<id>` fields (empty or 0: none)."""
+    wanted = []
+    for item in items:
+        with suppress(ValueError):
+            units = int(request.form.get(f"equipment-{item.id}") or 0)
+            if units > 0:
+                wanted.append(equipment.EquipmentRequest(item.id, units))
+    return wanted
+
+
+def _waitlist_form(error: DomainError | None, form: BookingForm):
+    """On a taken time, the offer to wait for it, with the same space and times."""
+    held = isinstance(error, BookingRefused) and error.params.get("code") == "held_for_waitlist"
+    if not (held or isinstance(error, rules.BookingConflict)):
+        return None
+    return JoinWaitlistForm(formdata=None, space_id=str(form.space_id.data),
+                            start=form.start.data, end=form.end.data)
 
 
 def _quota_warning(space: Space, intervals) -> str | None:
@@ -137,7 +162,11 @@ def detail(booking_id: int):
     booking = _booking_or_403(booking_id)
     return render_template("bookings/detail.html", booking=booking,
                            can_change=rules.can_change(booking, current_user, clock.now()),
-                           reject_form=RejectBookingForm())
+                           reject_form=RejectBookingForm(),
+                           equipment_lines=equipment.equipment_of(db.session, [booking.id])
+                           .get(booking.id, []),
+                           can_check_in=checkin.can_check_in(booking, current_user,
+                                                             clock.now()))
 
 
 @bp.route("/bookings/<int:booking_id>/edit", methods=["GET", "POST"])

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import ACTIVE_STATUSES, Booking, Closure, Space
+from ..models import ACTIVE_STATUSES, Booking, Closure, Space, WaitlistEntry
 from ..models.spaces import WEEKDAY_KEYS
 from . import schedule
 from .closures import closure_conditions, closures_between
@@ -192,10 +193,12 @@ def lock_space_for_booking(session: Session, space_id: int) -> None:
 
 
 def check_free(session: Session, space: Space, rules: SpaceRules, start: datetime,
-                end: datetime, now: datetime, exclude_ids: Iterable[int] = ()) -> None:
+                end: datetime, now: datetime, exclude_ids: Iterable[int] = (),
+                member_id: int | None = None) -> None:
     """Refuse a closed or taken time, from one statement: the closures over the whole window
-    the nearest free times would be searched in (so a refusal reads them only once), and the
-    bookings in the way."""
+    the nearest free times would be searched in (so a refusal reads them only once), the
+    bookings in the way, and (given `member_id`) a freed slot held for someone else on the
+    waiting list."""
     exclude_ids = list(exclude_ids)
     window = search_window((start, end))
     blocked_until = end + timedelta(minutes=space.buffer_minutes)
@@ -203,16 +206,35 @@ def check_free(session: Session, space: Space, rules: SpaceRules, start: datetim
         *_busy_conditions(space.id, start, blocked_until, exclude_ids))
     closed = select(literal(True), Closure.start_at, Closure.end_at, Closure.reason).where(
         *closure_conditions(space.id, *window))
-    rows = session.execute(union_all(closed, taken)).all()
+    parts = [closed, taken]
+    if member_id is not None:
+        parts.append(select(literal(None), WaitlistEntry.start_at, WaitlistEntry.offer_expires_at,
+                            literal("")).where(*offer_conditions(space.id, member_id, start,
+                                                                 end, now)))
+    rows = session.execute(union_all(*parts)).all()
     hit = sorted((s, reason) for is_closure, s, e, reason in rows
                  if is_closure and s < end and e > start)
     if hit:
         raise ClosureConflict(_l(
             "The space is closed then (%(reason)s). Choose another time.", reason=hit[0][1]))
-    in_the_way = sorted((s, e) for is_closure, s, e, _reason in rows if not is_closure)
+    in_the_way = sorted((s, e) for is_closure, s, e, _reason in rows if is_closure is False)
     if in_the_way:
         raise _conflict(session, space, rules, (start, end), now, exclude_ids, in_the_way,
                         closed=[(s, e) for is_closure, s, e, _reason in rows if is_closure])
+    held = [expires for is_closure, _s, expires, _reason in rows if is_closure is None]
+    if held:
+        raise BookingRefused(_l(
+            "This time has just been freed and is offered to the first member on its waiting "
+            "list until %(when)s. Join the waiting list or choose another time.",
+            when=format_datetime(min(held), "EEEE d MMMM HH:mm")), code="held_for_waitlist")
+
+
+def offer_conditions(space_id: int, member_id: int, start: datetime, end: datetime,
+                     now: datetime) -> list:
+    """Offers still valid on the space over [start, end), made to someone else."""
+    return [WaitlistEntry.space_id == space_id, WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_expires_at > now, WaitlistEntry.member_id != member_id,
+            WaitlistEntry.start_at < end, WaitlistEntry.end_at > start]
 
 
 def _conflict(session, space, rules, wanted, now, exclude_ids=(),

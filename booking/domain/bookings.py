@@ -7,6 +7,7 @@ the names the HTML views, the API and the CLI call are importable from here too.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Member, RefusedBooking, Space
-from . import quotas, schedule
+from . import equipment, quotas, schedule, waitlist
 from .availability import (
     BookingConflict,
     ClosureConflict,
@@ -53,13 +54,14 @@ class NotAllowed(DomainError):
 
 def create_booking(session: Session, *, space: Space, member: Member, start: datetime,
                    end: datetime, title: str, note: str = "", now: datetime, tz: str,
-                   series: BookingSeries | None = None) -> Booking:
+                   series: BookingSeries | None = None,
+                   equipment_wanted: Sequence[equipment.EquipmentRequest] = ()) -> Booking:
     """Book [start, end) for the member, or raise BookingRefused saying why and what to do."""
     charter_gate(session, member)
     rules = rules_for(space, tz)
     check_rules(space, rules, start, end, now)
     lock_space_for_booking(session, space.id)
-    check_free(session, space, rules, start, end, now)
+    check_free(session, space, rules, start, end, now, member_id=member.id)
     decision = quotas.check_quotas(session, member, space, [(start, end)], tz)
     booking = Booking(
         space=space, member=member, series=series, start_at=start, end_at=end,
@@ -71,6 +73,7 @@ def create_booking(session: Session, *, space: Space, member: Member, start: dat
     )
     session.add(booking)
     flush_or_conflict(session, space, rules, (start, end), now)
+    equipment.reserve_equipment(session, booking, equipment_wanted)
     if series is None:
         notices.booking_created(session, booking)
     return booking
@@ -162,6 +165,7 @@ def cancel_booking(session: Session, booking: Booking, *, actor: Member, reason:
     session.flush()
     if not by_closure:
         notices.bookings_cancelled(session, targets, actor, reason)
+    waitlist.slots_freed(session, targets, now)
     return targets
 
 
@@ -212,6 +216,8 @@ def update_booking(session: Session, booking: Booking, *, actor: Member, start: 
         target.overage_minutes = decision.overage_minutes[position]
         _bump(target, now)
     flush_or_conflict(session, space, rules, (start, end), now)
+    if moved:
+        equipment.recheck_moved(session, targets)
     notices.bookings_changed(session, targets, actor)
     return targets
 
@@ -246,6 +252,7 @@ def reject_booking(session: Session, booking: Booking, *, actor: Member, reason:
     _bump(booking, now)
     session.flush()
     notices.booking_decided(session, booking)
+    waitlist.slots_freed(session, [booking], now)
 
 
 def cancel_for_closure(session: Session, closure: Closure, *, actor: Member, message: str,
@@ -309,7 +316,8 @@ def bookings_in_period(session: Session, *, start: datetime, end: datetime,
 LISTED_COLUMNS = (Booking.id, Booking.space_id, Booking.member_id, Booking.series_id,
                   Booking.start_at, Booking.end_at, Booking.title, Booking.note, Booking.status,
                   Booking.sequence, Booking.late_cancellation, Booking.cancel_reason,
-                  Booking.decision_reason, Booking.updated_at)
+                  Booking.decision_reason, Booking.updated_at, Booking.checked_in_at,
+                  Booking.no_show_at)
 
 
 def booking_rows_in_period(session: Session, *, start: datetime, end: datetime,

@@ -81,9 +81,16 @@ def create_closure(session: Session, *, actor: Member, space_id: int | None, sta
     return closure
 
 
-def delete_closure(session: Session, closure: Closure, *, actor: Member) -> None:
-    """Remove a closure: the space can be booked again then. Bookings it cancelled stay so."""
+def delete_closure(session: Session, closure: Closure, *, actor: Member,
+                   now: datetime | None = None) -> None:
+    """Remove a closure: the space can be booked again then. Bookings it cancelled stay so.
+    Given `now`, the waiting list of the time it held is served."""
     record_audit(session, actor, "closure.delete", "closure", closure.id,
                  f"{closure.start_at.isoformat()}–{closure.end_at.isoformat()} {closure.reason}")
+    freed = (closure.space_id, closure.start_at, closure.end_at)
     session.delete(closure)
     session.flush()
+    if now is not None:
+        from .waitlist import range_freed  # waitlist reads closures
+
+        range_freed(session, *freed, now)

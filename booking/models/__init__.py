@@ -11,6 +11,12 @@ from .accounts import (
 from .api import ApiToken
 from .bank import AccountCommunication, BankLine, BankLinePayment, BankStatement, CsvMapping
 from .bookings import ACTIVE_STATUSES, Booking, BookingSeries, Closure
+from .desk import (
+    WAITLIST_OPEN,
+    BookingEquipment,
+    EquipmentItem,
+    WaitlistEntry,
+)
 from .governance import (
     Ballot,
     CharterAcceptance,
@@ -88,6 +94,10 @@ __all__ = [
     "BankStatement",
     "Ballot",
     "Booking",
+    "BookingEquipment",
+    "EquipmentItem",
+    "WAITLIST_OPEN",
+    "WaitlistEntry",
     "BookingSeries",
     "ChargeRun",
     "CharterAcceptance",
