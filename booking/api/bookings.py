@@ -96,7 +96,7 @@ def create_booking(body):
             return jsonify(answer), 201
         if body.get("equipment"):
             raise ApiProblem(422, _l("Equipment is reserved with single bookings: book the "
-                                     "series without it, then add it date by date."))
+                                     "series without it, or the dates that need it one by one."))
         until = (parse_date(recurrence["until"], "recurrence/until")
                  if recurrence.get("until") else None)
         series, created, skipped = rules.create_series(

@@ -84,6 +84,9 @@ def new():
                     db.session, space=space, member=current_user, start=start, end=end,
                     title=form.title.data, note=form.note.data, now=clock.now(), tz=tz,
                     equipment_wanted=_equipment_wanted(items))
+            elif _equipment_wanted(items):
+                raise DomainError(_("Equipment is reserved with single bookings: book the "
+                                    "series without it, or the dates that need it one by one."))
             elif request.form.get("confirm") != "1":
                 preview = rules.preview_series(db.session, **series_args)
                 preview_warning = _quota_warning(space, [(o.start, o.end) for o in preview

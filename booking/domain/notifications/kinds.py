@@ -154,7 +154,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("waitlist_booked", _l("Booked for you from the waiting list"),
          lambda p, f: _("Booked from the waiting list: %(space)s", space=p["space"]),
          lambda p, f: [_("The time you waited for freed up and is booked for you, as you "
-                         "asked:"), _booking_line(p, f)], itip="REQUEST"),
+                         "asked:"), _booking_line(p, f)]),
     Kind("booking_reminder", _l("Reminder before a booking"),
          lambda p, f: _("Reminder: %(space)s", space=p["space"]),
          lambda p, f: [_("Your booking is coming up:"), _booking_line(p, f)]),
