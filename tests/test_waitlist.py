@@ -157,10 +157,11 @@ def test_booking_form_offers_the_waiting_list_on_a_taken_time(client, login, mak
         "space_id": space.id, "start": form_time(local(2026, 12, 1, 18)),
         "end": form_time(local(2026, 12, 1, 20)), "title": "Répétition", "note": "",
         "repeat": "none"}).get_data(as_text=True)
-    assert "/waitlist" in page and 'name="auto_book"' in page
+    assert "/waitlist" in page and 'name="waitlist-auto_book"' in page
+    assert 'value="2026-12-01T18:00"' in page
     response = client.post("/waitlist", data={
-        "space_id": str(space.id), "start": form_time(local(2026, 12, 1, 18)),
-        "end": form_time(local(2026, 12, 1, 20)), "auto_book": "y"})
+        "waitlist-space_id": str(space.id), "waitlist-start": form_time(local(2026, 12, 1, 18)),
+        "waitlist-end": form_time(local(2026, 12, 1, 20)), "waitlist-auto_book": "y"})
     assert response.status_code == 302
     listing = client.get("/waitlist").get_data(as_text=True)
     assert "Studio" in listing and ": 1" in listing

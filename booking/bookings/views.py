@@ -135,7 +135,8 @@ def _waitlist_form(error: DomainError | None, form: BookingForm):
     held = isinstance(error, BookingRefused) and error.params.get("code") == "held_for_waitlist"
     if not (held or isinstance(error, rules.BookingConflict)):
         return None
-    return JoinWaitlistForm(formdata=None, space_id=str(form.space_id.data),
+    return JoinWaitlistForm(formdata=None, prefix=JoinWaitlistForm.PREFIX,
+                            space_id=str(form.space_id.data),
                             start=form.start.data, end=form.end.data)
 
 

@@ -43,6 +43,10 @@ class EquipmentForm(FlaskForm):
 
 
 class JoinWaitlistForm(FlaskForm):
+    """Shown under the booking form on a taken time: prefixed, so its ids stay unique there."""
+
+    PREFIX = "waitlist"
+
     space_id = HiddenField(validators=[DataRequired()])
     start = DateTimeLocalField(_l("Start"), format=LOCAL_FORMAT, validators=[
         DataRequired(_l("Give the start date and time."))])

@@ -117,7 +117,7 @@ def my_waitlist():
 @bp.route("/waitlist", methods=["POST"])
 @login_required
 def join_waitlist():
-    form = JoinWaitlistForm()
+    form = JoinWaitlistForm(prefix=JoinWaitlistForm.PREFIX)
     if not form.validate_on_submit():
         flash(_("Give the space and the times to wait for."), "error")
         return redirect(url_for("bookings.new"))
