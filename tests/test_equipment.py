@@ -206,3 +206,23 @@ def test_weighted_equipment_adds_to_cost_sharing_and_the_usage_report(
     csv_text = client.get("/usage/equipment.csv?period=month&date=2026-11-15").get_data(
         as_text=True)
     assert "Projecteurs,20,1,10.00" in csv_text
+
+
+def test_cancelling_a_series_reads_equipment_and_waiting_list_once(api, member, token_for,
+                                                                   make_space, count_queries):
+    headers = token_for(member)
+
+    def cancel_series_of(count, hour):
+        created = api("POST", "/bookings", headers, json={
+            "space_id": make_space().id, "start": f"2026-12-01T{hour}:00:00+01:00",
+            "end": f"2026-12-01T{hour + 1}:00:00+01:00", "title": "Cours",
+            "recurrence": {"freq": "weekly", "count": count}}).json
+        first = created["created"][0]["id"]
+        with count_queries() as counter:
+            response = api("POST", f"/bookings/{first}/cancel", headers, json={"scope": "all"})
+        assert response.status_code == 200 and len(response.json) == count
+        return [sum(table in statement for statement in counter.statements)
+                for table in ("booking_equipment", "waitlist_entries")]
+
+    # (Reading the cancelled dates back after the commit is one query per date, as before.)
+    assert cancel_series_of(3, 10) == cancel_series_of(8, 14) == [1, 1]

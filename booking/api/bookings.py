@@ -19,7 +19,7 @@ from .actions import api_action, commit_keeping_state, refusal_problem
 from .auth import comanager_required, current_member
 from .blueprint import bp
 from .inputs import MAX_ID, interval, parse_date, parse_instant
-from .json import booking_json, get_object, period
+from .json import booking_json, bookings_json, get_object, period
 from .openapi import array_of, endpoint, query_param, ref
 from .problems import ApiProblem
 
@@ -107,7 +107,7 @@ def create_booking(body):
         db.session.commit()
     except BookingRefused as error:
         raise _refused(error, member_id, space_id, start, end) from None
-    return jsonify({"series_id": series.id, "created": [booking_json(b) for b in created],
+    return jsonify({"series_id": series.id, "created": bookings_json(created),
                     "skipped": [{**interval(o.start, o.end), "problem": o.problem}
                                 for o in skipped]}), 201
 
@@ -132,7 +132,7 @@ def update_booking(booking_id, body):
             db.session, booking, actor=current_member(), start=start, end=end,
             title=body.get("title", booking.title), note=body.get("note", booking.note),
             now=clock.now(), tz=current_tz(), scope=body.get("scope", "one"))
-    return jsonify([booking_json(b) for b in changed])
+    return jsonify(bookings_json(changed))
 
 
 @endpoint(bp, "/bookings/<int:booking_id>/cancel", "POST", summary="Cancel a booking",
@@ -144,7 +144,7 @@ def cancel_booking(booking_id, body):
         cancelled = rules.cancel_booking(db.session, booking, actor=current_member(),
                                          reason=body.get("reason", ""), now=clock.now(),
                                          scope=body.get("scope", "one"))
-    return jsonify([booking_json(b) for b in cancelled])
+    return jsonify(bookings_json(cancelled))
 
 
 @endpoint(bp, "/bookings/<int:booking_id>/approve", "POST", summary="Approve a pending booking",

@@ -91,3 +91,10 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
         else None,
         "updated_at": format_instant(booking.updated_at, zone),
     }
+
+
+def bookings_json(bookings) -> list[dict]:
+    """Several bookings (a series created, changed or cancelled), their equipment read once."""
+    held = equipment.equipment_of(db.session, [b.id for b in bookings])
+    viewer, zone = current_member(), ZoneInfo(current_tz())
+    return [booking_json(b, viewer, zone, equipment_lines=held.get(b.id, [])) for b in bookings]

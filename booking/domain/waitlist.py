@@ -136,11 +136,14 @@ def waitlist_of(session: Session, member_id: int, now: datetime) -> list[Waitlis
 # --- when a slot frees -----------------------------------------------------------------------
 
 def slots_freed(session: Session, bookings: Iterable[Booking], now: datetime) -> None:
-    """Bookings stopped holding their time (cancelled, rejected, no-show released)."""
-    for booking in bookings:
-        if booking.end_at > now:
-            range_freed(session, booking.space_id, max(booking.start_at, now),
-                        booking.blocked_until, now)
+    """Bookings stopped holding their time (cancelled, rejected, no-show released). One query
+    over the span of them all, however many dates a series had."""
+    freed = [(b.space_id, max(b.start_at, now), b.blocked_until) for b in bookings
+             if b.end_at > now]
+    for space_id in sorted({space_id for space_id, _s, _e in freed}):
+        spans = [(s, e) for sid, s, e in freed if sid == space_id]
+        range_freed(session, space_id, min(s for s, _e in spans), max(e for _s, e in spans),
+                    now)
 
 
 def range_freed(session: Session, space_id: int | None, start: datetime, end: datetime,
