@@ -7,7 +7,7 @@ DEV := FLASK_DEBUG=1
 CATALOGS := $(wildcard booking/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test e2e lint fuzz setup migrate translations extract-messages bench clean
+.PHONY: run test e2e screenshots lint fuzz setup migrate translations extract-messages bench clean
 
 run: setup
 	$(DEV) $(FLASK) db upgrade
@@ -21,6 +21,10 @@ test: setup
 # Browser journeys with axe-core scans, against the app served by gunicorn with demo data.
 e2e: setup tests/e2e/node_modules/axe-core/axe.min.js /usr/bin/chromium
 	E2E=1 $(BIN)/python -m pytest -q tests/e2e $(PYTEST_ARGS)
+
+# PNGs of the main pages, desktop and phone, in docs/screenshots/ (the README shows four).
+screenshots: setup tests/e2e/node_modules/axe-core/axe.min.js /usr/bin/chromium
+	$(BIN)/python -m tests.e2e.screenshots
 
 tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json
 	cd tests/e2e && npm install --no-audit --no-fund --silent

@@ -2,9 +2,10 @@
 their structured communication, a third from an IBAN seen before, a third unknown), imported
 once, then again (every line a duplicate). Prints the time and SQL statements of each.
 
-    .venv/bin/python bench/bank_import.py
-    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench \
-        .venv/bin/python bench/bank_import.py
+    .venv/bin/python -P -c "import sys, runpy; sys.path.append('bench');
+        runpy.run_path('bench/bank_import.py', run_name='__main__')"
+    (BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench for PostgreSQL; -P keeps
+    bench/http.py from hiding the standard library's http module.)
 """
 from __future__ import annotations
 

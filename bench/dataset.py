@@ -10,7 +10,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+# The repository first; bench/ last, so that bench/http.py never hides the standard library's
+# `http` (which Werkzeug imports) from the scripts run as `python bench/<script>.py`.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.sort(key=lambda entry: entry == str(Path(__file__).resolve().parent))  # stable sort
 
 from flask_migrate import upgrade
 from sqlalchemy import insert, text

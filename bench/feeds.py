@@ -21,6 +21,7 @@ from dataset import db, migrated_app
 from icalendar import Calendar, Event
 from sqlalchemy import event, insert, select, text
 
+from booking.domain.feed_tokens import hash_feed_token
 from booking.models import Booking, Member, Space
 
 EVENTS = 10_000
@@ -37,7 +38,7 @@ def build(app) -> None:
     with app.app_context():
         db.session.execute(insert(Member), [{
             "email": "feed@example.org", "name": "Léa Musicienne", "role": "member",
-            "active": True, "phone": "", "feed_token": TOKEN}])
+            "active": True, "phone": "", "feed_token": hash_feed_token(TOKEN)}])
         db.session.execute(insert(Space), [
             {"name": f"Studio {i}", "kind": "rehearsal_room", "opening_hours": {},
              "slot_minutes": 30, "min_minutes": 30, "max_minutes": 480, "horizon_days": 400,

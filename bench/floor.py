@@ -12,10 +12,11 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from icalendar import Calendar, Event
 
 URL = os.environ.get("FLOOR_DATABASE_URL", "sqlite:////tmp/bench.db")
@@ -32,23 +33,25 @@ P = "%s" if POSTGRES else "?"
 app = Flask(__name__)
 
 
+_local = threading.local()
+
+
 def connection():
-    if "db" not in g:
+    """This thread's connection, opened once (the app keeps a pool: the floor does no worse),
+    in autocommit mode; writes say BEGIN and COMMIT themselves."""
+    db = getattr(_local, "db", None)
+    if db is None:
         if POSTGRES:
             import psycopg
 
-            g.db = psycopg.connect(URL.replace("postgresql+psycopg", "postgresql"))
+            db = psycopg.connect(URL.replace("postgresql+psycopg", "postgresql"),
+                                 autocommit=True)
         else:
-            g.db = sqlite3.connect(URL.removeprefix("sqlite:///"), isolation_level=None)
-            g.db.execute("PRAGMA foreign_keys=ON")
-    return g.db
-
-
-@app.teardown_appcontext
-def close(_error):
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()
+            db = sqlite3.connect(URL.removeprefix("sqlite:///"), isolation_level=None,
+                                 check_same_thread=False)
+            db.execute("PRAGMA foreign_keys=ON")
+        _local.db = db
+    return db
 
 
 def sql(statement: str) -> str:
@@ -152,8 +155,7 @@ def create():
     if space is None:
         return problem(404, "Not found.", "not-found")
     blocked_until = end + timedelta(minutes=space[3])
-    if not POSTGRES:
-        db.execute("BEGIN IMMEDIATE")
+    db.execute("BEGIN" if POSTGRES else "BEGIN IMMEDIATE")
     taken = db.execute(sql(
         "SELECT start_at, end_at FROM bookings WHERE space_id = ? AND status IN (?, ?) "
         "AND start_at < ? AND blocked_until > ? ORDER BY start_at"),
@@ -168,7 +170,7 @@ def create():
         db.execute(sql("INSERT INTO refused_bookings (at, member_id, space_id, start_at, end_at, "
                        "reason) VALUES (?, ?, ?, ?, ?, ?)"),
                    (stored(now), viewer[0], space[0], stored(start), stored(end), "conflict"))
-        db.commit() if POSTGRES else db.execute("COMMIT")
+        db.execute("COMMIT")
         return problem(409, "This time is already taken.", "booking-conflict",
                        conflicts=[interval(s, e) for s, e in taken],
                        suggestions=[interval(s, e) for s, e in nearest])
@@ -180,7 +182,7 @@ def create():
         (space[0], viewer[0], stored(start), stored(end), stored(blocked_until),
          body["title"].strip(), body.get("note", "").strip(), stored(now), stored(now),
          False)).fetchone()
-    db.commit() if POSTGRES else db.execute("COMMIT")
+    db.execute("COMMIT")
     return booking_json((row[0], space[0], viewer[0], None, start, end, body["title"].strip(),
                          body.get("note", "").strip(), "confirmed", 0, False, "", "", now,
                          space[4]), viewer), 201
@@ -225,7 +227,7 @@ def balances():
 def member_feed(token: str):
     db = connection()
     member = db.execute(sql("SELECT id FROM members WHERE feed_token = ? AND active"),
-                        (token,)).fetchone()
+                        (hashlib.sha256(token.encode()).hexdigest(),)).fetchone()
     if member is None:
         return Response(status=404)
     now = datetime.now(UTC)

@@ -10,6 +10,7 @@ milliseconds per operation and the app/floor ratio of the medians; the ratios ar
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench .venv/bin/python bench/http.py
     BENCH_SIZES=1000 BENCH_RUNS=100 .venv/bin/python bench/http.py
     BENCH_SERVING=1 .venv/bin/python bench/http.py      # gunicorn: sync against gthread
+    BENCH_PROFILE=1 .venv/bin/python bench/http.py      # pyinstrument, each operation
 
 BENCH_SERVING=1 measures the app alone under concurrent callers (BENCH_CLIENTS threads, a mix
 of listings, refused and accepted creates) with each gunicorn setting in SERVING, for
@@ -46,6 +47,9 @@ RUNS = int(os.environ.get("BENCH_RUNS", "200"))  # requests per operation and si
 BATCH = int(os.environ.get("BENCH_BATCH", "20"))
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,100000").split(",")]
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+# Served as in production, notifications queued on Redis (a database of the bench's own, emptied
+# after the run) rather than mailed by a thread inside the worker being measured.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 MEMBER_SECRET, MANAGER_SECRET = "mut_bench-member-token", "mut_bench-manager-token"
 FEED_TOKEN = "bench-feed-" + "f" * 32
 MEMBER_ID, MANAGER_ID = 2, 1
@@ -62,7 +66,7 @@ def prepare(size: int) -> str:
              "token_hash": hashlib.sha256(secret.encode()).hexdigest()}
             for member_id, secret in ((MEMBER_ID, MEMBER_SECRET), (MANAGER_ID, MANAGER_SECRET))])
         db.session.execute(update(Member).where(Member.id == MEMBER_ID)
-                           .values(feed_token=FEED_TOKEN))
+                           .values(feed_token=hashlib.sha256(FEED_TOKEN.encode()).hexdigest()))
         db.session.execute(insert(LedgerEntry), [
             {"member_id": member_id, "amount_cents": -1250 - i, "kind": "fee",
              "entry_date": NOW.date() - timedelta(days=30 * i), "description": "Bench fee",
@@ -72,17 +76,31 @@ def prepare(size: int) -> str:
     return url
 
 
+def empty_queue() -> None:
+    """Drop the delivery jobs the app queued (no worker runs during the bench)."""
+    from redis import Redis
+
+    redis = Redis.from_url(REDIS_URL)
+    keys = list(redis.scan_iter("rq:*"))
+    if keys:
+        redis.delete(*keys)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+def serving_env(url: str) -> dict[str, str]:
+    return {"DATABASE_URL": url, "FLOOR_DATABASE_URL": url, "SECRET_KEY": "bench-secret",
+            "API_RATE_LIMIT": "1000000 per minute", "BASE_URL": "http://127.0.0.1:5000",
+            "REDIS_URL": REDIS_URL}
+
+
 def serve(target: str, port: int, url: str, workers: int = 1, worker_class: str = "sync",
           threads: int = 1) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "FLOOR_DATABASE_URL": url,
-           "SECRET_KEY": "bench-secret", "API_RATE_LIMIT": "1000000 per minute",
-           "BASE_URL": "http://127.0.0.1:5000"}
+    env = {**os.environ, **serving_env(url)}
     command = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers),
                "-k", worker_class, "--threads", str(threads), "-b", f"127.0.0.1:{port}",
                "--log-level", "warning", target]
@@ -95,6 +113,16 @@ def serve(target: str, port: int, url: str, workers: int = 1, worker_class: str 
             clock.sleep(0.1)
     process.kill()
     raise SystemExit(f"{target} did not start on port {port}")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """gunicorn's graceful stop (a gthread worker waits on kept-alive connections), then kill."""
+    server.terminate()
+    try:
+        server.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def call(port: int, method: str, path: str, body=None, token: str | None = None
@@ -234,8 +262,7 @@ def serving(size: int) -> None:
                 caller.join()
             elapsed = clock.perf_counter() - started
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            stop(server)
         times.sort()
         print(f"| -w {workers} -k {worker_class} --threads {threads} | "
               f"{(len(times) + len(errors)) / elapsed:.0f} | {statistics.median(times):.1f} | "
@@ -243,6 +270,51 @@ def serving(size: int) -> None:
 
 
 def main() -> None:
+    try:
+        run()
+    finally:
+        empty_queue()
+
+
+PROFILE_RUNS = int(os.environ.get("BENCH_PROFILE_RUNS", "200"))
+
+
+def profile(size: int) -> None:
+    """Each operation PROFILE_RUNS times under pyinstrument, in this process (the app built as
+    wsgi.py builds it, called through its WSGI test client: no HTTP server in the profile)."""
+    from pyinstrument import Profiler
+
+    from booking import create_app
+
+    url = prepare(size)
+    client = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret",
+                         "API_RATE_LIMIT": "1000000 per minute", "REDIS_URL": REDIS_URL,
+                         "SESSION_COOKIE_SECURE": False}).test_client()
+    for label, expected, next_call in operations(random.Random(7)):
+        calls = [next_call() for _ in range(PROFILE_RUNS + 5)]
+        for method, path, body, token in calls[:5]:
+            test_call(client, method, path, body, token, expected)
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for method, path, body, token in calls[5:]:
+            test_call(client, method, path, body, token, expected)
+        profiler.stop()
+        print(f"\n## {label}, {size:,} bookings, {PROFILE_RUNS} requests")
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+def test_call(client, method, path, body, token, expected) -> None:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = client.open(path, method=method, json=body, headers=headers)
+    if response.status_code != expected:
+        raise SystemExit(f"{path}: {response.status_code} {response.data[:300]!r}")
+
+
+def run() -> None:
+    if os.environ.get("BENCH_PROFILE"):
+        for size in SIZES:
+            profile(size)
+        return
     if os.environ.get("BENCH_SERVING"):
         for size in SIZES:
             serving(size)
@@ -260,9 +332,10 @@ def main() -> None:
             rows = measure(ports)
         finally:
             for server in servers:
-                server.terminate()
-                server.wait(timeout=10)
-        print(f"\n{size:,} bookings (built and measured in {clock.perf_counter() - started:.0f} s)")
+                stop(server)
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"\n{size:,} bookings (built and measured in {clock.perf_counter() - started:.0f} s; "
+              f"load average {load})")
         print("| operation | runs | app median | app p95 | floor median | floor p95 | app/floor |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for label, runs, am, ap, fm, fp, ratio in rows:

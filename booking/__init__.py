@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .config import Config
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .logs import init_logging, request_id_from
+from .models.knowledge import include_in_migrations
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +39,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     _trust_proxies(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
+                     include_name=include_in_migrations)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -28,7 +28,7 @@ class Config:
     MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "mutualise@localhost")
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "process-memory://")
     RATELIMIT_HEADERS_ENABLED = True
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")

@@ -9,6 +9,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from . import ratelimit  # noqa: F401  (registers the process-memory:// storage)
+
 # Named constraints, so Alembic can create and drop them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -12,6 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 
+from .formatting import CENTS, format_decimal
+
 # Belgian members type both conventions whatever their page language: "12,50" and "12.50".
 FALLBACK_LOCALES = ("fr_BE", "nl_BE", "en")
 SPACES = (" ", "\u00a0", "\u202f")
@@ -58,7 +60,8 @@ class EurosField(StringField):
             return
         value = parse_decimal(self.data)
         if value is None:
-            self.errors.append(_l("Write an amount in euros, such as 120 or 120,50."))
+            self.errors.append(_l("Write an amount in euros, such as 120 or %(example)s.",
+                                  example=format_decimal(120.5, CENTS)))
         elif value.as_tuple().exponent < -2:
             self.errors.append(_l("Use at most two decimals: amounts are in cents."))
         elif value <= 0:

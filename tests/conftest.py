@@ -2,6 +2,8 @@
 PostgreSQL database when TEST_DATABASE_URL is set. Factories build members and log them in."""
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import shutil
@@ -37,7 +39,10 @@ def _config(uri: str, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": uri,
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # cheap hashing keeps the suite fast
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "process-memory://",
+        # Settings read on every request, as statement counts expect; tests/test_hot_paths.py
+        # runs with the per-process cache production has.
+        "SETTINGS_CACHE_SECONDS": 0,
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
     }
@@ -221,6 +226,17 @@ EVERY_DAY = {d: [["08:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri"
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A Brussels wall-clock time as the UTC instant the database stores."""
     return datetime(year, month, day, hour, minute, tzinfo=BRUSSELS).astimezone(UTC)
+
+
+def csv_tables(text: str) -> list[list[list[str]]]:
+    """A CSV download holding several tables (the usage report), split at the blank rows."""
+    tables: list[list[list[str]]] = [[]]
+    for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
+        if row:
+            tables[-1].append(row)
+        else:
+            tables.append([])
+    return tables
 
 
 def form_time(moment: datetime) -> str:

@@ -123,7 +123,9 @@ def test_calendar_pages_run_a_bounded_number_of_queries(client, login, member, m
         add_bookings(day)
     with count_queries() as many:
         assert client.get(url).status_code == 200
-    assert many.count == few.count <= 8, many.statements
+    # member, spaces, settings, quota rules, bookings, closures, bookings one takes part in,
+    # the space's guide, unread notices: the same whatever the number of bookings.
+    assert many.count == few.count <= 9, many.statements
 
 
 def test_find_a_slot_skips_taken_and_closed_times(client, login, member, make_member, make_space,

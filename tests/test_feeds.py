@@ -252,16 +252,16 @@ def test_regenerating_the_token_kills_the_old_url_at_once(client, login, member)
     assert "Créer mon adresse d’agenda" in client.get("/account/profile").get_data(as_text=True)
     client.post("/account/calendar-link")
     page = client.get("/account/profile").get_data(as_text=True)
-    old = re.search(r'href="webcal://localhost/feeds/([^/]+)/member.ics"', page).group(1)
+    old = re.search(r'href="webcal://localhost/feeds/([^/]+)/member.ics\?lang=fr"', page).group(1)
     assert len(old) >= 40
-    assert f'href="webcal://localhost/feeds/{old}/member.ics"' in page
-    assert f'value="http://localhost/feeds/{old}/member.ics"' in page
+    assert f'href="webcal://localhost/feeds/{old}/member.ics?lang=fr"' in page
+    assert f'value="http://localhost/feeds/{old}/member.ics?lang=fr"' in page
     for app_name in ("Google", "Apple", "Outlook", "Thunderbird"):
         assert app_name in page
 
     client.post("/account/calendar-link")
     page = client.get("/account/profile").get_data(as_text=True)
-    new = re.search(r'href="webcal://localhost/feeds/([^/]+)/member.ics"', page).group(1)
+    new = re.search(r'href="webcal://localhost/feeds/([^/]+)/member.ics\?lang=fr"', page).group(1)
     assert new != old
     assert client.get(f"/feeds/{old}/member.ics").status_code == 404
     assert client.get(f"/feeds/{new}/member.ics").status_code == 200

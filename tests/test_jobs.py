@@ -195,11 +195,49 @@ def test_rq_delivers_after_commit(app, member, make_space, redis_url):
     app.extensions["jobs"] = jobs.RqBackend(redis_url)
     book(make_space(), member)
     assert the_row().email_state == "pending"
+    assert app.extensions["jobs"].wait_queued()
     assert app.extensions["jobs"].queue().count == 1
     jobs.run_worker(app, burst=True)
     assert the_row().email_state == "sent"
     assert app.extensions["outbox"][0][0] == member.email
 
+
+def test_commits_while_a_delivery_waits_share_it(app, member, make_space, redis_url):
+    """A job still waiting in the queue sends every row committed before it starts: a second
+    booking queues nothing more; once the job has run, the next booking queues a new one."""
+    backend = jobs.RqBackend(redis_url)
+    app.extensions["jobs"] = backend
+    space = make_space()
+    book(space, member, day=5)
+    book(space, member, day=6)
+    assert backend.wait_queued() and backend.queue().count == 1
+    jobs.run_worker(app, burst=True)
+    assert {row.email_state for row in db.session.execute(select(Notification)).scalars()
+            } == {"sent"}
+    book(space, member, day=7)
+    assert backend.wait_queued() and backend.queue().count == 1
+
+
+
+def test_a_booking_does_not_wait_for_redis_to_queue_its_delivery(app, member, make_space):
+    """The request that commits only wakes this process's enqueuer: a slow or unreachable
+    Redis delays the e-mail, never the member's answer."""
+    import threading
+
+    backend = jobs.RqBackend("redis://127.0.0.1:1/0")
+    release, entered = threading.Event(), threading.Event()
+
+    def slow_redis():
+        entered.set()
+        release.wait(5)
+
+    backend.enqueue = slow_redis
+    app.extensions["jobs"] = backend
+    book(make_space(), member)
+    assert entered.wait(5) and not backend.wait_queued(timeout=0.05)
+    assert the_row().email_state == "pending"  # committed while Redis still "answers"
+    release.set()
+    assert backend.wait_queued()
 
 # --- make run: no Redis, no SMTP -------------------------------------------------------------
 

@@ -87,7 +87,7 @@ def _amounts(lines):
 
 @pytest.mark.parametrize("method, expected", [
     ("usage", {"Léa": 75_000, "Jan": 25_000}),
-    ("equal", {"Léa": 33_334, "Jan": 33_333, "Sofia": 33_333}),
+    ("equal", {"Léa": 33_334, "Jan": 33_333, "Sofia": 33_333}),  # the co-manager: no plan
     ("shares", {"Léa": 20_000, "Jan": 20_000, "Sofia": 60_000}),
 ])
 def test_each_allocation_key(app, people, method, expected):
@@ -155,8 +155,7 @@ def test_correction_reverses_and_reposts_with_a_reason(app, people, comanager, m
     db.session.commit()
     make_booking(space, sofia, local(2026, 3, 5, 10), local(2026, 3, 5, 14))  # forgotten
     ledger.correct_allocation(db.session, allocation, actor=comanager,
-                              reason="Réservation de Sofia oubliée", today=date(2026, 4, 2),
-                              tz="Europe/Brussels")
+                              reason="Réservation de Sofia oubliée", tz="Europe/Brussels")
     db.session.commit()
     reversals = db.session.execute(select(LedgerEntry).where(
         LedgerEntry.kind == "reversal")).scalars().all()
@@ -245,8 +244,9 @@ def test_comanager_records_previews_and_posts_a_cost(client, login, comanager, p
     preview = client.get(f"/ledger/expenses/{expense.id}?portion=0").get_data(as_text=True)
     assert "750,00" in preview and "250,00" in preview
     assert "3,0 h sur 4,0 h" in preview
-    client.post(f"/ledger/expenses/{expense.id}/post/0")
-    second = client.post(f"/ledger/expenses/{expense.id}/post/0", follow_redirects=True)
+    client.post(f"/ledger/expenses/{expense.id}/post/0", data={"confirmed": "yes"})
+    second = client.post(f"/ledger/expenses/{expense.id}/post/0", data={"confirmed": "yes"},
+                         follow_redirects=True)
     assert "déjà" in second.get_data(as_text=True)
     assert db.session.execute(select(func.sum(LedgerEntry.amount_cents))).scalar() == 100_000
 

@@ -141,7 +141,7 @@ def test_closure_cancellation_is_a_notification_not_a_mail_in_the_request(
         "space_id": space.id, "start": form_time(local(2030, 3, 4, 8)),
         "end": form_time(local(2030, 3, 5, 8)), "reason": "Dégât des eaux"})
     closure = db.session.execute(select(Closure)).scalar_one()
-    client.post(f"/spaces/closures/{closure.id}", data={"message": "Désolés"})
+    client.post(f"/spaces/closures/{closure.id}", data={"message": "Désolés", "confirmed": "yes"})
     assert app.extensions.get("outbox", []) == []  # nothing sent inside the request
     [row] = rows("booking_cancelled")
     assert (row.params["closure"], row.params["closure_reason"], row.params["reason"]) == (

@@ -1,6 +1,4 @@
 """Quotas: periods, weighting, late cancellations, overrides, and each over-limit behaviour."""
-import csv
-import io
 from datetime import UTC, datetime, time
 
 import pytest
@@ -10,7 +8,7 @@ from booking.domain import quotas
 from booking.domain.usage import usage_by_member
 from booking.extensions import db
 from booking.models import Booking, Organisation, Plan, QuotaRule, RefusedBooking
-from tests.conftest import form_time, local
+from tests.conftest import csv_tables, form_time, local
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 in Brussels
 TZ = "Europe/Brussels"
@@ -274,7 +272,7 @@ def test_usage_csv_totals_equal_the_page(client, login, comanager, make_member, 
     login(comanager)
     page = client.get("/usage/?period=month&date=2026-03-15").get_data(as_text=True)
     text = client.get("/usage/report.csv?period=month&date=2026-03-15").get_data(as_text=True)
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]
+    rows = csv_tables(text)[0][1:]
     assert {r[0]: r[2] for r in rows} == {"Jan": "1.50", "Léa": "3.00"}
     assert sum(float(r[4]) for r in rows) == pytest.approx(100, abs=0.2)
     assert "4,5" in page or "4,50" in page  # weighted hours of Léa, in French notation
@@ -344,7 +342,7 @@ def test_usage_csv_and_page_show_the_same_share(client, login, comanager, make_m
     login(comanager)
     page = client.get("/usage/?period=month&date=2026-03-15").get_data(as_text=True)
     text = client.get("/usage/report.csv?period=month&date=2026-03-15").get_data(as_text=True)
-    shares = {r[0]: r[4] for r in list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]}
+    shares = {r[0]: r[4] for r in csv_tables(text)[0][1:]}
     assert shares == {"Jan": "33.3", "Léa": "66.7"}
     assert "33,3 %" in page and "66,7 %" in page
     api_rows = usage.usage_shares(db.session, local(2026, 3, 1), local(2026, 4, 1))

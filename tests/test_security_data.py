@@ -430,7 +430,7 @@ def test_feed_tokens_are_stored_hashed_and_the_url_shown_only_once(client, login
     login(member)
     client.post("/account/calendar-link")
     first = client.get("/account/profile").get_data(as_text=True)
-    token = re.search(r'value="http://localhost/feeds/([^/]+)/member.ics"', first).group(1)
+    token = re.search(r'value="http://localhost/feeds/([^/]+)/member.ics\?lang=fr"', first).group(1)
     assert "montrée qu’une seule fois" in first or "une seule fois" in first
     db.session.refresh(member)
     assert member.feed_token != token and len(member.feed_token) == 64

@@ -94,7 +94,8 @@ def test_closure_lists_hit_bookings_and_cancels_them_with_a_message(
     closure_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Répétition du mardi" in closure_page
     closure = db.session.execute(select(Closure)).scalar_one()
-    client.post(f"/spaces/closures/{closure.id}", data={"message": "Désolés, on répare."})
+    client.post(f"/spaces/closures/{closure.id}", data={"message": "Désolés, on répare.",
+                                                        "confirmed": "yes"})
     db.session.refresh(hit)
     db.session.refresh(spared)
     assert (hit.status, hit.cancel_reason, hit.late_cancellation) == (
@@ -150,7 +151,7 @@ def test_deleting_a_closure_writes_an_audit_line(client, login, comanager, make_
     login(comanager)
     response = client.post(f"/spaces/closures/{closure_id}/delete")
     assert response.headers["Location"].endswith("/spaces/closures")
-    assert db.session.scalar(select(func.count(Closure.id))) == 0
+    assert db.session.scalar(select(func.count(Closure.id)).where(Closure.active())) == 0
     audit = db.session.execute(select(AuditEvent).where(
         AuditEvent.action == "closure.delete")).scalar_one()
     assert (audit.actor_id, audit.object_type, audit.object_id) == (
@@ -162,5 +163,5 @@ def test_members_cannot_delete_a_closure(client, login, member, make_space):
     closure = _painting(make_space())
     login(member)
     assert client.post(f"/spaces/closures/{closure.id}/delete").status_code == 403
-    assert db.session.scalar(select(func.count(Closure.id))) == 1
+    assert db.session.scalar(select(func.count(Closure.id)).where(Closure.active())) == 1
     assert db.session.scalar(select(func.count(AuditEvent.id))) == 0

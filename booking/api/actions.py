@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 from flask import url_for
 
@@ -12,7 +13,9 @@ from ..domain import bookings as rules
 from ..domain import checkin, governance, ledger, quotas, waitlist
 from ..domain.errors import BookingRefused, DomainError
 from ..extensions import db
+from ..timezones import current_tz
 from .inputs import interval
+from .json import slot_json
 from .problems import ApiProblem
 
 SCHEDULE_TYPES = {"outside_opening": "outside-opening-hours"}
@@ -23,7 +26,8 @@ def refusal_problem(error: BookingRefused) -> ApiProblem:
     if isinstance(error, rules.BookingConflict):
         return ApiProblem(409, error.message, "booking-conflict",
                           conflicts=[interval(s, e) for s, e in error.conflicts],
-                          suggestions=[interval(s, e) for s, e in error.nearest])
+                          suggestions=[slot_json(slot, ZoneInfo(current_tz()))
+                                       for slot in error.suggestions])
     if isinstance(error, rules.ClosureConflict):
         return ApiProblem(422, error.message, "space-closed")
     if isinstance(error, governance.CharterNotAccepted):

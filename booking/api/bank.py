@@ -64,7 +64,9 @@ def _account_name(account) -> str:
           description="multipart/form-data: `file` (CAMT.053 XML with one or several "
                       "statements, or CSV read with the first saved bank mapping, or "
                       "`mapping_id`), optional `format` camt053 | csv (guessed otherwise). "
-                      "Lines already imported count as duplicates and create nothing.")
+                      "Lines already imported count as duplicates and create nothing. A "
+                      "CAMT.053 statement whose opening balance plus its movements is not its "
+                      "closing balance is a 422 and nothing of the file is imported.")
 @comanager_required
 def import_bank_statement():
     upload = request.files.get("file")

@@ -20,7 +20,7 @@ from .auth import comanager_required, current_member
 from .blueprint import bp
 from .governance_schemas import GOVERNANCE_SCHEMAS
 from .inputs import MAX_ID, format_instant, parse_instant, parse_month
-from .ledger import _expense_json
+from .json import expense_json
 from .openapi import array_of, endpoint, query_param, ref
 from .problems import ApiProblem
 from .schemas import COMPONENTS
@@ -272,4 +272,4 @@ def plan_proposal(proposal_id, body):
             db.session, proposal, actor=current_member(), first_month=first,
             spread_months=body.get("spread_months", 12),
             category=body.get("category", "renovation"), method=body.get("method", "shares"))
-    return jsonify(_expense_json(expense, set())), 201
+    return jsonify(expense_json(expense, set())), 201

@@ -168,10 +168,24 @@ def describe_validation_error(error):
     return field, _l("The field %(field)s is not valid: see the API description.", field=field)
 
 
+# Validators built once per (schema, components) pair: building one costs more than using it.
+_VALIDATORS: dict[tuple[int, int], tuple[dict, dict, Draft202012Validator]] = {}
+
+
+def _validator(schema: dict, components: dict) -> Draft202012Validator:
+    key = (id(schema), id(components))
+    known = _VALIDATORS.get(key)
+    if known is None or known[0] is not schema or known[1] is not components:
+        known = (schema, components,
+                 Draft202012Validator({**schema, "components": {"schemas": components}}))
+        _VALIDATORS[key] = known
+    return known[2]
+
+
 def validated_body(schema: dict, components: dict) -> dict:
     """The JSON body, checked against its documented schema: 422 naming the field otherwise."""
     data = read_json()
-    validator = Draft202012Validator({**schema, "components": {"schemas": components}})
+    validator = _validator(schema, components)
     errors = list(validator.iter_errors(data))
     if errors:
         first = best_match(errors)

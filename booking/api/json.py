@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
 
 from .. import clock
 from ..domain import bookings as rules
-from ..domain import equipment
+from ..domain import equipment, ledger
 from ..extensions import db
-from ..models import Booking, Member, Space
+from ..models import Booking, Expense, Member, Space
 from ..timezones import current_tz
 from .auth import current_member
 from .inputs import MAX_ID, format_instant
@@ -75,12 +76,12 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
     viewer = viewer or current_member()
     zone = zone or ZoneInfo(current_tz())
     private = rules.can_see_booking(booking, viewer)
-    return {
+    titled = private or rules.title_visible_to(booking, viewer, show_titles)
+    answer = {
         "id": booking.id, "space_id": booking.space_id, "member_id": booking.member_id,
         "series_id": booking.series_id, "start": format_instant(booking.start_at, zone),
         "end": format_instant(booking.end_at, zone),
-        "title": booking.title if rules.title_visible_to(booking, viewer, show_titles)
-        else None,
+        "title": booking.title if titled else None,
         "note": booking.note if private else None, "status": booking.status,
         "sequence": booking.sequence, "late_cancellation": booking.late_cancellation,
         "equipment": [{"item_id": line.item_id, "name": line.name, "quantity": line.quantity}
@@ -90,7 +91,17 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
         "reason": (booking.cancel_reason or booking.decision_reason or None) if private
         else None,
         "updated_at": format_instant(booking.updated_at, zone),
+        "overage_minutes": booking.overage_minutes or 0,
+        "created_by": booking.created_by_id,
+        "for_organisation": booking.organisation_id is not None,
     }
+    role = getattr(booking, "role", None)
+    if role is not None:
+        answer["role"] = role
+    if private and isinstance(booking, Booking) and "participants" not in inspect(
+            booking).unloaded:
+        answer["participant_ids"] = sorted(p.member_id for p in booking.participants)
+    return answer
 
 
 def bookings_json(bookings) -> list[dict]:
@@ -98,3 +109,66 @@ def bookings_json(bookings) -> list[dict]:
     held = equipment.equipment_of(db.session, [b.id for b in bookings])
     viewer, zone = current_member(), ZoneInfo(current_tz())
     return [booking_json(b, viewer, zone, equipment_lines=held.get(b.id, [])) for b in bookings]
+
+
+def slot_json(slot, zone: ZoneInfo) -> dict:
+    """A time the caller can book, with its terms (as the Find a slot page shows them)."""
+    verdict = slot.verdict
+    return {"space_id": slot.space_id, "start": format_instant(slot.start, zone),
+            "end": format_instant(slot.end, zone), "needs_approval": verdict.needs_approval,
+            "quota_left_minutes": verdict.quota_left_minutes,
+            "overage_minutes": verdict.overage_minutes,
+            "why": [str(reason) for reason in verdict.why]}
+
+
+def expense_json(expense: Expense, posted: set[int]) -> dict:
+    """A cost to share with its portions, as the ledger and governance (a plan's cost) show it."""
+    mixed = expense.method == "mixed"
+    return {
+        "id": expense.id, "label": expense.label, "category": expense.category,
+        "amount_cents": expense.amount_cents, "spent_on": expense.spent_on.isoformat(),
+        "period_start": expense.period_start.isoformat(),
+        "period_end": expense.period_end.isoformat(), "space_id": expense.space_id,
+        "spread_months": expense.spread_months,
+        "allocation": {"method": expense.method,
+                       "fixed_percent": expense.mixed_percent if mixed else None,
+                       "fixed_base": expense.mixed_base if mixed else None},
+        "portions": [{"portion": index, "period_start": first.isoformat(),
+                      "period_end": last.isoformat(), "amount_cents": amount,
+                      "posted": index in posted}
+                     for index, first, last, amount in ledger.portions(expense)],
+    }
+
+
+def listed_bookings_json(rows, viewer: Member, zone: ZoneInfo) -> list[dict]:
+    """booking_json for the plain rows of a listing (`booking_rows_in_period`): what the viewer
+    may see is decided once for the list, not per booking (the same rules as
+    rules.can_see_booking and rules.title_visible_to; tests compare the two shapes). The
+    equipment of all the listed bookings is read in one query."""
+    viewer_id, sees_all = viewer.id, viewer.is_comanager
+    held = equipment.equipment_of(db.session, [row.id for row in rows])
+    listed = []
+    for row in rows:
+        role = getattr(row, "role", None)
+        private = sees_all or row.member_id == viewer_id or role == "participant"
+        answer = {
+            "id": row.id, "space_id": row.space_id, "member_id": row.member_id,
+            "series_id": row.series_id,
+            "start": row.start_at.astimezone(zone).isoformat(timespec="seconds"),
+            "end": row.end_at.astimezone(zone).isoformat(timespec="seconds"),
+            "title": row.title if private or row.show_titles else None,
+            "note": row.note if private else None, "status": row.status,
+            "sequence": row.sequence, "late_cancellation": row.late_cancellation,
+            "equipment": [{"item_id": line.item_id, "name": line.name,
+                           "quantity": line.quantity} for line in held.get(row.id, [])],
+            "checked_in_at": format_instant(row.checked_in_at, zone),
+            "no_show": row.no_show_at is not None,
+            "reason": (row.cancel_reason or row.decision_reason or None) if private else None,
+            "updated_at": row.updated_at.astimezone(zone).isoformat(timespec="seconds"),
+            "overage_minutes": row.overage_minutes or 0, "created_by": row.created_by_id,
+            "for_organisation": row.organisation_id is not None,
+        }
+        if role is not None:
+            answer["role"] = role
+        listed.append(answer)
+    return listed

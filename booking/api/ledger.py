@@ -19,7 +19,7 @@ from .actions import api_action
 from .auth import comanager_required, current_member
 from .blueprint import bp
 from .inputs import parse_date
-from .json import get_object
+from .json import expense_json, get_object
 from .openapi import array_of, endpoint, query_param, ref
 from .problems import ApiProblem
 
@@ -71,24 +71,6 @@ def ledger_balances():
                     for b in ledger.balances(db.session)])
 
 
-def _expense_json(expense: Expense, posted: set[int]) -> dict:
-    mixed = expense.method == "mixed"
-    return {
-        "id": expense.id, "label": expense.label, "category": expense.category,
-        "amount_cents": expense.amount_cents, "spent_on": expense.spent_on.isoformat(),
-        "period_start": expense.period_start.isoformat(),
-        "period_end": expense.period_end.isoformat(), "space_id": expense.space_id,
-        "spread_months": expense.spread_months,
-        "allocation": {"method": expense.method,
-                       "fixed_percent": expense.mixed_percent if mixed else None,
-                       "fixed_base": expense.mixed_base if mixed else None},
-        "portions": [{"portion": index, "period_start": first.isoformat(),
-                      "period_end": last.isoformat(), "amount_cents": amount,
-                      "posted": index in posted}
-                     for index, first, last, amount in ledger.portions(expense)],
-    }
-
-
 @endpoint(bp, "/expenses", "POST", summary="Record a cost to share", tag="ledger",
           comanager=True, status=201, body=ref("ExpenseCreate"), response=ref("Expense"),
           description="Same checks as the cost form: amount_cents above zero, period_end on "
@@ -112,7 +94,7 @@ def create_expense(body):
             period_end=period_end, space_id=body.get("space_id"), method=key["method"],
             mixed_percent=key.get("fixed_percent"), mixed_base=key.get("fixed_base", "shares"),
             spread_months=body.get("spread_months", 1))
-    return jsonify(_expense_json(expense, posted=set())), 201
+    return jsonify(expense_json(expense, posted=set())), 201
 
 
 def _line_json(line: ledger.AllocationLine) -> dict:

@@ -1,16 +1,19 @@
 """The caller's own profile and quotas."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import Response, jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..domain import quotas
+from ..domain.feed_tokens import regenerate_feed_token, revoke_feed_token
 from ..domain.periods import month_start
 from ..extensions import db
+from ..feeds.views import feed_urls
 from ..models import Member
 from ..timezones import current_tz, to_local
+from .actions import api_action
 from .auth import current_member
 from .blueprint import bp
 from .inputs import format_instant, parse_month
@@ -32,9 +35,37 @@ def me():
         if organisation else None,
         "plan": {"id": plan.id, "name": plan.name, "monthly_fee_cents": plan.monthly_fee_cents,
                  "shares": plan.shares} if plan else None,
-        # Feed tokens are stored hashed: the URL is shown once, on the profile page.
+        # Feed tokens are stored hashed: the URL is shown once, when POST /me/feed makes it.
         "feed_url": None,
+        "has_feed": member.feed_token is not None,
     })
+
+
+@endpoint(bp, "/me/feed", "POST", summary="Create or renew the caller's calendar feed",
+          tag="me", status=201, response=ref("FeedLinks"),
+          description="Makes a new secret for the caller's calendar feed addresses and returns "
+                      "them; this is the only time they are shown (only a hash is kept). "
+                      "Addresses made before stop working at once.")
+def create_feed():
+    member = current_member()
+    with api_action():
+        token = regenerate_feed_token(member)
+    links = feed_urls(member, token)
+    return jsonify({
+        "feed_url": links["member"]["https"], "webcal_url": links["member"]["webcal"],
+        "spaces": [{"space_id": space.id, "name": space.name, "url": pair["https"],
+                    "webcal_url": pair["webcal"]} for space, pair in links["spaces"]],
+        "all_spaces_url": links["all"]["https"] if links["all"] else None,
+    }), 201
+
+
+@endpoint(bp, "/me/feed", "DELETE", summary="Turn off the caller's calendar feed", tag="me",
+          status=204, description="The feed addresses stop working at once (404). Nothing "
+                                  "happens when there were none.")
+def delete_feed():
+    with api_action():
+        revoke_feed_token(current_member())
+    return Response(status=204)
 
 
 @endpoint(bp, "/me/usage", "GET", summary="The caller's quotas over a month", tag="me",

@@ -91,7 +91,7 @@ COMPONENTS: dict = {
             "status": {"type": "integer"},
             "detail": {"type": "string"},
             "conflicts": {"type": "array", "items": _ref("Interval")},
-            "suggestions": {"type": "array", "items": _ref("Interval")},
+            "suggestions": {"type": "array", "items": _ref("AvailableSlot")},
             "errors": {"type": "array", "items": {
                 "type": "object", "properties": {"field": {"type": "string"},
                                                  "detail": {"type": "string"}}}},
@@ -127,7 +127,15 @@ COMPONENTS: dict = {
         "required": ["space_id", "start", "end", "reason"],
         "properties": {"space_id": {**NULLABLE_ID, "description": "null closes every space."},
                        "start": INSTANT, "end": INSTANT,
-                       "reason": {"type": "string", "minLength": 1, "maxLength": 200}},
+                       "reason": {"type": "string", "minLength": 1, "maxLength": 200},
+                       "cancel_hit_bookings": {
+                           "type": "boolean", "default": False,
+                           "description": "Cancel the future active bookings the closure "
+                                          "hits, as the closure's page does; each member is "
+                                          "notified with `message`."},
+                       "message": {"type": "string", "maxLength": 1000,
+                                   "description": "Why their bookings are cancelled: "
+                                                  "required with cancel_hit_bookings."}},
     },
     "Closure": {
         "type": "object", "required": ["id", "space_id", "start", "end", "reason"],
@@ -135,8 +143,13 @@ COMPONENTS: dict = {
                        "reason": {"type": "string"},
                        "affected_booking_ids": {
                            "type": "array", "items": ID,
-                           "description": "Active bookings the closure hits (not cancelled: "
-                                          "co-managers decide on the closure's page)."}},
+                           "description": "Active bookings the closure still hits (those "
+                                          "not cancelled: all of them without "
+                                          "cancel_hit_bookings, past ones with it)."},
+                       "cancelled_booking_ids": {
+                           "type": "array", "items": ID,
+                           "description": "Bookings cancelled by this call "
+                                          "(cancel_hit_bookings)."}},
     },
     "Booking": {
         "type": "object",
@@ -161,6 +174,36 @@ COMPONENTS: dict = {
                        "description": "Why it was cancelled or rejected (owner and "
                                       "co-managers only)."},
             "updated_at": INSTANT,
+            "overage_minutes": {"type": "integer", "minimum": 0,
+                                "description": "Minutes beyond a quota billed as overage."},
+            "created_by": {**NULLABLE_ID,
+                           "description": "Who made it: the member, or the co-manager who "
+                                          "booked on their behalf (null before 2026-12)."},
+            "for_organisation": {"type": "boolean",
+                                 "description": "Booked for the member's organisation."},
+            "participant_ids": {"type": "array", "items": ID,
+                                "description": "Members named as taking part (owner, "
+                                               "participants and co-managers only)."},
+            "role": {"type": "string", "enum": ["booker", "participant"],
+                     "description": "With mine=true: the caller's part in it."},
+        },
+    },
+    "Availability": {
+        "type": "object", "required": ["items"],
+        "properties": {"items": {"type": "array", "items": _ref("AvailableSlot")}},
+    },
+    "AvailableSlot": {
+        "type": "object",
+        "required": ["space_id", "start", "end", "needs_approval", "quota_left_minutes"],
+        "properties": {
+            "space_id": ID, "start": INSTANT, "end": INSTANT,
+            "needs_approval": {"type": "boolean"},
+            "quota_left_minutes": {"type": ["integer", "null"],
+                                   "description": "Quota minutes left in the slot's period "
+                                                  "(null: no quota applies)."},
+            "overage_minutes": {"type": "integer", "minimum": 0},
+            "why": {"type": "array", "items": {"type": "string"},
+                    "description": "Why it needs approval or costs overage."},
         },
     },
     "Recurrence": {
@@ -177,6 +220,13 @@ COMPONENTS: dict = {
                        "title": {"type": "string", "minLength": 1, "maxLength": 200},
                        "note": {"type": "string", "maxLength": 2000},
                        "recurrence": _ref("Recurrence"),
+                       "member_id": {**ID, "description": "Co-managers: book on behalf of "
+                                                          "this member (403 otherwise)."},
+                       "participant_ids": {"type": "array", "items": ID, "maxItems": 50,
+                                           "description": "Members taking part."},
+                       "for_organisation": {"type": "boolean",
+                                            "description": "Book for the member's "
+                                                           "organisation (its pool counts)."},
                        "equipment": {
                            "type": "array", "maxItems": 20, "items": _ref("EquipmentRequest"),
                            "description": "Units of equipment to reserve with the space "
@@ -272,7 +322,30 @@ COMPONENTS: dict = {
                                "shares": {"type": "integer"}}}]},
             "feed_url": {"type": ["string", "null"],
                          "description": "Always null: feed tokens are stored hashed, so "
-                                        "the feed URL is shown once, on the profile page."},
+                                        "the feed URL is shown once, when made (POST "
+                                        "/me/feed or the profile page)."},
+            "has_feed": {"type": "boolean",
+                         "description": "Whether the caller has working feed addresses."},
+        },
+    },
+    "FeedLinks": {
+        "type": "object",
+        "required": ["feed_url", "webcal_url", "spaces", "all_spaces_url"],
+        "properties": {
+            "feed_url": {"type": "string", "format": "uri",
+                         "description": "The caller's bookings (https), for any calendar "
+                                        "app; secret: anyone with it reads them."},
+            "webcal_url": {"type": "string",
+                           "description": "The same as webcal://, to subscribe in one click."},
+            "spaces": {"type": "array", "items": {
+                "type": "object", "required": ["space_id", "name", "url", "webcal_url"],
+                "properties": {"space_id": ID, "name": {"type": "string"},
+                               "url": {"type": "string", "format": "uri"},
+                               "webcal_url": {"type": "string"}}},
+                       "description": "Each space's calendar (bookings and closures)."},
+            "all_spaces_url": {"type": ["string", "null"],
+                               "description": "Co-managers: every space, with who booked; "
+                                              "null for members."},
         },
     },
     "QuotaUsage": {

@@ -98,18 +98,27 @@ def availability(space_id, query):
 
 @endpoint(bp, "/closures", "POST", summary="Close one space or all for a period",
           tag="spaces", comanager=True, status=201, body=ref("ClosureCreate"),
-          response=ref("Closure"), errors=(404,))
+          response=ref("Closure"), errors=(404,),
+          description="With cancel_hit_bookings: true, the future bookings the closure hits "
+                      "are cancelled in the same transaction, and each member is sent the "
+                      "message (required then), as on the closure's page.")
 @comanager_required
 def create_closure(body):
     if body["space_id"] is not None:
         get_object(Space, body["space_id"])
     start, end = parse_instant(body["start"], "start"), parse_instant(body["end"], "end")
+    now = clock.now()
+    cancelled = []
     with api_action():
         closure = rules.create_closure(db.session, actor=current_member(),
                                        space_id=body["space_id"], start=start, end=end,
-                                       reason=body["reason"], now=clock.now())
+                                       reason=body["reason"], now=now)
+        if body.get("cancel_hit_bookings"):
+            cancelled = rules.cancel_for_closure(db.session, closure, actor=current_member(),
+                                                 message=body.get("message") or "", now=now)
         hit = rules.bookings_hit_by(db.session, closure.space_id, start, end)
     return jsonify({"id": closure.id, "space_id": closure.space_id,
                     "start": format_instant(closure.start_at),
                     "end": format_instant(closure.end_at), "reason": closure.reason,
-                    "affected_booking_ids": [b.id for b in hit]}), 201
+                    "affected_booking_ids": [b.id for b in hit],
+                    "cancelled_booking_ids": [b.id for b in cancelled]}), 201

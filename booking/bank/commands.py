@@ -1,10 +1,12 @@
 """`flask remind-payments`: accounts owing too much for too long get a polite reminder with
-the payment details (through the notification queue once it lands; listed meanwhile)."""
+the payment details, through the notification outbox (in the app and by e-mail), at most once
+per `--days` window however often it runs."""
 import click
 
 from .. import clock
 from ..domain import bank
 from ..extensions import db
+from ..i18n import cooperative_settings
 from ..timezones import to_local
 from .views import bp
 
@@ -17,13 +19,15 @@ __all__ = ["bp", "remind_payments"]
 @click.option("--days", default=30, show_default=True,
               help="...for more than this many days.")
 def remind_payments(threshold: float, days: int) -> None:
-    from ..domain.bank.notices import notify_payment_reminder
-
     today = to_local(clock.now()).date()
+    settings = cooperative_settings()
     owing = bank.members_to_remind(db.session, threshold_cents=round(threshold * 100),
                                    days=days, today=today)
+    sent = 0
     for member, due in owing:
-        notify_payment_reminder(member, due)
-        click.echo(f"{member.email}\t{due / 100:.2f}")
+        pay = bank.payment_instructions(db.session, settings, member=member)
+        new = bank.notify_payment_reminder(db.session, member, pay, today=today, days=days)
+        sent += new
+        click.echo(f"{member.email}\t{due / 100:.2f}\t{'queued' if new else 'already sent'}")
     db.session.commit()
-    click.echo(f"{len(owing)} reminder(s).")
+    click.echo(f"{sent} reminder(s).")

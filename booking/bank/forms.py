@@ -2,7 +2,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import EurosField, choices
@@ -36,11 +44,21 @@ class ImportForm(FlaskForm):
     mapping = SelectField(_l("CSV columns of"), validators=[Optional()], coerce=str)
 
 
+class CsvPreviewForm(FlaskForm):
+    file = FileField(_l("An export of your bank (CSV)"),
+                     validators=[FileRequired(_l("Choose a CSV file your bank gave you."))])
+
+
 class CsvMappingForm(FlaskForm):
+    # The columns of the previewed file, one a line: the page then offers them in lists.
+    headers = HiddenField()
     bank_name = StringField(_l("Bank"), validators=[DataRequired(_l("Name the bank.")),
                                                     Length(max=80)])
     delimiter = SelectField(_l("Separator"), choices=choices(DELIMITERS))
+    # In Python: a Jinja _() would read the % of the formats as placeholders.
     date_format = StringField(_l("Date format"), default="%d/%m/%Y",
+                              description=_l("%d/%m/%Y for 28/02/2027, %Y-%m-%d for "
+                                             "2027-02-28."),
                               validators=[DataRequired(), Length(max=20)])
     decimal_comma = BooleanField(_l("Amounts use a decimal comma (12,50)"), default=True)
     date_column = StringField(_l("Date column"), validators=[DataRequired(), Length(max=80)])

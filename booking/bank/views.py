@@ -14,6 +14,7 @@ from ..security import role_required
 from .forms import (
     AssignForm,
     CsvMappingForm,
+    CsvPreviewForm,
     ExpenseFromDebitForm,
     ImportForm,
     SplitForm,
@@ -101,8 +102,35 @@ def csv_mappings():
                 **{name: getattr(form, name).data or "" for name in bank.csv_import_fields})
         if done:
             return redirect(url_for("bank.csv_mappings"))
-    return render_template("bank/csv_mappings.html", form=form,
-                           mappings=bank.csv_mappings(db.session))
+    return _mappings_page(form, CsvPreviewForm(formdata=None), None)
+
+
+def _mappings_page(form: CsvMappingForm, upload: CsvPreviewForm,
+                   preview: bank.CsvPreview | None):
+    headers = [h for h in (form.headers.data or "").split("\n") if h]
+    status = 422 if form.errors or upload.errors else 200
+    return render_template("bank/csv_mappings.html", form=form, upload=upload,
+                           preview=preview, headers=headers,
+                           mappings=bank.csv_mappings(db.session)), status
+
+
+@bp.route("/csv-mappings/preview", methods=["POST"])
+@role_required("comanager")
+def csv_preview():
+    """A bank's export read back: its first rows and the columns guessed, ready to save."""
+    upload = CsvPreviewForm()
+    form = CsvMappingForm(formdata=None)
+    preview = None
+    if upload.validate_on_submit():
+        with user_action(None, upload.file):
+            preview = bank.csv_preview(upload.file.data.read())
+        if preview is not None:
+            form.headers.data = "\n".join(preview.headers)
+            form.delimiter.data, form.date_format.data = preview.delimiter, preview.date_format
+            form.decimal_comma.data = preview.decimal_comma
+            for name in bank.csv_import_fields:
+                getattr(form, name).data = preview.columns.get(name, "")
+    return _mappings_page(form, upload, preview)
 
 
 @bp.route("/queue")

@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
@@ -40,6 +42,12 @@ class BookingDetailsForm(FlaskForm):
 
 class BookingForm(BookingDetailsForm):
     space_id = SelectField(_l("Space"), coerce=int)
+    # Co-managers only (the view removes it for members): book on a member's behalf.
+    member_id = SelectField(_l("Booked for"), coerce=int, validators=[Optional()])
+    participant_ids = SelectMultipleField(_l("Participants (optional)"), coerce=int,
+                                          validators=[Optional()])
+    for_organisation = BooleanField(_l("For the organisation: all its members take part and "
+                                       "its quota pool is counted"))
     repeat = SelectField(_l("Repeat"), choices=choices([
         ("none", _l("Does not repeat")), ("weekly", _l("Every week or every few weeks")),
         ("monthly", _l("Every month, on the same weekday"))]), default="none")

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ..domain import schedule
 from ..domain.bookings import can_see_booking, title_visible_to
 from ..domain.schedule import SpaceRules
+from ..formatting import format_date, format_time
 from ..models import Booking, Closure, Member, Space
 
 QUARTER = 15
@@ -49,6 +49,62 @@ class Grid:
     hour_rows: list[tuple[int, str]]
     rows: int
     blocks: list[Block] = field(default_factory=list)
+    first_minute: int = 0
+
+
+@dataclass
+class AgendaEntry:
+    kind: str  # booking, closure, free
+    when: str
+    label: str = ""
+    url: str | None = None
+    css: str = ""
+    name: str = ""
+
+
+@dataclass
+class AgendaDay:
+    column: Column
+    entries: list[AgendaEntry]
+
+
+def agenda(grid: Grid) -> list[AgendaDay]:
+    """The grid as a list a phone reads top to bottom: one day after another, free time merged
+    into ranges, each with its hours."""
+    def wall(day: date, row: int) -> str:
+        minute = grid.first_minute + (row - HEADER_ROWS - 1) * QUARTER
+        return format_time(datetime.combine(day, time(0)) + timedelta(minutes=minute),
+                           rebase=False)
+
+    days = []
+    for index, column in enumerate(grid.columns, start=2):
+        blocks = sorted((b for b in grid.blocks if b.column == index
+                         and b.kind in ("booking", "closure", "free")),
+                        key=lambda b: (b.row_start, b.kind != "free"))
+        entries: list[AgendaEntry] = []
+        free_until = None
+        for block in blocks:
+            if block.kind == "free":
+                if free_until == block.row_start and entries and entries[-1].kind == "free":
+                    entry = entries[-1]
+                    entry.when = f"{entry.when.split('–')[0]}–{wall(column.day, block.row_end)}"
+                else:
+                    entries.append(AgendaEntry(
+                        "free", f"{wall(column.day, block.row_start)}–"
+                                f"{wall(column.day, block.row_end)}",
+                        url=block.url, name=block.name))
+                free_until = block.row_end
+                continue
+            free_until = None
+            if block.kind == "closure":
+                entries.append(AgendaEntry(
+                    "closure", f"{wall(column.day, block.row_start)}–"
+                               f"{wall(column.day, block.row_end)}", label=block.label))
+            else:
+                entries.append(AgendaEntry("booking", block.detail, label=block.label,
+                                           url=block.url, css=block.css))
+        days.append(AgendaDay(column, entries))
+    return days
 
 
 def visible_range(rules_list: list[SpaceRules], days: list[date]) -> tuple[int, int]:
@@ -78,12 +134,15 @@ def _local_minutes(moment: datetime, zone: ZoneInfo, day: date) -> int:
 def build_grid(columns: list[Column], rules_by_space: dict[int, SpaceRules],
                bookings: list[Booking], closures: list[Closure], *, viewer: Member,
                now: datetime, tz: str, booking_url, new_booking_url,
-               booked_label: str) -> Grid:
+               booked_label: str, judge=None, taking_part: frozenset[int] = frozenset()
+               ) -> Grid:
+    """`judge(space, start, end)` -> SlotVerdict: whether the viewer can book a free cell
+    (quota) and on what terms; `taking_part`: bookings the viewer takes part in."""
     zone = ZoneInfo(tz)
     first, last = visible_range(list(rules_by_space.values()), [c.day for c in columns])
     rows = (last - first) // QUARTER
-    grid = Grid(columns=columns, rows=rows, hour_rows=[
-        (_row(m, first), f"{m // 60:02d}:00") for m in range(first, last, 60)])
+    grid = Grid(columns=columns, rows=rows, first_minute=first, hour_rows=[
+        (_row(m, first), format_time(time(m // 60, 0))) for m in range(first, last, 60)])
 
     def place(day: date, start: datetime, end: datetime) -> tuple[int, int] | None:
         """Rows covered by [start, end) on that day, widened to whole quarter hours."""
@@ -131,24 +190,28 @@ def build_grid(columns: list[Column], rules_by_space: dict[int, SpaceRules],
             spot = place(column.day, booking.start_at, booking.end_at)
             if not spot:
                 continue
-            own = booking.member_id == viewer.id
-            label = booking.title if title_visible_to(booking, viewer) else booked_label
+            own = booking.member_id == viewer.id or booking.id in taking_part
+            label = (booking.title if own or title_visible_to(booking, viewer)
+                     else booked_label)
             start, end = booking.start_at.astimezone(zone), booking.end_at.astimezone(zone)
-            detail = f"{start:%H:%M}–{end:%H:%M}"
+            detail = f"{format_time(start)}–{format_time(end)}"
             if viewer.is_comanager and not own:
                 detail += f" · {booking.member.name}"
             css = f"status-{booking.status}" + (" own" if own else "")
-            url = booking_url(booking) if can_see_booking(booking, viewer) else None
+            url = booking_url(booking) if can_see_booking(booking, viewer, taking_part) else None
             grid.blocks.append(Block(index, *spot, kind="booking", label=label, detail=detail,
                                      url=url, css=css))
         if column.space.active:
             _add_free_slots(grid, index, column, rules, busy, now, zone, first, last,
-                            new_booking_url)
+                            new_booking_url, judge)
     return grid
 
 
-def _add_free_slots(grid, index, column, rules, busy, now, zone, first, last, new_booking_url):
-    """Links on free cells open the booking form pre-filled; they work without JavaScript."""
+def _add_free_slots(grid, index, column, rules, busy, now, zone, first, last, new_booking_url,
+                    judge=None):
+    """Links on free cells open the booking form pre-filled; they work without JavaScript.
+    Only cells the viewer can book are links; those needing approval or costing overage
+    say so."""
     step = rules.slot_minutes
     earliest = now + timedelta(minutes=rules.notice_minutes)
     latest = now + timedelta(days=rules.horizon_days)
@@ -167,9 +230,14 @@ def _add_free_slots(grid, index, column, rules, busy, now, zone, first, last, ne
             continue
         if any(a < end + timedelta(minutes=rules.buffer_minutes) and b > start for a, b in busy):
             continue
+        verdict = judge(column.space, start, end) if judge is not None else None
+        if verdict is not None and not verdict.bookable:
+            continue
+        name = _("Book %(space)s on %(day)s at %(time)s", space=column.space.name,
+                 day=format_date(column.day, "day"), time=format_time(wall, rebase=False))
+        terms = " ".join(str(why) for why in verdict.why) if verdict is not None else ""
         grid.blocks.append(Block(
             index, _row(minute, first), _row(minute + step, first), kind="free",
-            label=f"{wall:%H:%M}",
-            name=_("Book %(space)s on %(day)s at %(time)s", space=column.space.name,
-                   day=format_date(column.day, "EEEE d MMMM"), time=f"{wall:%H:%M}"),
+            label=format_time(wall, rebase=False), detail=terms,
+            css="free-terms" if terms else "", name=f"{name} ({terms})" if terms else name,
             url=new_booking_url(column.space, wall, wall + timedelta(minutes=length))))

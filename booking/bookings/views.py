@@ -5,7 +5,17 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,14 +23,16 @@ from .. import clock
 from ..actions import user_action
 from ..desk.forms import JoinWaitlistForm
 from ..domain import bookings as rules
-from ..domain import checkin, equipment, quotas, schedule
+from ..domain import checkin, equipment, quotas
+from ..domain.accounts import active_member_choices
 from ..domain.closures import closures_between
 from ..domain.errors import BookingRefused, DomainError
-from ..domain.spaces import KIND_LABELS, active_spaces
+from ..domain.knowledge import space_guide
+from ..domain.spaces import KIND_LABELS, active_spaces, most_used_space_id
 from ..domain.wording import describe_slots
 from ..extensions import db
 from ..forms import EmptyForm, choices
-from ..models import Booking, Closure, Space
+from ..models import Booking, Closure, Member, Space
 from ..security import role_required
 from ..timezones import current_tz, from_local, to_local
 from .forms import (
@@ -31,9 +43,14 @@ from .forms import (
     FindSlotForm,
     RejectBookingForm,
 )
-from .grid import Column, build_grid
+from .grid import Column, agenda, build_grid
 
 bp = Blueprint("bookings", __name__)
+
+
+def _guide(space_id: int | None):
+    """The space's "how to use this space" toolbox article, for a link (one query)."""
+    return space_guide(db.session, space_id, str(get_locale())) if space_id else None
 
 
 def _booking_or_403(booking_id: int) -> Booking:
@@ -64,40 +81,53 @@ def new():
     if not spaces:
         return render_template("bookings/no_space.html")
     form.space_id.choices = choices((s.id, s.name) for s in spaces)
+    people = active_member_choices(db.session)
+    if current_user.is_comanager:
+        form.member_id.choices = choices(people)
+    else:
+        del form.member_id
+    form.participant_ids.choices = choices(people)
     if request.method == "GET":
         _prefill(form, spaces)
     items = equipment.all_items(db.session, active_only=True)
     preview = preview_warning = waitlist_form = None
+    suggestions = []
     if form.validate_on_submit():
         space = next((s for s in spaces if s.id == form.space_id.data), None)
-        if space is None:
+        member = _booked_for(form, people)
+        if space is None or member is None:
             abort(400)
         start, end, tz = from_local(form.start.data), from_local(form.end.data), current_tz()
+        party = {"booked_by": current_user, "for_organisation": form.for_organisation.data}
         series_args = {
             "space": space, "first": (start, end), "freq": form.repeat.data,
             "interval": form.interval.data or 1, "count": form.count.data or None,
             "until": form.until.data or None, "now": clock.now(), "tz": tz,
         }
         with user_action(error_field=form.start) as done:
+            party["participants"] = rules.participants_named(
+                db.session, form.participant_ids.data or [], member)
             if form.repeat.data == "none":
                 booking = rules.create_booking(
-                    db.session, space=space, member=current_user, start=start, end=end,
+                    db.session, space=space, member=member, start=start, end=end,
                     title=form.title.data, note=form.note.data, now=clock.now(), tz=tz,
-                    equipment_wanted=_equipment_wanted(items))
+                    equipment_wanted=_equipment_wanted(items), **party)
             elif _equipment_wanted(items):
                 raise DomainError(_("Equipment is reserved with single bookings: book the "
                                     "series without it, or the dates that need it one by one."))
             elif request.form.get("confirm") != "1":
                 preview = rules.preview_series(db.session, **series_args)
-                preview_warning = _quota_warning(space, [(o.start, o.end) for o in preview
-                                                         if o.free])
+                preview_warning = _quota_warning(space, member, [
+                    (o.start, o.end) for o in preview if o.free], form.for_organisation.data)
             else:
                 _series, created, skipped = rules.create_series(
-                    db.session, member=current_user, title=form.title.data,
-                    note=form.note.data, **series_args)
+                    db.session, member=member, title=form.title.data,
+                    note=form.note.data, **series_args, **party)
         if not done:
+            suggestions = _suggestion_links(done.error, spaces, form)
             _refused(done.error, space.id, start, end)
-            waitlist_form = _waitlist_form(done.error, form)
+            if member.id == current_user.id:  # one waits for oneself, not on another's behalf
+                waitlist_form = _waitlist_form(done.error, form)
         elif form.repeat.data == "none":
             flash(_("Booked: %(space)s, %(when)s.", space=space.name,
                     when=describe_slots([(start, end)])) if booking.status == "confirmed"
@@ -105,15 +135,18 @@ def new():
                          "you meanwhile."), "success")
             return redirect(url_for("bookings.detail", booking_id=booking.id))
         elif preview is None:
-            flash(_("%(n)d dates booked, %(skipped)d skipped.", n=len(created),
-                  skipped=len(skipped)), "success")
+            flash(ngettext("%(num)d date booked, %(skipped)d skipped.",
+                           "%(num)d dates booked, %(skipped)d skipped.", len(created),
+                           skipped=len(skipped)), "success")
             return redirect(url_for("bookings.mine"))
     chosen = next((s for s in spaces if s.id == form.space_id.data), None)
     statuses = quotas.quota_overview(db.session, current_user, current_tz(), clock.now(),
                                      space=chosen) if chosen else []
     return render_template("bookings/new.html", form=form, preview=preview,
                            preview_warning=preview_warning, spaces={s.id: s for s in spaces},
+                           suggestions=suggestions,
                            statuses=statuses, tz=current_tz(),
+                           guide=_guide(chosen.id if chosen else None),
                            describe_rule=quotas.describe_rule,
                            describe_period=quotas.describe_period, equipment_items=items,
                            waitlist_form=waitlist_form)
@@ -140,10 +173,41 @@ def _waitlist_form(error: DomainError | None, form: BookingForm):
                             start=form.start.data, end=form.end.data)
 
 
-def _quota_warning(space: Space, intervals) -> str | None:
+def _booked_for(form: BookingForm, people: list[tuple[int, str]]) -> Member | None:
+    """The member the booking is for: oneself, or the active member a co-manager chose."""
+    chosen = getattr(form, "member_id", None)
+    if chosen is None or not chosen.data or chosen.data == current_user.id:
+        return current_user
+    if chosen.data not in {member_id for member_id, _name in people}:
+        return None
+    return db.session.get(Member, chosen.data)
+
+
+def _suggestion_links(error, spaces: list[Space], form: BookingForm) -> list[dict]:
+    """The alternatives to a taken time, as links that open the form filled in again."""
+    if not isinstance(error, rules.BookingConflict):
+        return []
+    names = {s.id: s.name for s in spaces}
+    links = []
+    for slot in error.suggestions:
+        start, end = to_local(slot.start), to_local(slot.end)
+        links.append({
+            "space": names.get(slot.space_id, ""), "start": slot.start, "end": slot.end,
+            "why": " ".join(str(why) for why in slot.verdict.why),
+            "url": url_for("bookings.new", space=slot.space_id,
+                           start=start.strftime(LOCAL_FORMAT), end=end.strftime(LOCAL_FORMAT),
+                           title=form.title.data or None,
+                           member=getattr(form, "member_id", None) and form.member_id.data
+                           or None)})
+    return links
+
+
+def _quota_warning(space: Space, member: Member, intervals,
+                   for_organisation: bool = False) -> str | None:
     """What the quotas would say about a series, shown with its preview."""
     try:
-        decision = quotas.check_quotas(db.session, current_user, space, intervals, current_tz())
+        decision = quotas.check_quotas(db.session, member, space, intervals, current_tz(),
+                                       for_organisation=for_organisation)
     except quotas.QuotaExceeded as error:
         return str(error)
     return " ".join(str(note) for note in decision.notes[:1]) or None
@@ -158,6 +222,10 @@ def _prefill(form: BookingForm, spaces: list[Space]) -> None:
         if value:
             with suppress(ValueError):
                 field.data = datetime.strptime(value, LOCAL_FORMAT)
+    if request.args.get("title"):
+        form.title.data = request.args["title"][:200]
+    if getattr(form, "member_id", None) is not None:
+        form.member_id.data = request.args.get("member", type=int) or current_user.id
 
 
 @bp.route("/bookings/<int:booking_id>")
@@ -166,6 +234,7 @@ def detail(booking_id: int):
     booking = _booking_or_403(booking_id)
     return render_template("bookings/detail.html", booking=booking,
                            can_change=rules.can_change(booking, current_user, clock.now()),
+                           guide=_guide(booking.space_id),
                            reject_form=RejectBookingForm(),
                            equipment_lines=equipment.equipment_of(db.session, [booking.id])
                            .get(booking.id, []),
@@ -222,8 +291,11 @@ def cancel(booking_id: int):
 @login_required
 def mine():
     now = clock.now()
-    upcoming = rules.upcoming_bookings(db.session, current_user.id, now)
-    past = db.paginate(rules.past_bookings_query(current_user.id, now), per_page=20,
+    organisation_id = current_user.organisation_id
+    upcoming = rules.upcoming_bookings(db.session, current_user.id, now,
+                                       organisation_id=organisation_id)
+    past = db.paginate(rules.past_bookings_query(current_user.id, now, organisation_id),
+                       per_page=20,
                        error_out=False)
     return render_template("bookings/mine.html", upcoming=upcoming, past=past, now=now)
 
@@ -274,29 +346,15 @@ def find():
         form.date_from.data, form.date_to.data = today, today + timedelta(days=7)
     results = None
     if request.args and form.validate():
-        tz = current_tz()
-        start = max(from_local(datetime.combine(form.date_from.data, time(0))), clock.now())
+        start = from_local(datetime.combine(form.date_from.data, time(0)))
         end = from_local(datetime.combine(form.date_to.data + timedelta(days=1), time(0)))
-        spaces = active_spaces(db.session, kind=form.kind.data)
-        bookings = _bookings_between([s.id for s in spaces], start, end)
-        closures = _closures_between(start, end)
         window = None
         if form.time_from.data or form.time_to.data:
             window = (form.time_from.data or time(0), form.time_to.data or time(23, 59))
-        results = []
-        for space in spaces:
-            space_rules = rules.rules_for(space, tz)
-            try:
-                slots = schedule.free_slots(
-                    space_rules, start, end, form.duration.data,
-                    [(b.start_at, b.end_at) for b in bookings if b.space_id == space.id],
-                    [(c.start_at, c.end_at) for c in closures
-                     if c.space_id in (None, space.id)],
-                    now=clock.now(), time_of_day=window, limit=5000)
-            except schedule.ScheduleError as error:
-                results.append((space, [], rules.schedule_message(error)))
-                continue
-            results.append((space, _by_day(_distinct_starts(slots)), None))
+        found = rules.find_slots(db.session, current_user, start=start, end=end,
+                                 duration_minutes=form.duration.data, now=clock.now(),
+                                 tz=current_tz(), kind=form.kind.data, time_of_day=window)
+        results = [(space, _by_day(slots), problem) for space, slots, problem in found]
     statuses = []
     if form.kind.data:
         statuses = [s for s in quotas.quota_overview(db.session, current_user, current_tz(),
@@ -309,20 +367,10 @@ def find():
                            describe_period=quotas.describe_period)
 
 
-def _distinct_starts(slots):
-    """Slots that do not overlap the previous one shown, so the list reads as choices."""
-    shown, last_end = [], None
-    for start, end in slots:
-        if last_end is None or start >= last_end:
-            shown.append((start, end))
-            last_end = end
-    return shown
-
-
 def _by_day(slots) -> list[tuple[date, list]]:
     days: dict[date, list] = {}
-    for start, end in slots:
-        days.setdefault(to_local(start).date(), []).append((start, end))
+    for slot in slots:
+        days.setdefault(to_local(slot.start).date(), []).append(slot)
     return list(days.items())
 
 
@@ -350,17 +398,44 @@ def _new_booking_url(space: Space, start: datetime, end: datetime) -> str:
 
 def _grid(columns, spaces, start, end):
     tz = current_tz()
+    budget = quotas.quota_budget(db.session, current_user, start, end, tz)
     return build_grid(
         columns, {s.id: rules.rules_for(s, tz) for s in spaces},
         _bookings_between([s.id for s in spaces], start, end), _closures_between(start, end),
         viewer=current_user, now=clock.now(), tz=tz,
         booking_url=lambda b: url_for("bookings.detail", booking_id=b.id),
-        new_booking_url=_new_booking_url, booked_label=_("Booked"))
+        new_booking_url=_new_booking_url, booked_label=_("Booked"), judge=budget.judge,
+        taking_part=frozenset(rules.taking_part_ids(db.session, current_user, start, end)))
+
+
+LAYOUTS = ("week", "day", "agenda")
+MOST_USED_SINCE = timedelta(days=180)
 
 
 def _chosen_space(spaces: list[Space]) -> Space | None:
+    """The space asked for (and remembered), else the last one chosen, else the member's most
+    used one, else the first: a member opens the calendar on the room they rehearse in."""
+    by_id = {s.id: s for s in spaces}
     wanted = request.args.get("space", type=int)
-    return next((s for s in spaces if s.id == wanted), spaces[0] if spaces else None)
+    if wanted in by_id:
+        session["calendar_space"] = wanted
+        return by_id[wanted]
+    if session.get("calendar_space") in by_id:
+        return by_id[session["calendar_space"]]
+    used = most_used_space_id(db.session, current_user.id, clock.now() - MOST_USED_SINCE)
+    return by_id.get(used) or (spaces[0] if spaces else None)
+
+
+def _chosen_layout() -> str | None:
+    """Week, day or list, as asked (and remembered); None lets the screen's width decide."""
+    wanted = request.args.get("view")
+    if wanted in LAYOUTS:
+        session["calendar_layout"] = wanted
+        return wanted
+    if wanted == "auto":
+        session.pop("calendar_layout", None)
+        return None
+    return session.get("calendar_layout")
 
 
 @bp.route("/calendar/week")
@@ -370,16 +445,22 @@ def week():
     space = _chosen_space(spaces)
     if space is None:
         return render_template("bookings/no_space.html")
+    layout = _chosen_layout()
     day = _day_arg()
-    monday = day - timedelta(days=day.weekday())
-    days = [monday + timedelta(days=i) for i in range(7)]
-    start = from_local(datetime.combine(monday, time(0)))
-    end = from_local(datetime.combine(monday + timedelta(days=7), time(0)))
+    if layout == "day":
+        days, step = [day], timedelta(days=1)
+    else:
+        monday = day - timedelta(days=day.weekday())
+        days, step = [monday + timedelta(days=i) for i in range(7)], timedelta(days=7)
+    start = from_local(datetime.combine(days[0], time(0)))
+    end = from_local(datetime.combine(days[-1] + timedelta(days=1), time(0)))
     columns = [Column(day=d, space=space, label=d.isoformat()) for d in days]
+    grid = _grid(columns, [space], start, end)
     return render_template(
-        "bookings/week.html", grid=_grid(columns, [space], start, end), space=space,
+        "bookings/week.html", grid=grid, agenda=agenda(grid), layout=layout, space=space,
+        guide=_guide(space.id),
         spaces=spaces, days=days, today=to_local(clock.now()).date(),
-        prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7))
+        prev_day=days[0] - step, next_day=days[0] + step)
 
 
 @bp.route("/calendar/day")
@@ -429,5 +510,6 @@ def month():
     weeks = [grid_days[i:i + 7] for i in range(0, len(grid_days), 7)]
     return render_template(
         "bookings/month.html", space=space, spaces=spaces, weeks=weeks, by_day=by_day,
+        guide=_guide(space.id),
         closed=closed, first=first, today=to_local(clock.now()).date(),
         prev_day=(first - timedelta(days=1)).replace(day=1), next_day=next_month)

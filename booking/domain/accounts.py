@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..formatting import CENTS, format_decimal
 from ..models import ROLES, AuditEvent, Member, Organisation, Settings
 from ..models.accounts import ROLE_RANK
 from ..models.types import utcnow
@@ -269,7 +270,8 @@ def update_settings(session: Session, actor: Member, *, name: str, timezone: str
                     bank_iban: str = "", bank_bic: str = "") -> Settings:
     """Save the cooperative's settings (the row is created on the first save)."""
     if not 0 <= contribution_rate_cents <= 100_000:
-        raise DomainError(_l("Write an amount in euros such as 15 or 12,50."))
+        raise DomainError(_l("Write an amount in euros such as 15 or %(example)s.",
+                             example=format_decimal(12.5, CENTS)))
     bank_iban, bank_bic = bank_account_numbers(bank_iban, bank_bic)
     settings = get_settings(session)
     settings.name = name.strip()

@@ -2,20 +2,27 @@
 nearest free times offered instead, and the write lock that prevents double booking."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, time, timedelta
 
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import and_, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from ..formatting import format_datetime
 from ..models import ACTIVE_STATUSES, Booking, Closure, Space, WaitlistEntry
 from ..models.spaces import WEEKDAY_KEYS
 from . import schedule
-from .closures import closure_conditions, closures_between
+from .alternatives import (
+    BookableSlot,
+    closed_by_space,
+    distinct_starts,
+    suggest_alternatives,
+)
+from .closures import closures_between
 from .errors import BookingRefused
+from .quotas import QuotaBudget, SlotVerdict
 from .schedule import Interval, ScheduleError, SpaceRules
 from .wording import describe_duration, describe_slots
 
@@ -26,10 +33,12 @@ class BookingConflict(BookingRefused):
     reason = "conflict"
 
     def __init__(self, message, nearest: Sequence[Interval] = (),
-                 conflicts: Sequence[Interval] = ()):
+                 conflicts: Sequence[Interval] = (),
+                 suggestions: Sequence[BookableSlot] = ()):
         super().__init__(message)
         self.nearest = list(nearest)
         self.conflicts = list(conflicts)
+        self.suggestions = list(suggestions)
 
 
 class ClosureConflict(BookingRefused):
@@ -136,42 +145,10 @@ def _busy_conditions(space_id: int, start: datetime, end: datetime,
     return conditions
 
 
-def nearest_free(session: Session, space: Space, rules: SpaceRules, wanted: Interval,
-                 now: datetime, exclude_ids: Iterable[int] = (), n: int = 3,
-                 closed: Sequence[Interval] | None = None) -> list[Interval]:
-    """The n nearest free times: one two-column query, then computed in memory. `closed`: the
-    closures over the search window when the caller has them already."""
-    start, end = search_window(wanted)
-    busy = busy_between(session, space.id, start, end, exclude_ids)
-    if closed is None:
-        closed = [(c.start_at, c.end_at) for c in closures_between(session, space.id, start, end)]
-    try:
-        candidates = schedule.nearest_free_slots(rules, wanted, busy, closed, now=now, n=n * 20,
-                                                 search_days=NEAREST_SEARCH_DAYS)
-    except (ScheduleError, ValueError):
-        return []
-    return distinct_nearest(candidates, wanted[0], n)
-
-
 def search_window(wanted: Interval) -> Interval:
     """Where the nearest free times are looked for: a week either side, and a day's margin."""
     reach = timedelta(days=NEAREST_SEARCH_DAYS + 1)
     return wanted[0] - reach, wanted[1] + reach
-
-
-def distinct_nearest(slots: Sequence[Interval], start: datetime, n: int) -> list[Interval]:
-    """The n slots closest to `start` that do not overlap one another, in time order.
-
-    Offering 16:00, 16:30 and 17:00 is one choice said three times; offering the free time
-    just before, just after and the next day gives the member real alternatives.
-    """
-    chosen: list[Interval] = []
-    for slot in sorted(slots, key=lambda s: (abs(s[0] - start), s[0])):
-        if all(slot[1] <= other[0] or slot[0] >= other[1] for other in chosen):
-            chosen.append(slot)
-            if len(chosen) == n:
-                break
-    return sorted(chosen)
 
 
 # --- the write lock --------------------------------------------------------------------------
@@ -193,40 +170,48 @@ def lock_space_for_booking(session: Session, space_id: int) -> None:
 
 
 def check_free(session: Session, space: Space, rules: SpaceRules, start: datetime,
-                end: datetime, now: datetime, exclude_ids: Iterable[int] = (),
-                member_id: int | None = None) -> None:
+               end: datetime, now: datetime, exclude_ids: Iterable[int] = (), *,
+               budget: Callable[[], QuotaBudget] | None = None,
+               member_id: int | None = None) -> None:
     """Refuse a closed or taken time, from one statement: the closures over the whole window
-    the nearest free times would be searched in (so a refusal reads them only once), the
-    bookings in the way, and (given `member_id`) a freed slot held for someone else on the
-    waiting list."""
+    the alternatives would be searched in, for every space of the kind (so a refusal reads
+    them only once), the bookings in the way, and (given `member_id`) a freed slot held for
+    someone else on the waiting list. `budget` loads the member's quota budget only when
+    alternatives are to be judged."""
     exclude_ids = list(exclude_ids)
     window = search_window((start, end))
     blocked_until = end + timedelta(minutes=space.buffer_minutes)
-    taken = select(literal(False), Booking.start_at, Booking.end_at, literal("")).where(
-        *_busy_conditions(space.id, start, blocked_until, exclude_ids))
-    closed = select(literal(True), Closure.start_at, Closure.end_at, Closure.reason).where(
-        *closure_conditions(space.id, *window))
+    taken = select(literal(False), Booking.space_id, Booking.start_at, Booking.end_at,
+                   literal("")).where(*_busy_conditions(space.id, start, blocked_until,
+                                                        exclude_ids))
+    closed = select(literal(True), Closure.space_id, Closure.start_at, Closure.end_at,
+                    Closure.reason).where(
+        Closure.active(), Closure.start_at < window[1], Closure.end_at > window[0],
+        or_(Closure.space_id.is_(None), Closure.space_id.in_(_same_kind_ids(space))))
     parts = [closed, taken]
     if member_id is not None:
-        parts.append(select(literal(None), WaitlistEntry.start_at, WaitlistEntry.offer_expires_at,
-                            literal("")).where(*offer_conditions(space.id, member_id, start,
-                                                                 end, now)))
+        parts.append(select(literal(None), WaitlistEntry.space_id, WaitlistEntry.start_at,
+                            WaitlistEntry.offer_expires_at, literal("")).where(
+            *offer_conditions(space.id, member_id, start, end, now)))
     rows = session.execute(union_all(*parts)).all()
-    hit = sorted((s, reason) for is_closure, s, e, reason in rows
-                 if is_closure and s < end and e > start)
+    hit = sorted((s, reason) for is_closure, space_id, s, e, reason in rows
+                 if is_closure and space_id in (None, space.id) and s < end and e > start)
     if hit:
         raise ClosureConflict(_l(
             "The space is closed then (%(reason)s). Choose another time.", reason=hit[0][1]))
-    in_the_way = sorted((s, e) for is_closure, s, e, _reason in rows if is_closure is False)
+    in_the_way = sorted((s, e) for is_closure, _space, s, e, _reason in rows
+                        if is_closure is False)
     if in_the_way:
+        closures = [(space_id, s, e) for is_closure, space_id, s, e, _reason in rows
+                    if is_closure]
         raise _conflict(session, space, rules, (start, end), now, exclude_ids, in_the_way,
-                        closed=[(s, e) for is_closure, s, e, _reason in rows if is_closure])
-    held = [expires for is_closure, _s, expires, _reason in rows if is_closure is None]
+                        closures=closures, budget=budget)
+    held = [expires for is_closure, _space, _s, expires, _reason in rows if is_closure is None]
     if held:
         raise BookingRefused(_l(
             "This time has just been freed and is offered to the first member on its waiting "
             "list until %(when)s. Join the waiting list or choose another time.",
-            when=format_datetime(min(held), "EEEE d MMMM HH:mm")), code="held_for_waitlist")
+            when=format_datetime(min(held), "day")), code="held_for_waitlist")
 
 
 def offer_conditions(space_id: int, member_id: int, start: datetime, end: datetime,
@@ -237,26 +222,131 @@ def offer_conditions(space_id: int, member_id: int, start: datetime, end: dateti
             WaitlistEntry.start_at < end, WaitlistEntry.end_at > start]
 
 
+def _same_kind_ids(space: Space):
+    return select(Space.id).where(Space.kind == space.kind, Space.active.is_(True))
+
+
+def busy_by_space(session: Session, space_ids: Iterable[int], start: datetime, end: datetime,
+                  exclude_ids: Iterable[int] = ()) -> dict[int, list[Interval]]:
+    """(start, end) of the active bookings of these spaces meeting [start, end), by space:
+    one query of three columns, no objects, no member (the schedule adds the buffer)."""
+    ids = list(space_ids)
+    busy: dict[int, list[Interval]] = {space_id: [] for space_id in ids}
+    if not ids:
+        return busy
+    query = select(Booking.space_id, Booking.start_at, Booking.end_at).where(
+        Booking.space_id.in_(ids), Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at < end, Booking.blocked_until > start)
+    exclude_ids = list(exclude_ids)
+    if exclude_ids:
+        query = query.where(Booking.id.not_in(exclude_ids))
+    for space_id, booking_start, booking_end in session.execute(query):
+        busy[space_id].append((booking_start, booking_end))
+    return busy
+
+
+def _same_kind_with_busy(session: Session, space: Space, window: Interval,
+                         exclude_ids: Iterable[int]
+                         ) -> tuple[list[Space], dict[int, list[Interval]]]:
+    """The space and the other active spaces of its kind, each with the (start, end) of its
+    active bookings in the window: one query (spaces outer-joined to two booking columns)."""
+    on = [Booking.space_id == Space.id, Booking.status.in_(ACTIVE_STATUSES),
+          Booking.start_at < window[1], Booking.blocked_until > window[0]]
+    exclude_ids = list(exclude_ids)
+    if exclude_ids:
+        on.append(Booking.id.not_in(exclude_ids))
+    rows = session.execute(
+        select(Space, Booking.start_at, Booking.end_at).outerjoin(Booking, and_(*on))
+        .where(or_(Space.id == space.id, Space.id.in_(_same_kind_ids(space))))
+        .order_by(Space.name, Space.id)).all()
+    spaces: dict[int, Space] = {space.id: space}
+    busy: dict[int, list[Interval]] = {space.id: []}
+    for found, booking_start, booking_end in rows:
+        spaces.setdefault(found.id, found)
+        busy.setdefault(found.id, [])
+        if booking_start is not None:
+            busy[found.id].append((booking_start, booking_end))
+    return list(spaces.values()), busy
+
+
 def _conflict(session, space, rules, wanted, now, exclude_ids=(),
               taken: Sequence[Interval] | None = None,
-              closed: Sequence[Interval] | None = None) -> BookingConflict:
-    """The refusal for a taken time: the bookings in the way and the nearest free times."""
+              closures: Sequence[tuple[int | None, datetime, datetime]] | None = None,
+              budget: Callable[[], QuotaBudget] | None = None) -> BookingConflict:
+    """The refusal for a taken time: the bookings in the way and the alternatives the member
+    can book, from one query of the spaces of the kind, one of their bookings' times and the
+    quota budget, computed in memory (`closures` come from `check_free`)."""
     if taken is None:
         blocked_until = wanted[1] + timedelta(minutes=space.buffer_minutes)
         taken = sorted(busy_between(session, space.id, wanted[0], blocked_until, exclude_ids))
-    nearest = nearest_free(session, space, rules, wanted, now, exclude_ids, closed=closed)
+    window = search_window(wanted)
+    spaces, busy = _same_kind_with_busy(session, space, window, exclude_ids)
+    ids = [s.id for s in spaces]
+    if closures is None:
+        closures = [(c.space_id, c.start_at, c.end_at) for c in closures_between(
+            session, None, *window)]
+    closed = closed_by_space(closures, ids)
+    quota = budget() if budget is not None else None
+    rules_by_space = {space.id: rules, **{s.id: rules_for(s, rules.tz) for s in spaces[1:]}}
+
+    def judge(candidate: Space, slot: Interval) -> SlotVerdict:
+        return quota.judge(candidate, *slot) if quota else SlotVerdict(
+            True, candidate.needs_approval)
+
+    suggestions = suggest_alternatives(wanted, spaces, rules_by_space, busy, closed, now, judge,
+                                       search_days=NEAREST_SEARCH_DAYS)
+    nearest = [s.interval for s in suggestions if s.space_id == space.id]
     if nearest and space.buffer_minutes:
         return BookingConflict(_l(
             "This time is already taken (a buffer of %(buffer)d min is kept between bookings). "
             "Nearest free times: %(slots)s.", buffer=space.buffer_minutes,
-            slots=describe_slots(nearest)), nearest, taken)
+            slots=describe_slots(nearest)), nearest, taken, suggestions)
     if nearest:
         return BookingConflict(_l(
             "This time is already taken. Nearest free times: %(slots)s.",
-            slots=describe_slots(nearest)), nearest, taken)
+            slots=describe_slots(nearest)), nearest, taken, suggestions)
+    if suggestions:
+        return BookingConflict(_l(
+            "This time is already taken here. Another space of the same kind is free: see the "
+            "suggestions."), nearest, taken, suggestions)
     return BookingConflict(_l(
         "This time is already taken, and no free time of the same length was found within "
         "a week. Try a shorter booking or another space."), (), taken)
+
+
+def bookable_slots(session: Session, spaces: Sequence[Space], start: datetime, end: datetime,
+                   duration_minutes: int, now: datetime, tz: str,
+                   budget: QuotaBudget | None = None,
+                   time_of_day: tuple[time, time] | None = None,
+                   limit: int = 5000) -> list[tuple[Space, list[BookableSlot], object]]:
+    """Free times of the given length in each space that the member can book (opening hours,
+    notice, horizon, closures, other bookings and quota), as distinct choices: for each space,
+    its slots and the reason none can be searched (a length the space does not allow).
+
+    One query for the bookings' times, one for the closures; the rest in memory."""
+    ids = [s.id for s in spaces]
+    busy = busy_by_space(session, ids, start, end)
+    closed = closed_by_space(
+        [(c.space_id, c.start_at, c.end_at) for c in closures_between(session, None, start, end)],
+        ids)
+    results = []
+    for space in spaces:
+        space_rules = rules_for(space, tz)
+        try:
+            slots = schedule.free_slots(space_rules, start, end, duration_minutes,
+                                        busy[space.id], closed[space.id], now=now,
+                                        time_of_day=time_of_day, limit=limit)
+        except ScheduleError as error:
+            results.append((space, [], schedule_message(error)))
+            continue
+        found = []
+        for slot_start, slot_end in distinct_starts(slots):
+            verdict = (budget.judge(space, slot_start, slot_end) if budget is not None
+                       else SlotVerdict(True, space.needs_approval))
+            if verdict.bookable:
+                found.append(BookableSlot(space.id, slot_start, slot_end, verdict))
+        results.append((space, found, None))
+    return results
 
 
 def check_rules(space: Space, rules: SpaceRules, start: datetime, end: datetime,
@@ -270,7 +360,7 @@ def check_rules(space: Space, rules: SpaceRules, start: datetime, end: datetime,
 
 
 def flush_or_conflict(session: Session, space: Space, rules: SpaceRules, wanted: Interval,
-                       now: datetime) -> None:
+                      now: datetime, budget: Callable[[], QuotaBudget] | None = None) -> None:
     """Flush; if the database's exclusion constraint says no, it is a conflict like any other.
 
     The failed transaction is rolled back first, so the nearest free times can be looked up.
@@ -281,4 +371,4 @@ def flush_or_conflict(session: Session, space: Space, rules: SpaceRules, wanted:
         if "bookings_no_overlap" not in str(error.orig):
             raise
         session.rollback()
-        raise _conflict(session, space, rules, wanted, now) from None
+        raise _conflict(session, space, rules, wanted, now, budget=budget) from None

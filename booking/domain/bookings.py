@@ -7,31 +7,44 @@ the names the HTML views, the API and the CLI call are importable from here too.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Collection, Sequence
+from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, bindparam, case, func, inspect, literal, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..models import ACTIVE_STATUSES, Booking, BookingSeries, Closure, Member, RefusedBooking, Space
+from ..models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingParticipant,
+    BookingSeries,
+    Closure,
+    Member,
+    RefusedBooking,
+    Space,
+)
 from . import equipment, quotas, schedule, waitlist
 from .availability import (
+    BookableSlot,
     BookingConflict,
     ClosureConflict,
     active_bookings_between,
+    bookable_slots,
     check_free,
     check_rules,
     flush_or_conflict,
     lock_space_for_booking,
     rules_for,
     schedule_message,
+    search_window,
 )
 from .closures import bookings_hit_by, closures_between, create_closure
 from .errors import BookingRefused, DomainError
 from .governance import charter_gate
 from .notifications import events as notices
 from .series import Occurrence, create_series, preview_series
+from .spaces import active_spaces
 from .wording import describe_slots
 
 # Public names, with those defined beside this module that the API and the demo data reach here.
@@ -46,36 +59,82 @@ __all__ = [
 ]
 
 
+MAX_PARTICIPANTS = 50
+
+
 class NotAllowed(DomainError):
     """The person may not do this to this booking."""
 
 
 # --- creating --------------------------------------------------------------------------------
 
+def check_booker(member: Member, booked_by: Member | None, for_organisation: bool) -> Member:
+    """Who makes the booking: the member, or a co-manager on their behalf. Returns the booker."""
+    booked_by = booked_by or member
+    if booked_by.id != member.id and not booked_by.is_comanager:
+        raise NotAllowed(_l("Only co-managers book on behalf of another member."))
+    if for_organisation and member.organisation_id is None:
+        raise DomainError(_l("This member belongs to no organisation: book for the member, "
+                             "or join an organisation first."))
+    return booked_by
+
+
+def participants_named(session: Session, member_ids: Sequence[int], booker: Member
+                       ) -> list[Member]:
+    """The active members named as participants (the booker left out), or DomainError."""
+    wanted = sorted({i for i in member_ids if i != booker.id})
+    if len(wanted) > MAX_PARTICIPANTS:
+        raise DomainError(_l("Name at most %(n)d participants.", n=MAX_PARTICIPANTS))
+    if not wanted:
+        return []
+    found = list(session.execute(select(Member).where(
+        Member.id.in_(wanted), Member.active.is_(True)).order_by(Member.name)).scalars())
+    if len(found) != len(wanted):
+        raise DomainError(_l("A participant named is not an active member. Choose "
+                             "participants from the list of members."))
+    return found
+
+
 def create_booking(session: Session, *, space: Space, member: Member, start: datetime,
                    end: datetime, title: str, note: str = "", now: datetime, tz: str,
-                   series: BookingSeries | None = None,
+                   series: BookingSeries | None = None, booked_by: Member | None = None,
+                   participants: Sequence[Member] = (),
+                   for_organisation: bool = False,
                    equipment_wanted: Sequence[equipment.EquipmentRequest] = ()) -> Booking:
-    """Book [start, end) for the member, or raise BookingRefused saying why and what to do."""
+    """Book [start, end) for the member, or raise BookingRefused saying why and what to do.
+
+    `booked_by`: a co-manager booking on the member's behalf (quota and costs stay the
+    member's). `participants` see the booking; `for_organisation` makes it the member's
+    organisation's (all its members take part, its pool is counted). `equipment_wanted` is
+    reserved with it (refused whole if short)."""
+    booker = check_booker(member, booked_by, for_organisation)
     charter_gate(session, member)
     rules = rules_for(space, tz)
     check_rules(space, rules, start, end, now)
     lock_space_for_booking(session, space.id)
-    check_free(session, space, rules, start, end, now, member_id=member.id)
-    decision = quotas.check_quotas(session, member, space, [(start, end)], tz)
+
+    def budget():
+        return quotas.quota_budget(session, member, *search_window((start, end)), tz,
+                                   for_organisation=for_organisation)
+
+    check_free(session, space, rules, start, end, now, budget=budget, member_id=member.id)
+    decision = quotas.check_quotas(session, member, space, [(start, end)], tz,
+                                   for_organisation=for_organisation)
     booking = Booking(
         space=space, member=member, series=series, start_at=start, end_at=end,
         blocked_until=end + timedelta(minutes=space.buffer_minutes),
         status="pending" if space.needs_approval or decision.pending[0] else "confirmed",
         overage_minutes=decision.overage_minutes[0],
         title=title.strip(), note=(note or "").strip(), sequence=0,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, created_by_id=booker.id,
+        organisation_id=member.organisation_id if for_organisation else None,
+        participants=[BookingParticipant(member_id=p.id) for p in participants],
     )
     session.add(booking)
-    flush_or_conflict(session, space, rules, (start, end), now)
+    flush_or_conflict(session, space, rules, (start, end), now, budget=budget)
     equipment.reserve_equipment(session, booking, equipment_wanted)
     if series is None:
-        notices.booking_created(session, booking)
+        notices.booking_created(session, booking, booker, participants)
     return booking
 
 
@@ -89,9 +148,37 @@ def record_refusal(session: Session, *, member_id: int | None, space_id: int, st
 
 # --- changing --------------------------------------------------------------------------------
 
-def can_see_booking(booking: Booking, viewer: Member) -> bool:
-    """A booking's page, note, reasons and calendar file belong to its member and co-managers."""
-    return booking.member_id == viewer.id or viewer.is_comanager
+def can_see_booking(booking: Booking, viewer: Member,
+                    taking_part: Collection[int] = ()) -> bool:
+    """A booking's page, note, reasons and calendar file belong to its member, its
+    participants and co-managers. `taking_part`: ids of the bookings a listing found the
+    viewer takes part in (so a listing does not read each booking's participants)."""
+    return (booking.member_id == viewer.id or viewer.is_comanager
+            or booking.id in taking_part or takes_part(booking, viewer))
+
+
+def takes_part(booking: Booking, viewer: Member) -> bool:
+    """Named as a participant, or a member of the organisation it was booked for. Plain rows
+    carry their `role`; a booking object answers from its participants when loaded."""
+    role = getattr(booking, "role", None)
+    if role is not None:
+        return role == "participant"
+    if not isinstance(booking, Booking):
+        return False
+    if booking.organisation_id is not None and booking.organisation_id == viewer.organisation_id:
+        return True
+    if "participants" in inspect(booking).unloaded:
+        return False  # a listing passes `taking_part` rather than reading each booking's
+    return any(p.member_id == viewer.id for p in booking.participants)
+
+
+def taking_part_ids(session: Session, viewer: Member, start: datetime, end: datetime
+                    ) -> set[int]:
+    """Ids of the bookings meeting [start, end) the viewer takes part in without being their
+    member: one query, for a calendar to show them as the viewer's."""
+    return set(session.execute(select(Booking.id).where(
+        mine_condition(viewer.id, viewer.organisation_id), Booking.member_id != viewer.id,
+        Booking.start_at < end, Booking.end_at > start)).scalars())
 
 
 def title_visible_to(booking: Booking, viewer: Member, show_titles: bool | None = None) -> bool:
@@ -112,7 +199,9 @@ def booking_for(session: Session, booking_id: int, viewer: Member) -> Booking | 
 
     Raises NotAllowed when it exists but `viewer` may not see it."""
     booking = session.execute(
-        select(Booking).options(joinedload(Booking.space), joinedload(Booking.member))
+        select(Booking).options(joinedload(Booking.space), joinedload(Booking.member),
+                                selectinload(Booking.participants)
+                                .joinedload(BookingParticipant.member))
         .where(Booking.id == booking_id)).scalar_one_or_none()
     if booking is not None and not can_see_booking(booking, viewer):
         raise NotAllowed(_l("This booking is someone else's."))
@@ -120,10 +209,11 @@ def booking_for(session: Session, booking_id: int, viewer: Member) -> Booking | 
 
 
 def can_change(booking: Booking, actor: Member, now: datetime) -> bool:
-    """Members change their own bookings that have not ended; co-managers any that has not."""
+    """Members change their own bookings that have not ended (those they booked for their
+    organisation too); co-managers any that has not. Participants only read them."""
     if not booking.is_active or booking.end_at <= now:
         return False
-    return can_see_booking(booking, actor)
+    return booking.member_id == actor.id or actor.is_comanager
 
 
 def _series_targets(session: Session, booking: Booking, scope: str, now: datetime) -> list[Booking]:
@@ -191,15 +281,23 @@ def update_booking(session: Session, booking: Booking, *, actor: Member, start: 
     new_times = [(start, end) if t.id == booking.id else
                  (_shift_local(t.start_at, shift, tz), _shift_local(t.start_at, shift, tz) + length)
                  for t in targets]
+    for_organisation = booking.organisation_id is not None
     decision = quotas.QuotaDecision([False] * len(targets), [t.overage_minutes for t in targets])
     if moved:
-        decision = quotas.check_quotas(session, booking.member, space, new_times, tz, target_ids)
+        decision = quotas.check_quotas(session, booking.member, space, new_times, tz, target_ids,
+                                       for_organisation=for_organisation)
+
+    def budget():
+        return quotas.quota_budget(session, booking.member, *search_window((start, end)), tz,
+                                   for_organisation=for_organisation, exclude_ids=target_ids)
+
     for position, target in enumerate(targets):
         new_start, new_end = new_times[position]
         if moved:
             try:
                 check_rules(space, rules, new_start, new_end, now)
-                check_free(session, space, rules, new_start, new_end, now, target_ids)
+                check_free(session, space, rules, new_start, new_end, now, target_ids,
+                           budget=budget)
             except BookingRefused as error:
                 if len(targets) == 1:
                     raise
@@ -258,6 +356,8 @@ def reject_booking(session: Session, booking: Booking, *, actor: Member, reason:
 def cancel_for_closure(session: Session, closure: Closure, *, actor: Member, message: str,
                        now: datetime) -> list[Booking]:
     """Cancel the future bookings a closure hits, with the co-managers' message as reason."""
+    if not message.strip():
+        raise DomainError(_l("Write a short message to the members."))
     hit = [b for b in bookings_hit_by(session, closure.space_id, closure.start_at,
                                       closure.end_at) if b.end_at > now]
     for booking in hit:
@@ -267,24 +367,61 @@ def cancel_for_closure(session: Session, closure: Closure, *, actor: Member, mes
     return hit
 
 
+# --- finding a time ----------------------------------------------------------------------------
+
+def find_slots(session: Session, member: Member, *, start: datetime, end: datetime,
+               duration_minutes: int, now: datetime, tz: str, kind: str | None = None,
+               space_id: int | None = None, time_of_day: tuple[time, time] | None = None,
+               for_organisation: bool = False) -> list[tuple[Space, list[BookableSlot], object]]:
+    """The times the member can book in the active spaces (of a kind, or one space): the
+    Find a slot page and `GET /api/v1/availability` both answer from here."""
+    spaces = [s for s in active_spaces(session, kind) if space_id is None or s.id == space_id]
+    start = max(start, now)
+    if not spaces or end <= start:
+        return [(s, [], None) for s in spaces]
+    budget = quotas.quota_budget(session, member, start, end, tz,
+                                 for_organisation=for_organisation)
+    return bookable_slots(session, spaces, start, end, duration_minutes, now, tz, budget,
+                          time_of_day)
+
+
 # --- lists -----------------------------------------------------------------------------------
 
+def mine_condition(member_id: int, organisation_id: int | None = None):
+    """The bookings one has: made for them, naming them, or for their organisation."""
+    conditions = [Booking.member_id == member_id,
+                  Booking.id.in_(select(BookingParticipant.booking_id).where(
+                      BookingParticipant.member_id == member_id))]
+    if organisation_id is not None:
+        conditions.append(Booking.organisation_id == organisation_id)
+    return or_(*conditions)
+
+
+def role_column(member_id: int):
+    """"booker" for one's own bookings, "participant" for those one takes part in."""
+    return case((Booking.member_id == member_id, literal("booker")),
+                else_=literal("participant")).label("role")
+
+
 def upcoming_bookings(session: Session, member_id: int, now: datetime, *,
-                      active_only: bool = False, limit: int = 200) -> list[Booking]:
-    """The member's bookings not over yet, soonest first, with their space.
+                      active_only: bool = False, limit: int = 200,
+                      organisation_id: int | None = None) -> list[Booking]:
+    """The member's bookings (and those they take part in) not over yet, soonest first, with
+    their space and member.
 
     "My bookings" shows cancelled and rejected ones too; the home page only active ones."""
-    query = select(Booking).options(joinedload(Booking.space)).where(
-        Booking.member_id == member_id, Booking.end_at > now)
+    query = select(Booking).options(joinedload(Booking.space), joinedload(Booking.member)).where(
+        mine_condition(member_id, organisation_id), Booking.end_at > now)
     if active_only:
         query = query.where(Booking.status.in_(ACTIVE_STATUSES))
     return list(session.execute(query.order_by(Booking.start_at).limit(limit)).scalars())
 
 
-def past_bookings_query(member_id: int, now: datetime) -> Select:
+def past_bookings_query(member_id: int, now: datetime,
+                        organisation_id: int | None = None) -> Select:
     """The member's bookings that are over, latest first (a query, so the page can paginate)."""
-    return (select(Booking).options(joinedload(Booking.space))
-            .where(Booking.member_id == member_id, Booking.end_at <= now)
+    return (select(Booking).options(joinedload(Booking.space), joinedload(Booking.member))
+            .where(mine_condition(member_id, organisation_id), Booking.end_at <= now)
             .order_by(Booking.start_at.desc()))
 
 
@@ -303,13 +440,13 @@ def awaiting_approval_count(session: Session, now: datetime) -> int:
 
 def bookings_in_period(session: Session, *, start: datetime, end: datetime,
                        member_id: int | None = None, space_id: int | None = None,
-                       limit: int) -> list[Booking]:
+                       limit: int, organisation_id: int | None = None) -> list[Booking]:
     """Bookings overlapping [start, end), with their space, in time order, at most `limit`.
 
     With `member_id`: that member's bookings in any status (their own history, cancellations
     included). Without: every member's active bookings, what the calendar shows."""
     query = _in_period(select(Booking).options(joinedload(Booking.space)), start, end,
-                       member_id, space_id)
+                       member_id, space_id, organisation_id)
     return list(session.execute(query.limit(limit)).scalars())
 
 
@@ -317,24 +454,50 @@ LISTED_COLUMNS = (Booking.id, Booking.space_id, Booking.member_id, Booking.serie
                   Booking.start_at, Booking.end_at, Booking.title, Booking.note, Booking.status,
                   Booking.sequence, Booking.late_cancellation, Booking.cancel_reason,
                   Booking.decision_reason, Booking.updated_at, Booking.checked_in_at,
-                  Booking.no_show_at)
+                  Booking.no_show_at, Booking.overage_minutes, Booking.created_by_id,
+                  Booking.organisation_id)
 
 
 def booking_rows_in_period(session: Session, *, start: datetime, end: datetime,
                            member_id: int | None = None, space_id: int | None = None,
-                           limit: int) -> list:
+                           limit: int, organisation_id: int | None = None) -> list:
     """The same bookings as plain rows of the columns a listing shows, and the space's
-    `show_titles`: hundreds are serialised without building an object per booking."""
-    query = select(*LISTED_COLUMNS, Space.show_titles).join(Space, Space.id == Booking.space_id)
-    query = _in_period(query, start, end, member_id, space_id)
-    return list(session.execute(query.limit(limit)))
+    `show_titles`: hundreds are serialised without building an object per booking. With
+    `member_id`, the bookings one takes part in too, each with the member's `role`."""
+    params = {"start": start, "end": end, "member_id": member_id, "space_id": space_id,
+              "organisation_id": organisation_id}
+    statement = _listing_statement(member_id is not None, organisation_id is not None,
+                                   space_id is not None, limit)
+    # On the session's connection: plain rows need none of the ORM's result machinery.
+    return list(session.connection().execute(statement, params))
+
+
+_LISTINGS: dict[tuple[bool, bool, bool, int], Select] = {}
+
+
+def _listing_statement(one_member: bool, with_organisation: bool, one_space: bool,
+                       limit: int) -> Select:
+    """Built once per shape, with bound parameters: building a select costs about as much as
+    running this one on a day of bookings."""
+    key = (one_member, with_organisation, one_space, limit)
+    if key not in _LISTINGS:
+        columns = [*LISTED_COLUMNS, Space.show_titles]
+        if one_member:
+            columns.append(role_column(bindparam("member_id")))
+        query = select(*columns).join(Space, Space.id == Booking.space_id)
+        _LISTINGS[key] = _in_period(
+            query, bindparam("start"), bindparam("end"),
+            bindparam("member_id") if one_member else None,
+            bindparam("space_id") if one_space else None,
+            bindparam("organisation_id") if with_organisation else None).limit(limit)
+    return _LISTINGS[key]
 
 
 def _in_period(query, start: datetime, end: datetime, member_id: int | None,
-               space_id: int | None):
+               space_id: int | None, organisation_id: int | None = None):
     query = query.where(Booking.start_at < end, Booking.end_at > start)
     if member_id is not None:
-        query = query.where(Booking.member_id == member_id)
+        query = query.where(mine_condition(member_id, organisation_id))
     else:
         query = query.where(Booking.status.in_(ACTIVE_STATUSES))
     if space_id is not None:

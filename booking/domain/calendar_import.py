@@ -3,9 +3,13 @@ by URL: http(s), public addresses only, a timeout and a size limit), parse, prev
 apply.
 
 A re-import matches closures by the event's UID (`Closure.source_uid`, per space) and updates
-them instead of adding duplicates; an event the source marks STATUS:CANCELLED removes its
-closure. Nothing is written until the co-manager confirms the preview, and a file that cannot
-be read writes nothing at all.
+them instead of adding duplicates. It removes the closures whose event left the calendar: an
+event the source marks STATUS:CANCELLED, an occurrence taken out of a series (EXDATE), an
+event deleted. "Left the calendar" is judged among the future closures of the same space
+imported from the same calendar (its X-WR-CALNAME, or a UID the file still holds), so
+importing a second calendar into a space does not remove the first one's closures. Removed
+closures are cancelled, not deleted, so feeds show them cancelled. Nothing is written until
+the co-manager confirms the preview, and a file that cannot be read writes nothing at all.
 """
 from __future__ import annotations
 
@@ -17,12 +21,13 @@ from zoneinfo import ZoneInfo
 import recurring_ical_events
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Closure, Member
 from . import calendar_fetch
 from .calendar_fetch import CalendarFetchFailed
+from .closures import delete_closure
 from .errors import DomainError
 
 MAX_EVENTS = 2000
@@ -45,22 +50,44 @@ class ImportedEvent:
     cancelled: bool = False
 
 
+@dataclass(frozen=True)
+class ParsedCalendar:
+    """The future events of a calendar file, and what identifies the calendar."""
+
+    events: list[ImportedEvent]
+    skipped: int  # past events, events without a length
+    name: str  # X-WR-CALNAME, "" when the file has none
+    uids: frozenset[str]  # every event UID in the file, past and cancelled ones included
+
+
 @dataclass
 class ImportPlan:
     """What a confirmed import would do."""
 
+    calendar_name: str = ""
     to_create: list[ImportedEvent] = field(default_factory=list)
     to_update: list[tuple[Closure, ImportedEvent]] = field(default_factory=list)
     to_remove: list[Closure] = field(default_factory=list)
-    unchanged: int = 0
+    # Of to_remove, the ids of closures whose event is gone (rather than marked cancelled).
+    vanished_ids: set[int] = field(default_factory=set)
+    kept: list[Closure] = field(default_factory=list)
     skipped: int = 0  # past events, events without a length
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.kept)
 
     @property
     def changes(self) -> int:
         return len(self.to_create) + len(self.to_update) + len(self.to_remove)
 
+    @property
+    def closures(self) -> list[Closure]:
+        """Every existing closure the plan names."""
+        return [c for c, _event in self.to_update] + self.to_remove + self.kept
 
-def parse_calendar(data: bytes, *, tz: str, now: datetime) -> tuple[list[ImportedEvent], int]:
+
+def parse_calendar(data: bytes, *, tz: str, now: datetime) -> ParsedCalendar:
     """The future events of an .ics file as UTC intervals, and how many were skipped.
 
     Recurring events are expanded (each occurrence gets the UID "<uid>/<start>"); all-day
@@ -80,6 +107,9 @@ def parse_calendar(data: bytes, *, tz: str, now: datetime) -> tuple[list[Importe
             "or the calendar's iCal address."))
     try:
         calendar = Calendar.from_ical(text)
+        name = " ".join(str(calendar.get("X-WR-CALNAME") or "").split())[:UID_MAX]
+        uids = frozenset(str(c.get("UID") or "").strip()[:UID_MAX]
+                         for c in calendar.walk("VEVENT")) - {""}
         recurring = {str(c.get("UID")) for c in calendar.walk("VEVENT")
                      if "RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c}
         occurrences = recurring_ical_events.of(calendar).between(now, now + IMPORT_HORIZON)
@@ -100,7 +130,7 @@ def parse_calendar(data: bytes, *, tz: str, now: datetime) -> tuple[list[Importe
         raise CalendarFileInvalid(_l(
             "This calendar file is damaged and could not be read (%(detail)s). Nothing was "
             "imported. Export it again and retry.", detail=str(error)[:120])) from None
-    return _unique(events), skipped
+    return ParsedCalendar(_unique(events), skipped, name, uids)
 
 
 def _read_event(component, zone: ZoneInfo, recurring: bool) -> ImportedEvent | None:
@@ -147,19 +177,20 @@ def _unique(events: list[ImportedEvent]) -> list[ImportedEvent]:
     return sorted(by_uid.values(), key=lambda e: (e.start, e.uid))
 
 
-def plan_import(session: Session, *, space_id: int | None, events: list[ImportedEvent],
-                skipped: int = 0) -> ImportPlan:
+def plan_import(session: Session, *, space_id: int | None, parsed: ParsedCalendar,
+                now: datetime) -> ImportPlan:
     """Compare with the closures already imported for this space (one query)."""
-    uids = [event.uid for event in events]
-    existing: dict[str, Closure] = {}
-    if uids:
-        query = select(Closure).where(Closure.source_uid.in_(uids))
-        query = query.where(Closure.space_id.is_(None) if space_id is None
-                            else Closure.space_id == space_id)
-        existing = {c.source_uid: c for c in session.execute(query).scalars()}
-    plan = ImportPlan(skipped=skipped)
-    for event in events:
-        closure = existing.get(event.uid)
+    uids = [event.uid for event in parsed.events]
+    query = select(Closure).where(
+        Closure.active(), Closure.source_uid.is_not(None),
+        Closure.space_id.is_(None) if space_id is None else Closure.space_id == space_id,
+        or_(Closure.end_at > now, Closure.source_uid.in_(uids)) if uids
+        else Closure.end_at > now)
+    existing: dict[str, Closure] = {
+        c.source_uid: c for c in session.execute(query.order_by(Closure.start_at)).scalars()}
+    plan = ImportPlan(calendar_name=parsed.name, skipped=parsed.skipped)
+    for event in parsed.events:
+        closure = existing.pop(event.uid, None)
         if event.cancelled:
             if closure is not None:
                 plan.to_remove.append(closure)
@@ -171,8 +202,20 @@ def plan_import(session: Session, *, space_id: int | None, events: list[Imported
                 event.start, event.end, event.reason):
             plan.to_update.append((closure, event))
         else:
-            plan.unchanged += 1
+            plan.kept.append(closure)
+    for closure in existing.values():  # imported, still to come, and not in the file
+        if closure.end_at > now and _from_this_calendar(closure, parsed):
+            plan.to_remove.append(closure)
+            plan.vanished_ids.add(closure.id)
     return plan
+
+
+def _from_this_calendar(closure: Closure, parsed: ParsedCalendar) -> bool:
+    """Same calendar name (or none kept: imported before names were), or an occurrence of a
+    series the file still holds (its UID is "<series UID>/<original start>")."""
+    if closure.source_calendar is None or closure.source_calendar == parsed.name:
+        return True
+    return closure.source_uid.rsplit("/", 1)[0] in parsed.uids
 
 
 def apply_import(session: Session, plan: ImportPlan, *, actor: Member, space_id: int | None,
@@ -180,14 +223,18 @@ def apply_import(session: Session, plan: ImportPlan, *, actor: Member, space_id:
     """Write the plan; the caller commits."""
     for event in plan.to_create:
         session.add(Closure(space_id=space_id, start_at=event.start, end_at=event.end,
-                            reason=event.reason, source_uid=event.uid, sequence=0,
+                            reason=event.reason, source_uid=event.uid,
+                            source_calendar=plan.calendar_name, sequence=0,
                             created_by_id=actor.id, created_at=now, updated_at=now))
     for closure, event in plan.to_update:
         closure.start_at, closure.end_at, closure.reason = event.start, event.end, event.reason
+        closure.source_calendar = plan.calendar_name
         closure.sequence = (closure.sequence or 0) + 1
         closure.updated_at = now
+    for closure in plan.kept:  # unchanged for the feeds: no new sequence
+        closure.source_calendar = plan.calendar_name
     for closure in plan.to_remove:
-        session.delete(closure)
+        delete_closure(session, closure, actor=actor, now=now)
     session.flush()
 
 

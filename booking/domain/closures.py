@@ -2,6 +2,8 @@
 
 Only active bookings (pending or confirmed) count as hit: cancelled and rejected ones hold no
 time. Cancelling the hit bookings is `bookings.cancel_for_closure` (it is a cancellation).
+Removing a closure keeps its row, cancelled (`Closure.active()` is false), for the feeds:
+every query of closures that block or are listed adds `Closure.active()`.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ def closures_between(session: Session, space_id: int | None, start: datetime,
 
 def closure_conditions(space_id: int | None, start: datetime, end: datetime) -> list:
     """What makes a closure meet [start, end) for this space (None: any space)."""
-    conditions = [Closure.start_at < end, Closure.end_at > start]
+    conditions = [Closure.active(), Closure.start_at < end, Closure.end_at > start]
     if space_id is not None:
         conditions.append(or_(Closure.space_id == space_id, Closure.space_id.is_(None)))
     return conditions
@@ -36,7 +38,7 @@ def upcoming_closures(session: Session, now: datetime) -> list[Closure]:
     """Closures not over yet, with their space, soonest first."""
     return list(session.execute(
         select(Closure).options(joinedload(Closure.space))
-        .where(Closure.end_at > now).order_by(Closure.start_at)).scalars())
+        .where(Closure.active(), Closure.end_at > now).order_by(Closure.start_at)).scalars())
 
 
 def _hits(space_id: int | None, start: datetime, end: datetime) -> list:
@@ -70,6 +72,12 @@ def hit_counts(session: Session, closures: list[Closure]) -> dict[int, int]:
         .where(Closure.id.in_(ids)).group_by(Closure.id)).all())
 
 
+def active_closure(session: Session, closure_id: int) -> Closure | None:
+    """The closure if it exists and was not removed."""
+    return session.execute(select(Closure).where(
+        Closure.id == closure_id, Closure.active())).scalar_one_or_none()
+
+
 def create_closure(session: Session, *, actor: Member, space_id: int | None, start: datetime,
                    end: datetime, reason: str, now: datetime) -> Closure:
     if end <= start:
@@ -82,15 +90,20 @@ def create_closure(session: Session, *, actor: Member, space_id: int | None, sta
 
 
 def delete_closure(session: Session, closure: Closure, *, actor: Member,
-                   now: datetime | None = None) -> None:
-    """Remove a closure: the space can be booked again then. Bookings it cancelled stay so.
-    Given `now`, the waiting list of the time it held is served."""
+                   now: datetime) -> None:
+    """Remove a closure: the space can be booked again then. Bookings it cancelled stay so,
+    and the waiting list of the time it held is served.
+
+    The row stays, cancelled with its sequence bumped, so feeds tell calendar apps to drop
+    their copy (STATUS:CANCELLED) before it leaves the feed."""
+    if closure.cancelled_at is not None:
+        raise DomainError(_l("This closure was already removed. Reload the closures page."))
     record_audit(session, actor, "closure.delete", "closure", closure.id,
                  f"{closure.start_at.isoformat()}–{closure.end_at.isoformat()} {closure.reason}")
-    freed = (closure.space_id, closure.start_at, closure.end_at)
-    session.delete(closure)
+    closure.cancelled_at = now
+    closure.sequence = (closure.sequence or 0) + 1
+    closure.updated_at = now
     session.flush()
-    if now is not None:
-        from .waitlist import range_freed  # waitlist reads closures
+    from .waitlist import range_freed  # waitlist reads closures
 
-        range_freed(session, *freed, now)
+    range_freed(session, closure.space_id, closure.start_at, closure.end_at, now)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, object_session
 
 from ..models import ACTIVE_STATUSES, Booking, Closure, Member, Space
 from . import equipment
+from .bookings import mine_condition
 from .ical import (
     CANCELLED_KEPT,
     HISTORY,
@@ -37,6 +38,7 @@ class FeedScope:
     kind: str  # "member", "space" or "all"
     member_id: int | None = None
     space_id: int | None = None
+    organisation_id: int | None = None  # a member's: bookings made for it are theirs too
 
     @property
     def has_closures(self) -> bool:
@@ -72,14 +74,16 @@ def _booking_conditions(scope: FeedScope, now: datetime) -> list:
         or_(Booking.status.in_(ACTIVE_STATUSES), Booking.updated_at >= now - CANCELLED_KEPT),
     ]
     if scope.kind == "member":
-        conditions.append(Booking.member_id == scope.member_id)
+        conditions.append(mine_condition(scope.member_id, scope.organisation_id))
     elif scope.kind == "space":
         conditions.append(Booking.space_id == scope.space_id)
     return conditions
 
 
 def _closure_conditions(scope: FeedScope, now: datetime) -> list:
-    conditions = [Closure.end_at >= now - HISTORY]
+    """As for bookings: a removed closure stays CANCELLED_KEPT after its removal."""
+    conditions = [Closure.end_at >= now - HISTORY,
+                  or_(Closure.active(), Closure.updated_at >= now - CANCELLED_KEPT)]
     if scope.kind == "space":
         conditions.append(or_(Closure.space_id == scope.space_id, Closure.space_id.is_(None)))
     return conditions
@@ -163,18 +167,20 @@ def _closure_events(session: Session, scope: FeedScope, now: datetime,
                     links: FeedLinks) -> list[FeedEvent]:
     rows = session.execute(
         select(Closure.id, Closure.start_at, Closure.end_at, Closure.reason, Closure.sequence,
-               Closure.updated_at, Space.name, Space.address)
+               Closure.updated_at, Closure.cancelled_at, Space.name, Space.address)
         .outerjoin(Space, Space.id == Closure.space_id)
         .where(*_closure_conditions(scope, now))
         .order_by(Closure.start_at, Closure.id)).all()
     events = []
-    for closure_id, start, end, reason, sequence, updated_at, space_name, address in rows:
+    for (closure_id, start, end, reason, sequence, updated_at, cancelled_at, space_name,
+         address) in rows:
         where = space_name or _("All spaces")
         events.append(FeedEvent(
             uid=closure_uid(closure_id, links.host), start=start, end=end,
             summary=_("Closed: %(reason)s · %(space)s", reason=reason, space=where),
             location=", ".join(part for part in (space_name, address) if part),
-            description=reason, status="CONFIRMED", sequence=sequence,
+            description=reason, status="CONFIRMED" if cancelled_at is None else "CANCELLED",
+            sequence=sequence,
             last_modified=updated_at))
     return events
 

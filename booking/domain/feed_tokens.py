@@ -33,6 +33,13 @@ def regenerate_feed_token(member: Member) -> str:
     return secret
 
 
+def revoke_feed_token(member: Member) -> bool:
+    """Turn the member's feed URLs off; whether there was one to turn off."""
+    had_token = member.feed_token is not None
+    member.feed_token = None
+    return had_token
+
+
 def is_feed_token_of(member: Member, token: str | None) -> bool:
     """Whether `token` is the member's current feed secret (constant-time)."""
     if not token or member.feed_token is None:

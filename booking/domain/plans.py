@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..formatting import CENTS, format_decimal
 from ..models import Member, Plan
 from .accounts import record_audit
 from .errors import DomainError
@@ -23,7 +24,8 @@ def save_plan(session: Session, plan: Plan | None, *, name: str, description: st
     if not name:
         raise DomainError(_l("Give the plan a name."))
     if not 0 <= monthly_fee_cents <= MAX_MONTHLY_FEE_CENTS:
-        raise DomainError(_l("Write an amount in euros such as 25 or 25,50."))
+        raise DomainError(_l("Write an amount in euros such as 25 or %(example)s.",
+                             example=format_decimal(25.5, CENTS)))
     if not 0 <= shares <= 1000:
         raise DomainError(_l("A whole number from 0 to 1000."))
     taken = session.execute(select(Plan.id).where(

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..formatting import format_date
 from ..models import ACTIVE_STATUSES, Booking, Member, QuotaRule, Space
 from .accounts import record_audit
 from .errors import BookingRefused
@@ -75,8 +75,8 @@ def periods_touching(period: str, start: datetime, end: datetime, tz: str) -> li
 def describe_period(period: str, start: datetime, tz: str):
     local_day = start.astimezone(ZoneInfo(tz)).date()
     if period == "week":
-        return _l("the week of %(day)s", day=format_date(local_day, "d MMMM y"))
-    return format_date(local_day, "MMMM y")
+        return _l("the week of %(day)s", day=format_date(local_day, "long"))
+    return format_date(local_day, "month")
 
 
 # --- weighting -------------------------------------------------------------------------------
@@ -168,7 +168,8 @@ def _used_by_period(session: Session, rule: QuotaRule, member: Member,
         query = query.join(Member, Member.id == Booking.member_id).where(
             Member.organisation_id == rule.organisation_id)
     else:
-        query = query.where(Booking.member_id == member.id)
+        # What is booked for the organisation draws on its pool, not on the booker's quota.
+        query = query.where(Booking.member_id == member.id, Booking.organisation_id.is_(None))
     if rule.space_id is not None:
         query = query.where(Booking.space_id == rule.space_id)
     else:
@@ -180,6 +181,134 @@ def _used_by_period(session: Session, rule: QuotaRule, member: Member,
     rows = session.execute(query).all()
     return [sum(weighted_minutes(rule, max(s, p_start), min(e, p_end), tz) for s, e in rows)
             for p_start, p_end in periods]
+
+
+# --- the budget: many candidate times judged in memory ---------------------------------------
+
+@dataclass(frozen=True)
+class CountedRow:
+    """A booking that uses hours, as the budget needs it (no object, no relationship)."""
+
+    start: datetime
+    end: datetime
+    space_id: int
+    space_kind: str
+    member_id: int
+    booker_organisation_id: int | None
+    for_organisation_id: int | None
+
+
+@dataclass(frozen=True)
+class SlotVerdict:
+    """Whether the member may book a time and on what terms, and why (translated reasons)."""
+
+    bookable: bool
+    needs_approval: bool = False
+    overage_minutes: int = 0
+    quota_left_minutes: int | None = None
+    why: tuple = ()
+
+
+class QuotaBudget:
+    """The member's rules and the hours already counted around a window, read in two queries
+    at most, so that thousands of candidate times (a slot search, a calendar's free cells,
+    the suggestions on a conflict) are judged in memory by the rules `check_quotas` applies.
+    """
+
+    def __init__(self, rules: Sequence[QuotaRule], rows: Sequence[CountedRow], *,
+                 member_id: int, tz: str) -> None:
+        self.rules = list(rules)
+        self.rows = list(rows)
+        self.member_id = member_id
+        self.tz = tz
+        self._used: dict[tuple[int, datetime], float] = {}
+
+    def rules_for_space(self, space_id: int, space_kind: str) -> list[QuotaRule]:
+        return [r for r in self.rules
+                if (r.space_id == space_id if r.space_id else r.space_kind == space_kind)]
+
+    def _counts_for(self, rule: QuotaRule, row: CountedRow) -> bool:
+        in_scope = (row.space_id == rule.space_id if rule.space_id
+                    else row.space_kind == rule.space_kind)
+        if not in_scope:
+            return False
+        if rule.organisation_id is not None:
+            return rule.organisation_id in (row.booker_organisation_id, row.for_organisation_id)
+        return row.member_id == self.member_id and row.for_organisation_id is None
+
+    def used(self, rule: QuotaRule, period: Interval) -> float:
+        """Weighted minutes the rule has counted in the period (computed once per period)."""
+        key = (rule.id, period[0])
+        if key not in self._used:
+            p_start, p_end = period
+            self._used[key] = sum(
+                weighted_minutes(rule, max(row.start, p_start), min(row.end, p_end), self.tz)
+                for row in self.rows if self._counts_for(rule, row)
+                and row.start < p_end and row.end > p_start)
+        return self._used[key]
+
+    def judge(self, space: Space, start: datetime, end: datetime) -> SlotVerdict:
+        """What booking [start, end) in the space would do to the member's quotas."""
+        pending = space.needs_approval
+        why = [_l("This space needs a co-manager's approval.")] if pending else []
+        overage, left = 0.0, None
+        for rule in self.rules_for_space(space.id, space.kind):
+            for period in periods_touching(rule.period, start, end, self.tz):
+                used = self.used(rule, period)
+                asked = weighted_minutes(rule, max(start, period[0]), min(end, period[1]),
+                                         self.tz)
+                if asked <= 0:
+                    continue
+                rule_left = max(0.0, rule.limit_minutes - used)
+                left = rule_left if left is None else min(left, rule_left)
+                excess = max(0.0, used + asked - rule.limit_minutes) - max(
+                    0.0, used - rule.limit_minutes)
+                if excess <= 0:
+                    continue
+                if rule.over_limit == "refuse":
+                    return SlotVerdict(False, quota_left_minutes=round(rule_left), why=(
+                        _l("Beyond your quota: %(left)s left.",
+                           left=describe_duration(round(rule_left))),))
+                if rule.over_limit == "approval":
+                    if not pending:
+                        why.append(_l("Beyond your quota: a co-manager must approve it."))
+                    pending = True
+                else:
+                    overage = max(overage, excess)
+        if overage:
+            why.append(_l("%(duration)s beyond your quota, billed as overage.",
+                          duration=describe_duration(round(overage))))
+        return SlotVerdict(True, pending, round(overage),
+                           None if left is None else round(left), tuple(why))
+
+
+def quota_budget(session: Session, member: Member, start: datetime, end: datetime, tz: str, *,
+                 for_organisation: bool = False,
+                 exclude_ids: Iterable[int] = ()) -> QuotaBudget:
+    """The budget for times within [start, end): the rules that apply (only the
+    organisation's pool when booking for it), and the counted bookings of every period those
+    times touch, in one query over plain columns (none when no rule applies)."""
+    rules = applicable_rules(session, member, with_names=False)
+    if for_organisation:
+        rules = [r for r in rules if r.organisation_id is not None]
+    rows: list[CountedRow] = []
+    if rules and end > start:
+        first = min(periods_touching(r.period, start, end, tz)[0][0] for r in rules)
+        last = max(periods_touching(r.period, start, end, tz)[-1][1] for r in rules)
+        holders = [Booking.member_id == member.id]
+        if member.organisation_id and any(r.organisation_id for r in rules):
+            holders.append(Member.organisation_id == member.organisation_id)
+        query = (select(Booking.start_at, Booking.end_at, Booking.space_id, Space.kind,
+                        Booking.member_id, Member.organisation_id, Booking.organisation_id)
+                 .join(Space, Space.id == Booking.space_id)
+                 .join(Member, Member.id == Booking.member_id)
+                 .where(counted_bookings(), Booking.start_at < last, Booking.end_at > first,
+                        or_(*holders)))
+        exclude_ids = list(exclude_ids)
+        if exclude_ids:
+            query = query.where(Booking.id.not_in(exclude_ids))
+        rows = [CountedRow(*row) for row in session.execute(query)]
+    return QuotaBudget(rules, rows, member_id=member.id, tz=tz)
 
 
 # --- checking --------------------------------------------------------------------------------
@@ -211,39 +340,41 @@ def quota_message(rule: QuotaRule, period_start: datetime, tz: str, used: float,
 
 
 def check_quotas(session: Session, member: Member, space: Space, intervals: Sequence[Interval],
-                 tz: str, exclude_ids: Iterable[int] = ()) -> QuotaDecision:
+                 tz: str, exclude_ids: Iterable[int] = (), *,
+                 for_organisation: bool = False) -> QuotaDecision:
     """Apply every rule to the intervals asked, in order (a series fills the quota date by date).
 
     Raises QuotaExceeded when a refusing rule is passed; otherwise says which intervals wait
-    for approval and how many of their minutes are overage.
+    for approval and how many of their minutes are overage. Booked for the organisation, only
+    its pool counts.
     """
     decision = QuotaDecision([False] * len(intervals), [0] * len(intervals))
     if not intervals:
         return decision
-    exclude_ids = list(exclude_ids)
-    for rule in applicable_rules(session, member, space, with_names=False):
-        periods = periods_touching(rule.period, min(i[0] for i in intervals),
-                                   max(i[1] for i in intervals), tz)
-        used = _used_by_period(session, rule, member, periods, tz, exclude_ids)
-        for index, (p_start, p_end) in enumerate(periods):
-            running = used[index]
-            for position, (start, end) in enumerate(intervals):
-                asked = weighted_minutes(rule, max(start, p_start), min(end, p_end), tz)
+    start, end = min(i[0] for i in intervals), max(i[1] for i in intervals)
+    budget = quota_budget(session, member, start, end, tz, for_organisation=for_organisation,
+                          exclude_ids=exclude_ids)
+    for rule in budget.rules_for_space(space.id, space.kind):
+        periods = periods_touching(rule.period, start, end, tz)
+        for p_start, p_end in periods:
+            running = budget.used(rule, (p_start, p_end))
+            for position, (i_start, i_end) in enumerate(intervals):
+                asked = weighted_minutes(rule, max(i_start, p_start), min(i_end, p_end), tz)
                 if asked <= 0:
                     continue
                 excess = max(0.0, running + asked - rule.limit_minutes) - max(
                     0.0, running - rule.limit_minutes)
                 if excess > 0:
                     if rule.over_limit == "refuse":
-                        raise QuotaExceeded(quota_message(rule, p_start, tz, running, asked,
-                                                          rule.limit_minutes))
+                        raise QuotaExceeded(quota_message(rule, p_start, tz,
+                                                          running, asked, rule.limit_minutes))
                     if rule.over_limit == "approval":
                         decision.pending[position] = True
                     else:
                         decision.overage_minutes[position] = max(
                             decision.overage_minutes[position], round(excess))
-                    decision.notes.append(quota_message(rule, p_start, tz, running, asked,
-                                                        rule.limit_minutes))
+                    decision.notes.append(quota_message(rule, p_start, tz,
+                                                        running, asked, rule.limit_minutes))
                 running += asked
     return decision
 

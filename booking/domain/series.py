@@ -2,13 +2,14 @@
 the free ones. Each date becomes an ordinary booking linked to its series."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from ..models import Booking, BookingSeries, Member, Space
+from ..models import Booking, BookingParticipant, BookingSeries, Member, Space
 from . import quotas, schedule
 from .availability import (
     active_bookings_between,
@@ -78,9 +79,15 @@ def preview_series(session: Session, *, space: Space, first: Interval, freq: str
 
 def create_series(session: Session, *, space: Space, member: Member, first: Interval,
                   freq: str, interval: int, count: int | None, until: date | None,
-                  title: str, note: str, now: datetime, tz: str
+                  title: str, note: str, now: datetime, tz: str,
+                  booked_by: Member | None = None, participants: Sequence[Member] = (),
+                  for_organisation: bool = False
                   ) -> tuple[BookingSeries, list[Booking], list[Occurrence]]:
-    """Book the free dates of a series; the others are returned as skipped, with the reason."""
+    """Book the free dates of a series; the others are returned as skipped, with the reason.
+    Who books and takes part as in `bookings.create_booking`."""
+    from .bookings import check_booker
+
+    booker = check_booker(member, booked_by, for_organisation)
     charter_gate(session, member)
     lock_space_for_booking(session, space.id)
     occurrences = preview_series(session, space=space, first=first, freq=freq,
@@ -89,7 +96,8 @@ def create_series(session: Session, *, space: Space, member: Member, first: Inte
     if not free:
         raise BookingRefused(_l("None of the dates of this series is free. Choose another "
                                 "time or space."))
-    decision = quotas.check_quotas(session, member, space, [(o.start, o.end) for o in free], tz)
+    decision = quotas.check_quotas(session, member, space, [(o.start, o.end) for o in free], tz,
+                                   for_organisation=for_organisation)
     series = BookingSeries(space_id=space.id, member_id=member.id, freq=freq, interval=interval,
                            count=count, until=until, created_at=now)
     session.add(series)
@@ -102,10 +110,13 @@ def create_series(session: Session, *, space: Space, member: Member, first: Inte
             blocked_until=occurrence.end + timedelta(minutes=space.buffer_minutes),
             status="pending" if space.needs_approval or decision.pending[index] else "confirmed",
             overage_minutes=decision.overage_minutes[index],
-            title=title.strip(), note=(note or "").strip(), created_at=now, updated_at=now)
+            title=title.strip(), note=(note or "").strip(), created_at=now, updated_at=now,
+            created_by_id=booker.id,
+            organisation_id=member.organisation_id if for_organisation else None,
+            participants=[BookingParticipant(member_id=p.id) for p in participants])
         session.add(booking)
         created.append(booking)
     flush_or_conflict(session, space, rules, first, now)
     skipped = [o for o in occurrences if not o.free]
-    notices.series_created(session, series, created, skipped)
+    notices.series_created(session, series, created, skipped, booker, participants)
     return series, created, skipped

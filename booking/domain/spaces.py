@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import SPACE_KINDS, Member, Space
+from ..models import ACTIVE_STATUSES, SPACE_KINDS, Booking, Member, Space
 from ..models.spaces import WEEKDAY_KEYS
 from .accounts import record_audit
 from .errors import DomainError
@@ -31,11 +31,13 @@ SPACE_FIELDS = (
 )
 
 
-_RANGE = re.compile(r"^\s*(\d{1,2})[:h.](\d{2})\s*[-–]\s*(\d{1,2})[:h.](\d{2})\s*$")
+# 10:00, 10.00, 10h, 10h30 (the French and Belgian way of writing hours).
+_TIME = r"(\d{1,2})(?:[:.](\d{2})|[hH](\d{2})?)"
+_RANGE = re.compile(rf"^\s*{_TIME}\s*[-–]\s*{_TIME}\s*$")
 
 
 def parse_ranges(text: str) -> list[list[str]]:
-    """"08:00-12:00, 13:00-23:00" as [["08:00", "12:00"], ["13:00", "23:00"]]; "" is closed.
+    """"08:00-12:00, 13h-23h" as [["08:00", "12:00"], ["13:00", "23:00"]]; "" is closed.
 
     Raises ValueError with a message for the person when the text is not understood.
     """
@@ -43,9 +45,11 @@ def parse_ranges(text: str) -> list[list[str]]:
     for part in filter(None, (p.strip() for p in re.split(r"[,;]", text or ""))):
         match = _RANGE.match(part)
         if not match:
-            raise ValueError(_l("“%(part)s” is not a time range: write it like 08:00-12:00.",
-                                part=part))
-        h1, m1, h2, m2 = (int(g) for g in match.groups())
+            raise ValueError(_l("“%(part)s” is not a time range: write it like 10:00-22:00, "
+                                "10h-22h or 10h30-22h.", part=part))
+        h1, m1a, m1b, h2, m2a, m2b = match.groups()
+        h1, m1 = int(h1), int(m1a or m1b or 0)
+        h2, m2 = int(h2), int(m2a or m2b or 0)
         if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
             raise ValueError(_l("“%(part)s” has an impossible time.", part=part))
         opening, closing = f"{h1:02d}:{m1:02d}", f"{h2:02d}:{m2:02d}"
@@ -157,3 +161,15 @@ def spaces_listed_for(session: Session, viewer: Member) -> list[Space]:
     if not viewer.is_comanager:
         query = query.where(Space.active.is_(True))
     return list(session.execute(query).scalars())
+
+
+def most_used_space_id(session: Session, member_id: int, since) -> int | None:
+    """The space a member booked most often since a date: where their calendar opens."""
+    return session.execute(
+        select(Booking.space_id)
+        .where(Booking.member_id == member_id, Booking.start_at >= since,
+               Booking.status.in_(ACTIVE_STATUSES))
+        .group_by(Booking.space_id)
+        .order_by(func.count().desc(), Booking.space_id)
+        .limit(1)
+    ).scalar_one_or_none()

@@ -4,8 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask_babel import format_datetime, format_time
 from flask_babel import lazy_gettext as _l
+
+from ..formatting import format_datetime, format_time
 
 Interval = tuple[datetime, datetime]
 
@@ -24,9 +25,8 @@ def describe_slots(slots: Iterable[Interval]) -> str:
     parts = []
     for start, end in slots:
         if start.date() == end.date():
-            day_and_start = format_datetime(start, "EEEE d MMMM HH:mm")
-            parts.append(f"{day_and_start}–{format_time(end, 'HH:mm')}")
+            parts.append(f"{format_datetime(start, 'day')}–{format_time(end)}")
         else:
-            parts.append(f"{format_datetime(start, 'EEE d MMM HH:mm')}–"
-                         f"{format_datetime(end, 'EEE d MMM HH:mm')}")
+            parts.append(f"{format_datetime(start, 'short_day')}–"
+                         f"{format_datetime(end, 'short_day')}")
     return ", ".join(parts)

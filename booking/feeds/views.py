@@ -1,5 +1,8 @@
 """Calendar feeds (no login: a secret token in the URL), the "Add to calendar" download and the
-token regeneration. Importing a calendar as closures is with the closures (spaces blueprint)."""
+token regeneration. Importing a calendar as closures is with the closures (spaces blueprint).
+
+A feed speaks its member's language: the profile's, else the one the member used when the
+address was made (its `lang`), else what the calendar app asks (Accept-Language)."""
 from __future__ import annotations
 
 from flask import (
@@ -13,7 +16,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -30,6 +33,7 @@ from ..domain.feed_tokens import (
     is_feed_token_of,
     member_for_feed_token,
     regenerate_feed_token,
+    revoke_feed_token,
 )
 from ..domain.ical import FeedValidator, build_calendar, is_not_modified
 from ..domain.spaces import active_spaces
@@ -56,7 +60,15 @@ def _feed_member(token: str) -> Member:
 
 
 def _locale_of(member: Member) -> str:
-    return member.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    """A member who left the language to the browser has none in the profile: the language
+    they used when they made the address travels in it as `lang`."""
+    languages = current_app.config["LANGUAGES"]
+    if member.locale in languages:
+        return member.locale
+    if request.args.get("lang") in languages:
+        return request.args["lang"]
+    return (request.accept_languages.best_match(languages)
+            or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def _with_validators(response: Response, validator: FeedValidator) -> Response:
@@ -91,7 +103,8 @@ def _feed_response(scope: FeedScope, *, locale: str, title, show_member: bool = 
 def member_feed(token: str):
     member = _feed_member(token)
     return _feed_response(
-        FeedScope("member", member_id=member.id), locale=_locale_of(member),
+        FeedScope("member", member_id=member.id,
+                  organisation_id=member.organisation_id), locale=_locale_of(member),
         title=lambda coop: _("My bookings · %(coop)s", coop=coop))
 
 
@@ -152,30 +165,46 @@ def regenerate_token():
     return redirect(url_for("auth.profile") + "#calendar")
 
 
+@bp.route("/account/calendar-link/delete", methods=["POST"])
+@login_required
+def revoke_token():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    revoke_feed_token(current_user)
+    db.session.commit()
+    flash(_("Your calendar address is turned off: calendar apps subscribed to it get nothing "
+            "more. Create a new one to subscribe again."), "success")
+    return redirect(url_for("auth.profile") + "#calendar")
+
+
+def feed_urls(member: Member, token: str) -> dict:
+    """The member's feed URLs, https and webcal, for a token just made: the profile page and
+    the API show them once. They carry the language in use now (see `_locale_of`)."""
+    base = current_app.config["BASE_URL"]
+    lang = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+    def pair(endpoint: str, **values) -> dict:
+        https = base + url_for(endpoint, token=token, **values)
+        return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
+
+    return {
+        "member": pair("feeds.member_feed", lang=lang),
+        "spaces": [(space, pair("feeds.space_feed", space_id=space.id))
+                   for space in active_spaces(db.session)],
+        "all": pair("feeds.all_feed", lang=lang) if member.is_comanager else None,
+    }
+
+
 @bp.app_context_processor
 def _feed_links():
     def feed_links(member: Member) -> dict | None:
-        """The member's feed URLs, https and webcal, for the profile page, right after they
-        were made; {"hidden": True} afterwards (only the token's hash is kept); None when
-        the member has none."""
+        """The member's feed URLs right after they were made; {"hidden": True} afterwards
+        (only the token's hash is kept); None when the member has none."""
         if member.feed_token is None:
             return None
         token = session.pop(FRESH_TOKEN_KEY, None)
         if not is_feed_token_of(member, token):
             return {"hidden": True}
-        base = current_app.config["BASE_URL"]
-
-        def pair(path: str) -> dict:
-            https = base + path
-            return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
-
-        spaces = active_spaces(db.session)
-        return {
-            "member": pair(url_for("feeds.member_feed", token=token)),
-            "spaces": [(space, pair(url_for("feeds.space_feed", token=token,
-                                            space_id=space.id))) for space in spaces],
-            "all": pair(url_for("feeds.all_feed", token=token)) if member.is_comanager
-            else None,
-        }
+        return feed_urls(member, token)
 
     return {"feed_links": feed_links}

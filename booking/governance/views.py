@@ -11,6 +11,7 @@ from ..actions import user_action
 from ..domain import governance
 from ..domain.markdown import render_markdown
 from ..extensions import db
+from ..formatting import CENTS, format_decimal
 from ..forms import parse_decimal
 from ..security import role_required
 from .forms import AcceptForm, CharterForm
@@ -80,7 +81,8 @@ def publish():
             raw = (request.form.get(f"deposit-{plan.id}") or "").strip()
             value = parse_decimal(raw) if raw else 0
             if value is None or value < 0:
-                deposit_error = _("Write an amount in euros, such as 120 or 120,50.")
+                deposit_error = _("Write an amount in euros, such as 120 or %(example)s.",
+                                  example=format_decimal(120.5, CENTS))
             else:
                 deposits[plan.id] = int(value * 100)
         asked = deposits

@@ -28,6 +28,8 @@ class ArticleForm(FlaskForm):
     tags = StringField(_l("Tags, separated by commas"), validators=[Length(max=500)])
     summary = StringField(_l("What changed, in a few words"), validators=[Length(max=200)])
     comanagers_only = BooleanField(_l("Co-managers edit only (members propose changes)"))
+    space_id = SelectField(_l("“How to use this space” article of"), coerce=int, choices=[],
+                           validators=[Optional()])
     translation_of = HiddenField()
 
 

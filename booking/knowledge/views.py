@@ -19,8 +19,10 @@ from flask_login import current_user, login_required
 
 from ..actions import user_action
 from ..domain import knowledge
+from ..domain.attachments import MAX_BYTES
+from ..domain.spaces import active_spaces
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, choices
 from ..models import ArticleAttachment
 from . import history_views, question_views  # noqa: F401  (their routes are on bp)
 from .blueprint import bp, visible_article
@@ -52,6 +54,15 @@ def index():
         kind_labels=KIND_LABELS, language_labels=LANGUAGE_LABELS)
 
 
+def _space_choices(form: ArticleForm, article=None) -> None:
+    """Co-managers may make an article a space's guide: the active spaces (and the one it
+    guides already, even archived), or none."""
+    spaces = [(s.id, s.name) for s in active_spaces(db.session)]
+    if article is not None and article.space_id and article.space_id not in dict(spaces):
+        spaces.append((article.space_id, _("Space no longer taking bookings")))
+    form.space_id.choices = choices([(0, _("No space")), *spaces])
+
+
 def _draft(form: ArticleForm) -> knowledge.ArticleDraft:
     return knowledge.ArticleDraft(form.title.data or "", form.body_markdown.data or "",
                                   knowledge.clean_tags(form.tags.data or ""),
@@ -62,6 +73,7 @@ def _draft(form: ArticleForm) -> knowledge.ArticleDraft:
 @login_required
 def new_article():
     form = ArticleForm()
+    _space_choices(form)
     original = None
     source_id = request.args.get("translation_of", type=int) or (
         int(form.translation_of.data) if (form.translation_of.data or "").isdigit() else None)
@@ -80,7 +92,8 @@ def new_article():
                 db.session, current_user, _draft(form), lang=form.lang.data,
                 kind=form.kind.data,
                 comanagers_only=bool(form.comanagers_only.data) and current_user.is_comanager,
-                translation_of=original)
+                translation_of=original,
+                space_id=(form.space_id.data or None) if current_user.is_comanager else None)
         if done:
             return redirect(url_for("knowledge.article", article_id=article.id))
     return render_template("knowledge/edit.html", form=form, article=None, original=original)
@@ -109,9 +122,11 @@ def article(article_id: int):
 def edit_article(article_id: int):
     item = visible_article(article_id)
     form = ArticleForm(obj=item if request.method == "GET" else None)
+    _space_choices(form, item)
     if request.method == "GET":
         form.tags.data = ", ".join(t.name for t in item.tags)
         form.summary.data = ""
+        form.space_id.data = item.space_id or 0
     form.lang.data, form.kind.data = item.lang, item.kind  # fixed once written
     if form.validate_on_submit():
         direct = knowledge.can_edit_directly(item, current_user)
@@ -122,6 +137,8 @@ def edit_article(article_id: int):
             if current_user.is_comanager:
                 knowledge.set_comanagers_only(db.session, item, current_user,
                                               bool(form.comanagers_only.data))
+                knowledge.set_space_guide(db.session, item, current_user,
+                                          form.space_id.data or None)
         if done:
             return redirect(url_for("knowledge.article", article_id=item.id))
     return render_template("knowledge/edit.html", form=form, article=item, original=None,
@@ -174,7 +191,7 @@ def add_attachment(article_id: int):
     upload = form.file.data
     with user_action(_("File added.")):
         knowledge.add_attachment(db.session, item, current_user, upload.filename or "",
-                                 upload.read(5 * 1024 * 1024 + 1), files_folder())
+                                 upload.read(MAX_BYTES + 1), files_folder())
     return redirect(url_for("knowledge.article", article_id=item.id))
 
 

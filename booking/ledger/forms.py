@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..formatting import format_decimal
 from ..forms import EurosField, choices, parse_decimal
 
 CATEGORY_LABELS = {
@@ -89,7 +90,8 @@ class ContributionForm(FlaskForm):
     def validate_hours(self, field):
         value = parse_decimal(field.data)
         if value is None or value <= 0 or value > 1000:
-            raise ValidationError(_l("Write a number of hours such as 20 or 7,5."))
+            raise ValidationError(_l("Write a number of hours such as 20 or %(example)s.",
+                                     example=format_decimal(7.5)))
         field.minutes = int(value * 60)
 
 

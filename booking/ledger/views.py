@@ -17,19 +17,21 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import clock
 from ..actions import user_action
+from ..confirmation import confirmation_page, confirmed
 from ..domain import attachments, bank, ledger
 from ..domain.accounts import active_member_choices
 from ..domain.errors import DomainError
 from ..domain.periods import month_end, month_start
 from ..exports import content_disposition, csv_response
 from ..extensions import db
+from ..formatting import format_date, format_decimal
 from ..forms import EmptyForm, choices
 from ..i18n import cooperative_settings
 from ..models import Allocation, Deposit, Expense, LedgerEntry, Member, Organisation, Payment, Space
@@ -77,9 +79,11 @@ def _describe(basis: dict) -> str:
         return (_("%(text)s in %(space)s", text=text, space=basis["space"])
                 if basis.get("space") else text)
     if method == "shares":
-        return _("%(shares)d of %(total)d shares", shares=basis["shares"], total=basis["total"])
+        return ngettext("%(shares)d of %(num)d share", "%(shares)d of %(num)d shares",
+                        basis["total"], shares=basis["shares"])
     if method == "equal":
-        return _("an equal part among %(n)d members", n=basis["count"])
+        return ngettext("an equal part among %(num)d member", "an equal part among %(num)d members",
+                        basis["count"])
     if method == "mixed":
         parts = " + ".join(_describe(p) for p in basis.get("parts", []))
         return _("mixed (%(percent)d %% fixed): %(parts)s", percent=basis["percent"],
@@ -92,7 +96,7 @@ def _describe(basis: dict) -> str:
 
 
 def _one_decimal(value: float) -> str:
-    return format_decimal(value, format="#,##0.0")
+    return format_decimal(value, "#,##0.0")
 
 
 # --- overview --------------------------------------------------------------------------------
@@ -169,12 +173,28 @@ def expense(expense_id: int):
             preview = ledger.preview_allocation(db.session, item, portion, current_tz())
         except DomainError as problem:
             error = str(problem)
+    sharing = (ledger.participations(db.session, item) if ledger.uses_equal_share(item)
+               else [])
     return render_template("ledger/expense.html", expense=item, parts=parts,
                            posted={a.portion: a for a in item.allocations}, portion=portion,
-                           preview=preview, error=error,
+                           preview=preview, error=error, sharing=sharing,
                            entries=ledger.allocation_entries(db.session, item),
                            method_labels=METHOD_LABELS, category_labels=CATEGORY_LABELS,
                            correction_form=CorrectionForm())
+
+
+@bp.route("/expenses/<int:expense_id>/participants", methods=["POST"])
+@role_required("comanager")
+def participants(expense_id: int):
+    """Who shares the equal part of this cost: the ticked members, for every later post."""
+    item = db.get_or_404(Expense, expense_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    member_ids = [int(v) for v in request.form.getlist("member_id") if v.isdigit()]
+    with user_action(_("Saved: the equal part is shared by the members ticked.")):
+        ledger.choose_participants(db.session, item, member_ids, actor=current_user)
+    portion = request.form.get("portion", type=int)
+    return redirect(url_for("ledger.expense", expense_id=expense_id, portion=portion))
 
 
 @bp.route("/expenses/<int:expense_id>/invoice")
@@ -229,6 +249,12 @@ def post(expense_id: int, portion: int):
     item = db.get_or_404(Expense, expense_id)
     if not EmptyForm().validate_on_submit() or not 0 <= portion < len(ledger.portions(item)):
         abort(400)
+    if not confirmed():
+        return confirmation_page(
+            _("Post these amounts to the members' accounts?"),
+            _("Posted lines are never changed: a mistake is fixed by a correction that stays "
+              "in the history."),
+            _("Yes, post them"), url_for("ledger.expense", expense_id=expense_id))
     with user_action(_("Posted: each member's account shows its part.")):
         ledger.post_allocation(db.session, item, portion, actor=current_user, tz=current_tz())
     return redirect(url_for("ledger.expense", expense_id=expense_id))
@@ -245,7 +271,7 @@ def correct(allocation_id: int):
     else:
         with user_action(_("Corrected: the old lines are reversed and new ones posted.")):
             ledger.correct_allocation(db.session, allocation, actor=current_user,
-                                      reason=form.reason.data, today=_today(), tz=current_tz())
+                                      reason=form.reason.data, tz=current_tz())
     return redirect(url_for("ledger.expense", expense_id=expense_id))
 
 
@@ -315,7 +341,13 @@ def month_action(action: str):
             count = ledger.post_monthly_charges(db.session, form.month.first_day,
                                                 actor=current_user, tz=current_tz())
         if done:
-            flash(_("%(n)d fees and overage charges posted.", n=count), "success")
+            flash(ngettext("%(num)d fee or overage charge posted.",
+                           "%(num)d fees and overage charges posted.", count), "success")
+    elif not confirmed():
+        return confirmation_page(
+            _("Close %(month)s?", month=format_date(form.month.first_day, "month")),
+            _("Nothing more can be posted in a closed month."), _("Yes, close the month"),
+            url_for("ledger.overview"))
     else:
         with user_action(_("Month closed: nothing more can be posted in it.")):
             ledger.close_month(db.session, form.month.first_day, actor=current_user)

@@ -10,7 +10,7 @@ from .accounts import (
 )
 from .api import ApiToken
 from .bank import AccountCommunication, BankLine, BankLinePayment, BankStatement, CsvMapping
-from .bookings import ACTIVE_STATUSES, Booking, BookingSeries, Closure
+from .bookings import ACTIVE_STATUSES, Booking, BookingParticipant, BookingSeries, Closure
 from .desk import (
     WAITLIST_OPEN,
     BookingEquipment,
@@ -47,6 +47,7 @@ from .ledger import (
     ClosedMonth,
     Deposit,
     Expense,
+    ExpenseParticipant,
     LedgerEntry,
     Payment,
 )
@@ -95,9 +96,7 @@ __all__ = [
     "Ballot",
     "Booking",
     "BookingEquipment",
-    "EquipmentItem",
-    "WAITLIST_OPEN",
-    "WaitlistEntry",
+    "BookingParticipant",
     "BookingSeries",
     "ChargeRun",
     "CharterAcceptance",
@@ -107,7 +106,9 @@ __all__ = [
     "Closure",
     "CsvMapping",
     "Deposit",
+    "EquipmentItem",
     "Expense",
+    "ExpenseParticipant",
     "GovernanceSettings",
     "LedgerEntry",
     "Member",
@@ -134,4 +135,6 @@ __all__ = [
     "SurveyQuestion",
     "SurveyResponse",
     "SurveySection",
+    "WAITLIST_OPEN",
+    "WaitlistEntry",
 ]

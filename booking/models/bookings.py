@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .accounts import Member
+from .accounts import Member, Organisation
 from .spaces import Space
 from .types import UTCDateTime, utcnow
 
@@ -97,20 +97,52 @@ class Booking(db.Model):
     # Check-in on spaces that require it; `no_show_at` when the scheduled job found none.
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     no_show_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Who made it: the member, or a co-manager booking on their behalf (NULL before 2026-12).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # Booked for the booker's organisation: all its members take part, its pool is counted.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
+                                                        index=True)
 
     space: Mapped[Space] = relationship()
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     series: Mapped[BookingSeries | None] = relationship()
     cancelled_by: Mapped[Member | None] = relationship(foreign_keys=[cancelled_by_id])
     decided_by: Mapped[Member | None] = relationship(foreign_keys=[decided_by_id])
+    created_by: Mapped[Member | None] = relationship(foreign_keys=[created_by_id])
+    organisation: Mapped[Organisation | None] = relationship()
+    participants: Mapped[list[BookingParticipant]] = relationship(
+        back_populates="booking", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
 
+class BookingParticipant(db.Model):
+    """A member named on someone else's booking (a band's rehearsal): they see it and are
+    told of its changes; the booker's quota is the one counted."""
+
+    __tablename__ = "booking_participants"
+    __table_args__ = (Index("ix_booking_participants_member", "member_id", "booking_id"),)
+
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"),
+        primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"),
+        primary_key=True)
+
+    booking: Mapped[Booking] = relationship(back_populates="participants")
+    member: Mapped[Member] = relationship()
+
+
 class Closure(db.Model):
-    """A period when one space (or every space, space_id NULL) cannot be booked."""
+    """A period when one space (or every space, space_id NULL) cannot be booked.
+
+    A removed closure is kept with `cancelled_at` set (and its sequence bumped), so feeds show
+    it as STATUS:CANCELLED before it disappears, as they do for bookings; only closures with
+    `cancelled_at` NULL block anything (`Closure.active`).
+    """
 
     __tablename__ = "closures"
     __table_args__ = (
@@ -124,10 +156,20 @@ class Closure(db.Model):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(String(200))
     source_uid: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The imported calendar's name (X-WR-CALNAME, "" when it has none): a re-import removes
+    # only the vanished events of the same calendar. NULL: typed by hand, or imported before
+    # the name was kept.
+    source_calendar: Mapped[str | None] = mapped_column(String(255))
     # Bumped on every change, like Booking.sequence, so calendar apps take the new version.
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     space: Mapped[Space | None] = relationship()
+
+    @classmethod
+    def active(cls):
+        """The condition every query of closures that block bookings adds."""
+        return cls.cancelled_at.is_(None)

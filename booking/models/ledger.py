@@ -69,6 +69,20 @@ class Expense(db.Model):
                                                          order_by="Allocation.portion")
 
 
+class ExpenseParticipant(db.Model):
+    """A member co-managers say takes part in the equal share of one expense.
+
+    No row for an expense: the default (active members with a plan, admins aside)."""
+
+    __tablename__ = "expense_participants"
+    __table_args__ = (UniqueConstraint("expense_id", "member_id",
+                                       name="uq_expense_participants_expense_member"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expense_id: Mapped[int] = mapped_column(ForeignKey("expenses.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+
+
 class Allocation(db.Model):
     """One posted portion of an expense: the unique key makes posting twice impossible."""
 

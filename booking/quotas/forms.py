@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ..domain.quotas import OVER_LIMIT_LABELS
 from ..domain.spaces import KIND_LABELS
+from ..formatting import CENTS, format_decimal
 from ..forms import choices, parse_decimal
 
 
@@ -30,7 +31,8 @@ class PlanForm(FlaskForm):
     def validate_monthly_fee(self, field):
         value = parse_decimal(field.data)
         if value is None or value < 0 or value > 100000:
-            raise ValidationError(_l("Write an amount in euros such as 25 or 25,50."))
+            raise ValidationError(_l("Write an amount in euros such as 25 or %(example)s.",
+                                     example=format_decimal(25.5, CENTS)))
         field.cents = int((value * 100).to_integral_value())
 
 
@@ -56,13 +58,15 @@ class QuotaRuleForm(FlaskForm):
     def validate_hours(self, field):
         value = parse_decimal(field.data)
         if value is None or value < 0 or value > 10000:
-            raise ValidationError(_l("Write a number of hours such as 20 or 7,5."))
+            raise ValidationError(_l("Write a number of hours such as 20 or %(example)s.",
+                                     example=format_decimal(7.5)))
         field.minutes = int((value * 60).to_integral_value())
 
     def validate_peak_weight(self, field):
         value = parse_decimal(field.data)
         if value is None or value < 1 or value > 10:
-            raise ValidationError(_l("Write a factor from 1 to 10, such as 1,5."))
+            raise ValidationError(_l("Write a factor from 1 to 10, such as %(example)s.",
+                                     example=format_decimal(1.5)))
         field.pct = int((value * 100).to_integral_value())
 
     def values(self) -> dict:

@@ -157,13 +157,25 @@ def report():
 @bp.route("/usage/report.csv")
 @role_required("comanager")
 def report_csv():
+    """The page's three tables, one after the other, each under its title after a blank row."""
     form = UsagePeriodForm(request.args)
     data = _report(form if form.validate() else UsagePeriodForm())
     header = [_("Member"), _("Email"), _("Hours booked"), _("Weighted hours"),
               _("Share of the total (%)"), _("Late cancellations"), _("Overage hours")]
-    rows = ([r.member.name, r.member.email, f"{r.minutes / 60:.2f}",
-             f"{r.weighted_minutes / 60:.2f}", f"{r.share_pct:.1f}", r.late_cancellations,
-             f"{r.overage_minutes / 60:.2f}"] for r in data.members)
+    rows = [[r.member.name, r.member.email, _hours(r.minutes), _hours(r.weighted_minutes),
+             f"{r.share_pct:.1f}", r.late_cancellations, _hours(r.overage_minutes)]
+            for r in data.members]
+    rows += [[], [_("Occupancy per space")],
+             [_("Space"), _("Hours booked"), _("Hours open"), _("Occupancy (%)")]]
+    rows += [[s.space.name, _hours(s.minutes), _hours(s.open_minutes), f"{s.occupancy_pct:.1f}"]
+             for s in data.spaces]
+    rows += [[], [_("Unmet demand")],
+             [_("Space"), _("Refused hours"), _("Weekdays, daytime"), _("Evenings (from 18:00)"),
+              _("Weekends"), _("Taken"), _("Closed"), _("Quota")]]
+    rows += [[data.space_names.get(d.space_id, "?"), _hours(d.refused_minutes)]
+             + [_hours(d.by_band.get(band, 0)) for band in ("day", "evening", "weekend")]
+             + [_hours(d.by_reason.get(reason, 0)) for reason in ("conflict", "closure", "quota")]
+             for d in data.demand]
     return csv_response(f"usage-{data.first.isoformat()}-{data.last.isoformat()}.csv",
                         header, rows)
 
@@ -178,7 +190,7 @@ def no_shows_csv():
         f"no-shows-{data.first.isoformat()}-{data.last.isoformat()}.csv",
         [_("Member"), _("Space"), _("No-shows"), _("Hours booked")],
         ([n.member_name, data.space_names.get(n.space_id, ""), n.count,
-          f"{n.minutes / 60:.2f}"] for n in data.no_shows))
+          _hours(n.minutes)] for n in data.no_shows))
 
 
 @bp.route("/usage/equipment.csv")
@@ -190,5 +202,9 @@ def equipment_csv():
     return csv_response(
         f"equipment-{data.first.isoformat()}-{data.last.isoformat()}.csv",
         [_("Equipment"), _("Quantity"), _("Bookings"), _("Unit-hours reserved")],
-        ([e.name, e.quantity, e.bookings, f"{e.unit_minutes / 60:.2f}"]
+        ([e.name, e.quantity, e.bookings, _hours(e.unit_minutes)]
          for e in data.equipment))
+
+
+def _hours(minutes: float) -> str:
+    return f"{minutes / 60:.2f}"

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from ..domain.accounts import bank_account_numbers
 from ..domain.errors import DomainError
+from ..formatting import CENTS, format_decimal
 from ..forms import choices, parse_decimal
 
 CURRENCIES = [("EUR", "EUR (€)"), ("CHF", "CHF"), ("GBP", "GBP (£)"), ("USD", "USD ($)")]
@@ -45,5 +46,6 @@ class SettingsForm(FlaskForm):
     def validate_contribution_rate(self, field):
         value = parse_decimal(field.data)
         if value is None or value < 0 or value > 1000 or value.as_tuple().exponent < -2:
-            raise ValidationError(_l("Write an amount in euros such as 15 or 12,50."))
+            raise ValidationError(_l("Write an amount in euros such as 15 or %(example)s.",
+                                     example=format_decimal(12.5, CENTS)))
         field.cents = int(value * 100)

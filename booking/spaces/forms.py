@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..domain.spaces import KIND_LABELS, parse_ranges
+from ..formatting import CENTS, format_decimal
 from ..forms import choices, parse_decimal
 from ..models.spaces import COLOURS, WEEKDAY_KEYS
 
@@ -118,13 +119,15 @@ class SpaceForm(FlaskForm):
     def validate_hourly_weight(self, field):
         value = _decimal(field.data, 2)
         if value is None or value < 0 or value > 100:
-            raise ValidationError(_l("Write a number such as 1 or 1.5."))
+            raise ValidationError(_l("Write a number such as 1 or %(example)s.",
+                                     example=format_decimal(1.5)))
         field.parsed = int(value * 100)
 
     def validate_hourly_rate(self, field):
         value = _decimal(field.data, 2)
         if value is None or value < 0 or value > 100000:
-            raise ValidationError(_l("Write an amount in euros such as 12.50."))
+            raise ValidationError(_l("Write an amount in euros such as %(example)s.",
+                                     example=format_decimal(12.5, CENTS)))
         field.parsed = int(value * 100)
 
     def validate_max_minutes(self, field):

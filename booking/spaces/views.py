@@ -15,15 +15,18 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
 from ..actions import user_action
+from ..confirmation import confirmation_page, confirmed
 from ..domain import bookings as booking_rules
 from ..domain import calendar_fetch, calendar_import
 from ..domain import closures as closure_rules
 from ..domain import spaces as space_rules
+from ..domain.knowledge import space_guides
 from ..extensions import db
 from ..forms import EmptyForm, choices
 from ..i18n import cooperative_settings
@@ -46,7 +49,9 @@ bp = Blueprint("spaces", __name__, url_prefix="/spaces")
 @login_required
 def list_spaces():
     spaces = space_rules.spaces_listed_for(db.session, current_user)
-    return render_template("spaces/list.html", spaces=spaces, kind_labels=KIND_LABELS)
+    guides = space_guides(db.session, [s.id for s in spaces], str(get_locale()))
+    return render_template("spaces/list.html", spaces=spaces, kind_labels=KIND_LABELS,
+                           guides=guides)
 
 
 def _space_values(form: SpaceForm) -> dict:
@@ -137,18 +142,32 @@ def closures():
                            hits=closure_rules.hit_counts(db.session, upcoming))
 
 
+def _active_closure_or_404(closure_id: int) -> Closure:
+    """A removed closure is kept only for the feeds: its page is gone."""
+    closure = closure_rules.active_closure(db.session, closure_id)
+    if closure is None:
+        abort(404)
+    return closure
+
+
 @bp.route("/closures/<int:closure_id>", methods=["GET", "POST"])
 @role_required("comanager")
 def closure(closure_id: int):
-    closure = db.get_or_404(Closure, closure_id)
+    closure = _active_closure_or_404(closure_id)
     form = ClosureCancelForm()
+    if form.validate_on_submit() and not confirmed():
+        return confirmation_page(
+            _("Cancel the bookings hit by this closure?"),
+            _("Each booking is cancelled and its member told; this cannot be undone."),
+            _("Yes, cancel them"), url_for("spaces.closure", closure_id=closure.id))
     if form.validate_on_submit():
         with user_action() as done:
             cancelled = booking_rules.cancel_for_closure(
                 db.session, closure, actor=current_user, message=form.message.data,
                 now=clock.now())
         if done:  # each member hears of it by a notification, sent after commit
-            flash(_("%(n)d bookings cancelled; their members were told.", n=len(cancelled)),
+            flash(ngettext("%(num)d booking cancelled; its member was told.",
+                           "%(num)d bookings cancelled; their members were told.", len(cancelled)),
                   "success")
         return redirect(url_for("spaces.closure", closure_id=closure.id))
     hit = closure_rules.bookings_hit_by(db.session, closure.space_id, closure.start_at,
@@ -159,7 +178,7 @@ def closure(closure_id: int):
 @bp.route("/closures/<int:closure_id>/delete", methods=["POST"])
 @role_required("comanager")
 def delete_closure(closure_id: int):
-    closure = db.get_or_404(Closure, closure_id)
+    closure = _active_closure_or_404(closure_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     with user_action(_("Closure removed: the space can be booked again at that time.")):
@@ -170,10 +189,10 @@ def delete_closure(closure_id: int):
 # --- importing a calendar as closures --------------------------------------------------------
 
 def _plan(data: bytes, space_id: int | None) -> calendar_import.ImportPlan:
-    events, skipped = calendar_import.parse_calendar(
+    parsed = calendar_import.parse_calendar(
         data, tz=cooperative_settings().timezone, now=clock.now())
-    return calendar_import.plan_import(db.session, space_id=space_id, events=events,
-                                       skipped=skipped)
+    return calendar_import.plan_import(db.session, space_id=space_id, parsed=parsed,
+                                       now=clock.now())
 
 
 @bp.route("/closures/import", methods=["GET", "POST"])
@@ -194,6 +213,9 @@ def import_closures():
                     max_bytes=max_bytes, allowed_hosts=calendar_fetch.parse_allowed_hosts(
                         current_app.config.get("CALENDAR_IMPORT_ALLOWED_HOSTS", "")))
             plan = _plan(data, form.space_id.data or None)
+            # Shown after the block's (empty) commit: detached, they are not reloaded one by one.
+            for closure in plan.closures:
+                db.session.expunge(closure)
         if done:
             space = db.session.get(Space, form.space_id.data) if form.space_id.data else None
             confirm = ConfirmImportForm(formdata=None, space_id=form.space_id.data,

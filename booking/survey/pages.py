@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, current_app
-from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
 from .. import clock
 from ..domain.survey import common
 from ..extensions import db
+from ..formatting import format_decimal, format_locale, format_percent
 from ..forms import EmptyForm
 from ..models import Survey
 from ..timezones import to_local
@@ -74,7 +75,7 @@ def _translated_filter(texts: dict | None) -> str:
 @bp.app_template_filter("share")
 def _share_filter(value: float) -> str:
     """A share as the reader writes it (75,5 % in French), one decimal at most."""
-    pattern = get_locale().percent_formats[None].pattern
+    pattern = format_locale().percent_formats[None].pattern
     if "." not in pattern:
         pattern = pattern.replace("0", "0.#", 1)
     return format_percent(value, pattern)

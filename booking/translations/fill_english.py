@@ -11,7 +11,9 @@ PO = Path(__file__).parent / "en" / "LC_MESSAGES" / "messages.po"
 with PO.open("rb") as f:
     catalog = read_po(f, locale="en")
 for message in catalog:
-    if message.id and not message.string:
+    if message.pluralizable and not all(message.string):
+        message.string = tuple(message.id)
+    elif message.id and not message.string:
         message.string = message.id
     message.flags.discard("fuzzy")
 with PO.open("wb") as f:

@@ -1,7 +1,7 @@
 """check-in and no-shows, equipment reserved with bookings, the waiting list
 
 Revision ID: 0734cc249071
-Revises: 7ea193b42723
+Revises: cdcc932bbe79
 Create Date: 2026-12-02 00:36:56.800330
 
 """
@@ -13,7 +13,7 @@ import booking.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0734cc249071'
-down_revision = '7ea193b42723'
+down_revision = 'cdcc932bbe79'
 branch_labels = None
 depends_on = None
 

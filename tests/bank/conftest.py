@@ -2,6 +2,7 @@
 statement (/work/shared/samples/camt053-statement.xml, copied beside these tests)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,16 @@ SAMPLE = Path(__file__).with_name("camt053-statement.xml")
 COOP_IBAN = "BE68539007547034"
 LEA_COMMUNICATION = "090933755493"   # the sample's first transfer and the free-text one
 JAN_COMMUNICATION = "101000000114"   # the batched transfer, returned later
+
+
+def without_balances(text: str) -> str:
+    """The sample with other entries than its own: balances that no longer add up, dropped."""
+    return re.sub(r"<Bal>.*?</Bal>", "", text, flags=re.S)
+
+
+def with_closing_balance(text: str, closing: str) -> str:
+    """The sample with another closing balance (4116.75 adds up)."""
+    return text.replace("<Amt Ccy=\"EUR\">4116.75</Amt>", f"<Amt Ccy=\"EUR\">{closing}</Amt>")
 
 
 @pytest.fixture

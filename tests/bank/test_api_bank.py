@@ -7,7 +7,7 @@ from booking.domain import ledger
 from booking.extensions import db
 from booking.models import BankLine, Payment
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, with_closing_balance
 
 
 def _post_statement(api, headers, fmt=None):
@@ -79,3 +79,15 @@ def test_bad_file_and_bad_body_are_422(api, token_for, comanager):
                   content_type="multipart/form-data")
     assert missing.status_code == 422
     assert api("POST", "/bank-lines/1/assign", headers, json={}).status_code == 422
+
+
+def test_a_statement_that_does_not_add_up_gets_422_and_imports_nothing(api, token_for,
+                                                                          comanager,
+                                                                          sample_people):
+    wrong = with_closing_balance(SAMPLE.read_text(), "4126.75").encode()
+    response = api("POST", "/bank-statements", token_for(comanager),
+                   data={"file": (io.BytesIO(wrong), "statement.xml")},
+                   content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "4\u202f126,75" in response.get_json()["detail"]  # the closing balance it gives
+    assert db.session.scalar(select(func.count(BankLine.id))) == 0

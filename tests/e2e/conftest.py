@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,12 +33,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def base_url(tmp_path_factory):
+@contextmanager
+def serve_demo(folder: Path):
     """A migrated database with demo data, served by gunicorn as in production."""
-    folder = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "FLASK_APP": "wsgi.py", "DATABASE_URL": f"sqlite:///{folder}/e2e.db",
-           "SECRET_KEY": "e2e-secret", "RATELIMIT_STORAGE_URI": "memory://"}
+           "SECRET_KEY": "e2e-secret", "RATELIMIT_STORAGE_URI": "process-memory://"}
     env.pop("TEST_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -56,6 +56,26 @@ def base_url(tmp_path_factory):
             server.wait(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory):
+    with serve_demo(tmp_path_factory.mktemp("e2e")) as url:
+        yield url
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main button[type=submit], main input[type=submit]").first.click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 def _wait_until_up(url: str, log: Path) -> None:
     for _ in range(100):
         try:
@@ -71,9 +91,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make e2e`, which installs it.")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
@@ -109,11 +127,7 @@ def open_page(browser, base_url, _open_pages):
         page = context.new_page()
         _open_pages.append(page)
         if email:
-            page.goto("/login")
-            page.fill("input[name=email]", email)
-            page.fill("input[name=password]", PASSWORD)
-            page.locator("main button[type=submit], main input[type=submit]").first.click()
-            page.wait_for_url(lambda url: "/login" not in url)
+            sign_in(page, email)
         return page
 
     yield make
@@ -141,4 +155,5 @@ def assert_fits(page: Page) -> None:
     assert width <= page.viewport_size["width"], f"{page.url} is {width} px wide"
 
 
-__all__ = ["DESKTOP", "PHONE", "assert_accessible", "assert_fits", "axe_violations"]
+__all__ = ["DESKTOP", "PHONE", "assert_accessible", "assert_fits", "axe_violations",
+           "launch_chromium", "serve_demo", "sign_in"]

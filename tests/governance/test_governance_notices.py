@@ -40,3 +40,22 @@ def test_a_proposal_is_notified_when_opened_closing_and_closed(app, api, make_me
     assert _kinds_of(member) == ["proposal_opened", "proposal_closing", "proposal_closed"]
     proposal = api("GET", f"/proposals/{created.json['id']}", token_for(member)).json
     assert proposal["status"] == "closed"
+
+
+def test_opening_a_proposal_tells_forty_members_in_as_many_statements_as_it_tells_two(
+        api, make_member, token_for, count_queries):
+    boss = make_member("comanager")
+    make_member()
+    headers = token_for(boss)
+    assert api("POST", "/proposals", headers, json=proposal_body()).status_code == 201
+    with count_queries() as few:
+        assert api("POST", "/proposals", headers, json=proposal_body()).status_code == 201
+    members = [make_member() for _ in range(40)]
+    with count_queries() as many:
+        created = api("POST", "/proposals", headers, json=proposal_body())
+    assert created.status_code == 201
+    assert many.count == few.count
+    told = db.session.execute(select(Notification.member_id).where(
+        Notification.kind == "proposal_opened",
+        Notification.link == f"/proposals/{created.json['id']}")).scalars().all()
+    assert set(told) >= {m.id for m in members}

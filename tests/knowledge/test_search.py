@@ -89,3 +89,56 @@ def test_postgresql_stems_verbs_and_nouns(library, app):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite does not stem: documented in booking/domain/knowledge/search.py")
     assert library["rehearsal"].id in _ids(knowledge.search_articles(db.session, "préparé"))
+
+
+def test_plural_with_accents_finds_the_singular_through_the_stored_index(write_article, member):
+    """PostgreSQL stems with the French configuration; SQLite searches the word as a prefix.
+    Either way the search reads the index written on save, not the text."""
+    singular = write_article(member, title="Planifier la saison",
+                             body="Une répétition par semaine.", tags=("planning",))
+    write_article(member, title="Autre chose", body="Rien à voir.", tags=("divers",))
+    assert _ids(knowledge.search_articles(db.session, "répétitions")) == [singular.id]
+    assert _ids(knowledge.search_articles(db.session, "REPETITIONS", lang="fr")) == [
+        singular.id]
+    assert _ids(knowledge.search_articles(db.session, "répétitions", lang="nl")) == []
+
+
+def test_title_outranks_tags_outrank_body_outranks_attachment_names(
+        write_article, member, tmp_path):
+    by_title = write_article(member, title="Costumes de scène", body="Coudre et ranger.",
+                             tags=("atelier",))
+    by_tag = write_article(member, title="Un atelier", body="Coudre et ranger.",
+                           tags=("costumes",))
+    by_body = write_article(member, title="Une réserve", body="Ranger les costumes.",
+                            tags=("stockage",))
+    by_file = write_article(member, title="Un modèle", body="Le fichier joint.",
+                            tags=("modèles",))
+    knowledge.add_attachment(db.session, by_file, member, "liste_costumes.pdf",
+                             b"%PDF-1.4 test", tmp_path)
+    db.session.commit()
+    hits = knowledge.search_articles(db.session, "costumes")
+    assert _ids(hits) == [by_title.id, by_tag.id, by_body.id, by_file.id]
+    assert hits[0].rank > hits[1].rank > hits[2].rank > hits[3].rank
+
+
+def test_extract_marks_the_words_and_escapes_the_text(write_article, member):
+    write_article(member, title="Sécurité", tags=("sécurité",),
+                  body="Avant tout <script>alert(1)</script> vérifier l'extincteur de "
+                       "l'atelier chaque mois.")
+    (hit,) = knowledge.search_articles(db.session, "extincteur")
+    assert "<mark>extincteur</mark>" in hit.excerpt
+    assert "<script" not in hit.excerpt and "alert(1)" in hit.excerpt
+    assert not hit.excerpt.startswith("…") and not hit.excerpt.endswith("…")
+
+
+def test_postgresql_search_uses_the_gin_index(library):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's plan; SQLite reads its FTS5 table")
+    from sqlalchemy import text
+
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(row[0] for row in db.session.execute(text(
+        "EXPLAIN SELECT id FROM articles WHERE search_vector @@ "
+        "plainto_tsquery('mutualise_fr'::regconfig, 'assurance')")))
+    assert "ix_articles_search_vector" in plan
+    db.session.rollback()

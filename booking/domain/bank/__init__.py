@@ -5,7 +5,7 @@ import (CAMT.053, CSV) and reconciliation with the ledger.
 """
 from __future__ import annotations
 
-from .camt import parse_camt053
+from .camt import StatementDoesNotAddUp, parse_camt053
 from .communications import (
     check_digits,
     communication_for,
@@ -14,7 +14,13 @@ from .communications import (
     is_valid,
 )
 from .csv_import import MAPPED_FIELDS as csv_import_fields
-from .csv_import import csv_headers, csv_mappings, parse_csv, save_csv_mapping
+from .csv_import import (
+    CsvPreview,
+    csv_mappings,
+    csv_preview,
+    parse_csv,
+    save_csv_mapping,
+)
 from .epc_qr import TransferDetails, epc_payload, qr_png, qr_svg
 from .importing import ImportResult, import_statements, read_statement_file
 from .instructions import (
@@ -24,6 +30,7 @@ from .instructions import (
     payment_instructions,
 )
 from .matching import candidate_accounts, match_context, suggestions
+from .notices import notify_payment_reminder
 from .parsed import ParsedLine, ParsedStatement, StatementUnreadable
 from .reconciliation import (
     LineNotOpen,
@@ -35,12 +42,15 @@ from .reconciliation import (
 )
 
 __all__ = [
-    "ImportResult", "LineNotOpen", "ParsedLine", "ParsedStatement", "PaymentInstructions",
-    "StatementUnreadable", "TransferDetails", "account_balance", "assign_line",
-    "candidate_accounts", "check_digits", "communication_for", "csv_headers",
-    "csv_import_fields", "csv_mappings",
+    "CsvPreview", "ImportResult", "LineNotOpen", "ParsedLine", "ParsedStatement",
+    "PaymentInstructions",
+    "StatementDoesNotAddUp", "StatementUnreadable", "TransferDetails", "account_balance",
+    "assign_line",
+    "candidate_accounts", "check_digits", "communication_for",
+    "csv_import_fields", "csv_mappings", "csv_preview",
     "debit_to_expense", "epc_payload", "find_in_text", "formatted", "import_statements",
     "is_valid", "lines_waiting", "mark_not_ours", "match_context", "members_to_remind",
+    "notify_payment_reminder",
     "parse_camt053", "parse_csv", "payment_instructions", "qr_png", "qr_svg",
     "read_statement_file", "save_csv_mapping", "split_line", "suggestions",
 ]

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
+from flask_babel import format_currency
 from flask_babel import lazy_gettext as _l
 
 from .communications import find_in_text, normalise
@@ -104,8 +105,66 @@ def _entry_lines(r: _Reader, entry: Element) -> list[ParsedLine]:
     return lines
 
 
+class _Euros:
+    """Cents shown in the reader's locale when the message is rendered, not when raised."""
+
+    def __init__(self, cents: int):
+        self.cents = cents
+
+    def __str__(self) -> str:
+        return format_currency(self.cents / 100, "EUR")
+
+
+class StatementDoesNotAddUp(StatementUnreadable):
+    """Opening balance plus the movements is not the closing balance: a line is missing."""
+
+
+_OPENING_CODES, _CLOSING_CODES = ("OPBD", "PRCD"), ("CLBD",)
+_NOT_BOOKED = ("PDNG", "INFO")
+
+
+def _balance(r: _Reader, stmt: Element, codes: tuple[str, ...]) -> int | None:
+    for code in codes:
+        for bal in r.all(stmt, "Bal"):
+            if r.text(bal, "Tp", "CdOrPrtry", "Cd") == code:
+                cents = _cents(r.text(bal, "Amt"))
+                return -cents if r.text(bal, "CdtDbtInd") == "DBIT" else cents
+    return None
+
+
+def _booked_movements(r: _Reader, stmt: Element) -> int:
+    total = 0
+    for entry in r.all(stmt, "Ntry"):
+        status = r.text(entry, "Sts") or r.text(entry, "Sts", "Cd")
+        if status in _NOT_BOOKED:
+            continue
+        cents = _cents(r.text(entry, "Amt"))
+        total += cents if r.text(entry, "CdtDbtInd") == "CRDT" else -cents
+    return total
+
+
+def _check_balances(r: _Reader, stmt: Element) -> None:
+    """Opening balance + booked movements = closing balance, when the bank gives both."""
+    opening, closing = _balance(r, stmt, _OPENING_CODES), _balance(r, stmt, _CLOSING_CODES)
+    if opening is None or closing is None:
+        return
+    movements = _booked_movements(r, stmt)
+    if opening + movements != closing:
+        raise StatementDoesNotAddUp(_l(
+            "Statement %(reference)s does not add up: the opening balance %(opening)s plus "
+            "the movements %(movements)s makes %(expected)s, but its closing balance is "
+            "%(closing)s. Nothing was imported: download the complete statement from your "
+            "bank again and import it.",
+            reference=r.text(stmt, "Id") or "?", opening=_Euros(opening),
+            movements=_Euros(movements), expected=_Euros(opening + movements),
+            closing=_Euros(closing)))
+
+
 def parse_camt053(content: bytes) -> list[ParsedStatement]:
-    """Every statement (Stmt) in the file, in file order, lines in entry order."""
+    """Every statement (Stmt) in the file, in file order, lines in entry order.
+
+    A statement whose balances do not add up refuses the whole file, before anything is stored.
+    """
     try:
         root = ElementTree.fromstring(content)
     except Exception:  # defusedxml's refusals and plain syntax errors alike
@@ -118,6 +177,7 @@ def parse_camt053(content: bytes) -> list[ParsedStatement]:
     r = _Reader(match.group(0))
     statements = []
     for stmt in r.all(root, "BkToCstmrStmt", "Stmt"):
+        _check_balances(r, stmt)
         statements.append(ParsedStatement(
             reference=r.text(stmt, "Id"),
             account_iban=r.text(stmt, "Acct", "Id", "IBAN"),

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -19,13 +23,19 @@ MAPPED_FIELDS = ("date_column", "amount_column", "name_column", "iban_column",
                  "communication_column", "reference_column")
 
 
-def _decode(content: bytes) -> str:
+def _decode_as(content: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-8 (with or without the BOM Excel writes), else Windows-1252, the
+    encoding of most Belgian banks' exports."""
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            return content.decode(encoding)
+            return content.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     raise StatementUnreadable(_l("This CSV file cannot be read: save it as UTF-8."))
+
+
+def _decode(content: bytes) -> str:
+    return _decode_as(content)[0]
 
 
 def _cents(text: str, decimal_comma: bool) -> int:
@@ -39,16 +49,23 @@ def _cents(text: str, decimal_comma: bool) -> int:
                                      value=text)) from None
 
 
-def csv_headers(content: bytes, delimiter: str) -> list[str]:
-    """The column names of the file's first row, to choose the mapping from."""
-    reader = csv.reader(io.StringIO(_decode(content)), delimiter=delimiter)
-    return [name.strip() for name in next(reader, [])]
+def _from_header(text: str, delimiter: str, needed: tuple[str, ...]) -> io.StringIO:
+    """The text from its header row on: some banks (Belfius) write lines about the account and
+    the period above the columns. The header is the first row holding the mapped columns."""
+    lines = text.splitlines(keepends=True)
+    for index, row in enumerate(csv.reader(lines[:50], delimiter=delimiter)):
+        if all(name in [cell.strip() for cell in row] for name in needed):
+            return io.StringIO("".join(lines[index:]))
+    return io.StringIO(text)
 
 
 def parse_csv(content: bytes, mapping: CsvMapping) -> ParsedStatement:
-    rows = csv.DictReader(io.StringIO(_decode(content)), delimiter=mapping.delimiter)
+    text = _from_header(_decode(content), mapping.delimiter,
+                        (mapping.date_column, mapping.amount_column))
+    rows = csv.DictReader(text, delimiter=mapping.delimiter)
+    rows.fieldnames = [name.strip() for name in rows.fieldnames or []]
     missing = [getattr(mapping, f) for f in MAPPED_FIELDS
-               if getattr(mapping, f) and getattr(mapping, f) not in (rows.fieldnames or [])]
+               if getattr(mapping, f) and getattr(mapping, f) not in rows.fieldnames]
     if missing:
         raise StatementUnreadable(_l("The file has no column %(names)s: check the mapping of "
                                      "this bank.", names=", ".join(missing)))
@@ -79,6 +96,121 @@ def parse_csv(content: bytes, mapping: CsvMapping) -> ParsedStatement:
     return statement
 
 
+# Column names Belgian banks use (fr, nl, en), most telling first; matched without accents.
+_COLUMN_WORDS = {
+    "iban_column": ("iban", "compte contrepartie", "compte de la contrepartie",
+                    "rekening tegenpartij", "rekeningnummer tegenpartij", "tegenrekening",
+                    "counterparty account"),
+    "date_column": ("date de comptabilisation", "boekingsdatum", "date d'execution",
+                    "uitvoeringsdatum", "date", "datum"),
+    "amount_column": ("montant", "bedrag", "amount"),
+    "name_column": ("nom de la contrepartie", "naam tegenpartij", "naam van de tegenpartij",
+                    "contrepartie", "tegenpartij", "nom", "naam", "name", "counterparty"),
+    "communication_column": ("communication", "mededeling", "remittance", "libelle",
+                             "omschrijving", "description"),
+    # Only a reference unique to each line: a statement or a per-statement transaction number
+    # would make different lines look like one already imported.
+    "reference_column": ("reference bancaire", "bankreferentie", "bank reference"),
+}
+_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y")
+PREVIEW_ROWS = 5
+
+
+@dataclass
+class CsvPreview:
+    """What a co-manager sees before saving a bank's columns: the file's first rows and what
+    this app guessed of them."""
+
+    encoding: str
+    delimiter: str
+    headers: list[str]
+    rows: list[list[str]]
+    columns: dict[str, str] = field(default_factory=dict)  # mapped field -> column name
+    date_format: str = "%d/%m/%Y"
+    decimal_comma: bool = True
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"\s+", " ", text.replace("\u2019", "'")).strip()
+
+
+def _table_width(rows: list[list[str]]) -> int:
+    """The widest row shape found at least twice (the header and a line at least): lines
+    about the account above the columns are narrower."""
+    widths = Counter(len(row) for row in rows if len(row) > 1)
+    repeated = [width for width, count in widths.items() if count > 1]
+    return max(repeated or widths or [0])
+
+
+def _guess_delimiter(lines: list[str]) -> str:
+    """The separator that gives the widest table."""
+    return max((";", ",", "\t"),
+               key=lambda d: _table_width(list(csv.reader(lines, delimiter=d))))
+
+
+def _header_index(rows: list[list[str]]) -> int:
+    """The first row as wide as the table: lines above it describe the account."""
+    width = _table_width(rows)
+    return next((i for i, row in enumerate(rows) if len(row) == width), 0)
+
+
+def _guess_columns(headers: list[str]) -> dict[str, str]:
+    plain = {header: _plain(header) for header in headers}
+    found: dict[str, str] = {}
+    for mapped, words in _COLUMN_WORDS.items():
+        for word in words:
+            column = next((h for h, p in plain.items() if word in p
+                           and h not in found.values()), None)
+            if column:
+                found[mapped] = column
+                break
+    return found
+
+
+def _guess_date_format(values: list[str]) -> str:
+    for fmt in _DATE_FORMATS:
+        try:
+            for value in values:
+                datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if values:
+            return fmt
+    return "%d/%m/%Y"
+
+
+def csv_preview(content: bytes) -> CsvPreview:
+    """The separator, header and first rows of a bank's CSV export, and a guess of which column
+    holds what (dates, "1.234,50" amounts), for the co-manager to check and save."""
+    text, encoding = _decode_as(content)
+    lines = text.splitlines()[:60]
+    delimiter = _guess_delimiter(lines)
+    rows = [[cell.strip() for cell in row] for row in csv.reader(lines, delimiter=delimiter)]
+    start = _header_index(rows)
+    headers = [h for h in rows[start] if h] if rows else []
+    if len(headers) < 2:
+        raise StatementUnreadable(_l("No columns were found in this file: export the "
+                                     "statement from your bank as CSV and try again."))
+    data = [row for row in rows[start + 1:] if any(row)]
+    preview = CsvPreview(encoding="UTF-8" if encoding == "utf-8-sig" else "Windows-1252",
+                         delimiter=delimiter, headers=headers, rows=data[:PREVIEW_ROWS],
+                         columns=_guess_columns(headers))
+    index = {name: i for i, name in enumerate(rows[start])}
+
+    def samples(mapped: str) -> list[str]:
+        column = preview.columns.get(mapped)
+        if column is None:
+            return []
+        return [row[index[column]] for row in data[:20]
+                if len(row) > index[column] and row[index[column]]]
+    preview.date_format = _guess_date_format(samples("date_column"))
+    amounts = samples("amount_column")
+    preview.decimal_comma = not amounts or any(re.search(r",\d{1,2}$", a) for a in amounts) \
+        or not any(re.search(r"\.\d{1,2}$", a) for a in amounts)
+    return preview
+
+
 def csv_mappings(session: Session) -> list[CsvMapping]:
     return list(session.execute(select(CsvMapping).order_by(CsvMapping.bank_name)).scalars())
 
@@ -93,8 +225,8 @@ def save_csv_mapping(session: Session, actor: Member, *, bank_name: str, delimit
                               ).scalar_one_or_none() or CsvMapping(bank_name=bank_name)
     mapping.delimiter, mapping.date_format = delimiter or ";", date_format or "%d/%m/%Y"
     mapping.decimal_comma = decimal_comma
-    for field in MAPPED_FIELDS:
-        setattr(mapping, field, (columns.get(field) or "").strip())
+    for name in MAPPED_FIELDS:
+        setattr(mapping, name, (columns.get(name) or "").strip())
     session.add(mapping)
     session.flush()
     record_audit(session, actor, "bank.csv_mapping", "bank_csv_mapping", mapping.id, bank_name)

@@ -5,17 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ...models import BankLine, BankStatement, CsvMapping, Member, Payment
+from ...models import BankLine, BankLinePayment, BankStatement, CsvMapping, Member, Payment
 from ..accounts import record_audit
-from ..errors import DomainError
+from ..ledger import Transfer, closed_month_starts, record_transfers
+from ..periods import month_start
 from .camt import parse_camt053
 from .csv_import import parse_csv
 from .matching import Account, match_context, match_credit
+from .notices import notify_payments_matched
 from .parsed import ParsedLine, ParsedStatement, StatementUnreadable
-from .reconciliation import pay_from_line, reverse_returned_transfer
+from .reconciliation import payment_reference, reverse_returned_transfer
 
 _CHUNK = 500  # keys per IN (...) query: well under every database's parameter limit
 
@@ -85,62 +87,93 @@ def _new_lines(session: Session, statements: list[ParsedStatement], result: Impo
 def import_statements(session: Session, statements: list[ParsedStatement], *, fmt: str,
                       file_name: str, actor: Member) -> ImportResult:
     """Store and settle every new line of the statements; lines seen before are counted as
-    duplicates and left alone, so importing a file twice changes nothing."""
+    duplicates and left alone, so importing a file twice changes nothing.
+
+    Everything a line needs is read first (known keys, communications, IBANs, accounts, closed
+    months: a query each), every line is decided in memory, then the lines, payments, ledger
+    entries and notifications are written in batched INSERTs: a statement of thousands of lines
+    costs a few dozen statements, not several per line.
+    """
     result = ImportResult()
     ctx = match_context(session)
+    closed = closed_month_starts(session)
+    stored = []
     for parsed, lines in _new_lines(session, statements, result):
-        if not lines:
-            continue
-        statement = BankStatement(format=fmt, reference=parsed.reference[:140],
-                                  account_iban=parsed.account_iban, from_date=parsed.from_date,
-                                  to_date=parsed.to_date, file_name=file_name[:200],
-                                  imported_by_id=actor.id)
-        session.add(statement)
-        session.flush()
-        for parsed_line in lines:
-            _settle(session, statement, parsed_line, ctx, result, actor)
+        if lines:
+            stored.append((BankStatement(
+                format=fmt, reference=parsed.reference[:140], account_iban=parsed.account_iban,
+                from_date=parsed.from_date, to_date=parsed.to_date, file_name=file_name[:200],
+                imported_by_id=actor.id), lines))
+    session.add_all([statement for statement, _lines in stored])
+    session.flush()
+    new_lines, to_pay, returns = [], [], []
+    for statement, lines in stored:
+        for parsed in lines:
+            line = _bank_line(statement, parsed)
+            new_lines.append(line)
+            if line.amount_cents < 0:
+                line.status = "debit"
+                if parsed.reversal and parsed.original_reference:
+                    returns.append((line, parsed.original_reference))
+                continue
+            account, matched_by = _decide(ctx, closed, line)
+            if account is not None:
+                line.status, line.matched_by, line.handled_by_id = "matched", matched_by, actor.id
+                line.member_id, line.organisation_id = account
+                to_pay.append((line, account, matched_by))
+    session.add_all(new_lines)
+    session.flush()
+    _pay(session, ctx, to_pay, actor, result)
+    for line, original_reference in returns:
+        if reverse_returned_transfer(session, line, original_reference, actor):
+            result.returned += 1
+    result.debits = sum(1 for line in new_lines if line.status == "debit")
+    result.queued = sum(1 for line in new_lines if line.status == "queued")
+    for statement, lines in stored:
         record_audit(session, actor, "bank.import", "bank_statement", statement.id,
                      str(len(lines)))
+    session.flush()
     return result
 
 
-def _settle(session: Session, statement: BankStatement, parsed: ParsedLine, ctx,
-            result: ImportResult, actor: Member) -> None:
-    line = BankLine(statement_id=statement.id, dedup_key=parsed.dedup_key,
+def _bank_line(statement: BankStatement, parsed: ParsedLine) -> BankLine:
+    return BankLine(statement=statement, dedup_key=parsed.dedup_key,
                     bank_reference=parsed.bank_reference[:140], booked_on=parsed.booked_on,
                     amount_cents=parsed.amount_cents,
                     counterparty_name=parsed.counterparty_name[:140],
                     counterparty_iban=parsed.counterparty_iban[:34],
                     communication=parsed.communication, structured=parsed.structured,
                     reversal=parsed.reversal, status="queued")
-    session.add(line)
-    session.flush()
-    if line.amount_cents < 0:
-        if parsed.reversal and reverse_returned_transfer(session, line,
-                                                         parsed.original_reference, actor):
-            result.returned += 1
-        else:
-            line.status = "debit"
-            result.debits += 1
-        return
+
+
+def _decide(ctx, closed: set, line: BankLine) -> tuple[Account | None, str | None]:
+    """The account a credit pays, or None: then it waits in the queue, maybe with a proposal.
+
+    A closed month leaves the line for a person to check; assigning it then counts it on the
+    first day of the first open month."""
     match = match_credit(ctx, structured=line.structured, iban=line.counterparty_iban,
                          amount_cents=line.amount_cents, counterparty=line.counterparty_name)
-    if match.account is not None:
-        try:
-            with session.begin_nested():
-                payments = pay_from_line(session, line, [(match.account, line.amount_cents)],
-                                         matched_by=match.matched_by, actor=actor, ctx=ctx)
-        except DomainError:
-            payments = []  # a closed month: a person decides
-        if payments:
-            ctx.learn(line.counterparty_iban, match.account)
-            result.matched += 1
-            name = ctx.candidates[match.account].name
-            result.payments += [ImportedPayment(p, match.account, name, match.matched_by)
-                                for p in payments]
-            return
+    if match.account is not None and month_start(line.booked_on) not in closed:
+        ctx.learn(line.counterparty_iban, match.account)
+        return match.account, match.matched_by
     if match.proposal is not None:
         line.proposed_member_id, line.proposed_organisation_id = match.proposal
-    line.status = "queued"
-    session.flush()
-    result.queued += 1
+    return None, None
+
+
+def _pay(session: Session, ctx, to_pay: list[tuple[BankLine, Account, str]], actor: Member,
+         result: ImportResult) -> None:
+    """Every matched credit's payment, ledger entry, source link and notice, batched."""
+    payers = [ctx.candidates[account].payer for _line, account, _by in to_pay]
+    payments = record_transfers(session, [
+        Transfer(payer=payer, amount_cents=line.amount_cents, paid_on=line.booked_on,
+                 reference=payment_reference(line))
+        for payer, (line, _account, _by) in zip(payers, to_pay, strict=True)], actor=actor)
+    if to_pay:
+        session.execute(insert(BankLinePayment), [
+            {"line_id": line.id, "payment_id": payment.id}
+            for (line, _account, _by), payment in zip(to_pay, payments, strict=True)])
+    notify_payments_matched(session, list(zip(payments, payers, strict=True)))
+    result.matched = len(to_pay)
+    result.payments = [ImportedPayment(payment, account, ctx.candidates[account].name, by)
+                       for (_line, account, by), payment in zip(to_pay, payments, strict=True)]

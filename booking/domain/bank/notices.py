@@ -1,13 +1,29 @@
-"""Where the bank area tells a member something. The notification outbox (its own issue) is
-not here yet: these hooks do nothing until it lands, then they write to it."""
+"""What the bank area tells members, through the notification outbox: a transfer found on a
+statement and counted as their payment, and a reminder of what they owe with how to pay."""
 from __future__ import annotations
 
-from ...models import BankLine, Member, Payment
+from datetime import date
+
+from ...models import Member, Payment
+from ..notifications import notify, notify_many
+from .instructions import PaymentInstructions
 
 
-def notify_payment_matched(payment: Payment, line: BankLine) -> None:
-    """A transfer from the bank statement was recorded as this member's payment."""
+def notify_payments_matched(session, matched: list[tuple[Payment, Member]]) -> None:
+    """Each payer is told their transfer arrived (one batched write for a whole statement)."""
+    notify_many(session, "payment_matched", [
+        (payer, {"amount_cents": payment.amount_cents, "paid_on": payment.paid_on.isoformat(),
+                 "reference": payment.reference}) for payment, payer in matched],
+        link="/ledger/statement")
 
 
-def notify_payment_reminder(member: Member, amount_due_cents: int) -> None:
-    """The account owes more than the threshold for too long: send the payment details."""
+def notify_payment_reminder(session, member: Member, pay: PaymentInstructions, *,
+                            today: date, days: int) -> bool:
+    """The account owes more than the threshold for too long: the payment details, once per
+    `days`-long window (running the command again the same week sends nothing twice)."""
+    return notify(session, member, "payment_reminder", link="/ledger/statement",
+                  dedupe_key=f"payment_reminder:{member.id}:{days}:"
+                             f"{today.toordinal() // max(days, 1)}",
+                  amount_cents=pay.amount_due_cents, beneficiary=pay.beneficiary,
+                  iban=pay.iban_display, bic=pay.bic,
+                  communication=pay.structured_communication)

@@ -3,25 +3,26 @@ transfer reverses its payment, a debit becomes an expense to share; what no rule
 in the queue for a co-manager to assign, split, or mark as not ours."""
 from __future__ import annotations
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ...models import BankLine, BankLinePayment, LedgerEntry, Member, Organisation, Payment
 from ..accounts import record_audit
 from ..errors import DomainError
-from ..ledger import create_expense, is_closed, record_payment
+from ..ledger import Transfer, create_expense, posting_date, record_transfers
 from ..periods import month_end, month_start
 from .communications import formatted
 from .matching import Account, MatchContext
-from .notices import notify_payment_matched
+from .notices import notify_payments_matched
 
 
 class LineNotOpen(DomainError):
     """The line was already settled (matched, ignored, turned into an expense)."""
 
 
-def _payment_reference(line: BankLine) -> str:
+def payment_reference(line: BankLine) -> str:
     text = formatted(line.structured) if line.structured else line.communication
     return (text or line.bank_reference or line.counterparty_name)[:120]
 
@@ -44,24 +45,23 @@ def _payer(session: Session, ctx: MatchContext | None, account: Account) -> Memb
 def pay_from_line(session: Session, line: BankLine, parts: list[tuple[Account, int]], *,
                   matched_by: str, actor: Member, ctx: MatchContext | None = None
                   ) -> list[Payment]:
-    """Record one payment per part, each linked to the line it came from.
+    """Record one payment per part, each linked to the line it came from, and tell each payer.
 
-    A closed month raises MonthClosed from the ledger; callers roll back (a savepoint during
-    an import, the whole action in a view).
+    A closed month raises MonthClosed from the ledger before anything is written.
     """
-    payments = []
-    for account, cents in parts:
-        payment = record_payment(session, member=_payer(session, ctx, account),
-                                 amount_cents=cents, paid_on=line.booked_on, method="transfer",
-                                 reference=_payment_reference(line), actor=actor)
-        session.add(BankLinePayment(line_id=line.id, payment_id=payment.id))
-        payments.append(payment)
-        notify_payment_matched(payment, line)
+    payers = [_payer(session, ctx, account) for account, _cents in parts]
+    payments = record_transfers(session, [
+        Transfer(payer=payer, amount_cents=cents, paid_on=line.booked_on,
+                 reference=payment_reference(line))
+        for payer, (_account_key, cents) in zip(payers, parts, strict=True)], actor=actor)
+    session.execute(insert(BankLinePayment),
+                    [{"line_id": line.id, "payment_id": p.id} for p in payments])
     single = parts[0][0] if len(parts) == 1 else (None, None)
     line.member_id, line.organisation_id = single
     line.proposed_member_id = line.proposed_organisation_id = None
     line.status, line.matched_by, line.handled_by_id = "matched", matched_by, actor.id
     session.flush()
+    notify_payments_matched(session, list(zip(payments, payers, strict=True)))
     return payments
 
 
@@ -79,16 +79,21 @@ def reverse_returned_transfer(session: Session, line: BankLine, original_referen
                or_(BankLine.bank_reference == original_reference,
                    BankLine.bank_reference.like(f"%/{original_reference}")))
         .order_by(BankLine.id.desc()).limit(1)).scalar_one_or_none()
-    if original is None or is_closed(session, line.booked_on):
+    if original is None:
         return False
     entries = session.execute(select(LedgerEntry).where(
         LedgerEntry.payment_id.in_([p.payment_id for p in original.payments]),
         LedgerEntry.kind == "payment")).scalars().all()
+    # The return is dated when the bank booked it; in a closed month, in the first open one.
+    day = posting_date(session, line.booked_on)
+    description = (_l("Transfer of %(day)s returned by the bank (month closed)",
+                      day=format_date(line.booked_on)) if day != line.booked_on
+                   else _l("Transfer returned by the bank"))
     for entry in entries:
         session.add(LedgerEntry(
             member_id=entry.member_id, organisation_id=entry.organisation_id,
-            amount_cents=-entry.amount_cents, kind="reversal", entry_date=line.booked_on,
-            description=str(_l("Transfer returned by the bank")), reverses_id=entry.id,
+            amount_cents=-entry.amount_cents, kind="reversal", entry_date=day,
+            description=str(description), reverses_id=entry.id,
             payment_id=entry.payment_id, author_id=actor.id,
             reason=original.bank_reference))
     line.status, line.handled_by_id = "returned", actor.id

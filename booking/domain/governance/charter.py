@@ -126,18 +126,24 @@ def deposit_held(session: Session, member_id: int) -> int:
         Deposit.member_id == member_id, Deposit.returned_on.is_(None))).scalar_one()
 
 
+# Two columns rather than the version and its deposits: no charter published is the common
+# case, and then this is the gate's only query (on every booking). Built once.
+_IN_FORCE = (select(CharterVersion.id, CharterVersion.deposit_required_to_book)
+             .order_by(CharterVersion.number.desc()).limit(1))
+
+
 def charter_gate(session: Session, member: Member) -> None:
     """Refuse a booking when the member has not accepted the charter in force, or when the
     charter makes the deposit a condition and it is not paid. Nothing when no charter exists."""
-    current = current_version(session)
-    if current is None:  # no charter published: nothing to accept (one query on the hot path)
+    current = session.execute(_IN_FORCE).first()
+    if current is None:
         return
     if not has_accepted(session, member):
         raise CharterNotAccepted(_l("Before booking, read and accept the cooperative's "
                                     "charter (menu Decisions, then Charter)."),
                                  code="charter_not_accepted")
     if current.deposit_required_to_book:
-        asked = deposit_asked(current, member)
+        asked = deposit_asked(current_version(session), member)
         if asked and deposit_held(session, member.id) < asked:
             raise DepositNotPaid(_l("Before booking, pay the deposit the charter asks of your "
                                     "plan: a co-manager records it when it is received."),

@@ -19,18 +19,21 @@ from .articles import (
     revisions,
     set_comanagers_only,
     set_hidden,
+    set_space_guide,
     translations,
 )
 from .checklists import save_ticks, task_items, ticks_of
 from .diff import DiffPiece, has_changes, word_diff
 from .files import add_attachment, detect_template_type
 from .listing import (
+    SpaceGuide,
     article_page,
     hidden_articles,
     popular_articles,
     recent_articles,
     related_articles,
     space_guide,
+    space_guides,
     tag_counts,
 )
 from .permissions import can_edit_directly, can_manage, can_see
@@ -55,5 +58,7 @@ __all__ = [
     "popular_articles", "question_with_answers", "questions_on", "recent_articles",
     "recent_questions", "related_articles", "restore_revision", "revision_by_number",
     "revisions", "save_ticks", "search_articles", "set_comanagers_only", "set_hidden",
-    "space_guide", "tag_counts", "task_items", "ticks_of", "translations", "word_diff",
+    "set_space_guide",
+    "SpaceGuide", "space_guide", "space_guides", "tag_counts", "task_items", "ticks_of",
+    "translations", "word_diff",
 ]

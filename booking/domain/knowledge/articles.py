@@ -2,7 +2,6 @@
 a new revision equal to an old one, and nothing is ever deleted, only hidden."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -10,12 +9,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import clock
-from ...models import ARTICLE_KINDS, ARTICLE_LANGUAGES, Article, ArticleRevision, Member, Tag
+from ...models import (
+    ARTICLE_KINDS,
+    ARTICLE_LANGUAGES,
+    Article,
+    ArticleRevision,
+    Member,
+    Space,
+    Tag,
+)
 from ..accounts import record_audit
 from ..errors import DomainError
 from ..markdown import render_markdown
+from . import notices
 from .permissions import can_edit_directly, can_manage, can_see
-from .text import fold
+from .search_index import index_articles
 
 MAX_TAGS = 12
 
@@ -58,14 +66,6 @@ def _tag_rows(session: Session, names: list[str]) -> list[Tag]:
     return [existing[name] for name in names]
 
 
-def refresh_search_text(article: Article) -> None:
-    """What search reads: title, tags, body and attachment names, folded."""
-    parts = [article.title, " ".join(t.name for t in article.tags), article.body_markdown,
-             # "contrat_atelier.odt" as words, not as one file-name token
-             " ".join(re.sub(r"[._-]+", " ", a.name) for a in article.attachments)]
-    article.search_text = fold("\n".join(parts))
-
-
 def _check(draft: ArticleDraft) -> None:
     if not draft.title.strip():
         raise DomainError(_l("Give the article a title."))
@@ -83,7 +83,6 @@ def _apply(session: Session, article: Article, draft: ArticleDraft, author: Memb
     article.body_markdown = draft.body_markdown
     article.tags = _tag_rows(session, clean_tags(draft.tags))
     article.updated_at = clock.now()
-    refresh_search_text(article)
     if revision is None:
         revision = ArticleRevision(article=article, author_id=author.id if author else None)
         session.add(revision)
@@ -93,6 +92,8 @@ def _apply(session: Session, article: Article, draft: ArticleDraft, author: Memb
     revision.body_markdown = article.body_markdown
     revision.tags = [t.name for t in article.tags]
     revision.summary = draft.summary.strip()[:200]
+    session.flush()  # the article, its tags and revision rows, which the index reads
+    index_articles(session, [article.id])
     return revision
 
 
@@ -107,6 +108,8 @@ def create_article(session: Session, author: Member | None, draft: ArticleDraft,
         raise DomainError(_l("Choose what kind of article this is."))
     if comanagers_only and author is not None and not can_manage(author):
         raise NotAllowedHere(_l("Only co-managers can reserve editing to co-managers."))
+    if space_id is not None and author is not None and not can_manage(author):
+        raise NotAllowedHere(_l("Only co-managers choose a space's guide."))
     article = Article(lang=lang, kind=kind, comanagers_only=comanagers_only,
                       author_id=author.id if author else None, space_id=space_id,
                       starter_key=starter_key,
@@ -139,7 +142,7 @@ def edit_article(session: Session, article: Article, editor: Member,
         session.add(proposal)
         session.flush()
         record_audit(session, editor, "article.propose", "article", article.id, proposal.summary)
-        notify_proposal_waiting(proposal)
+        notices.edit_proposed(session, proposal, editor)
         return proposal
     revision = _apply(session, article, draft, editor)
     session.flush()
@@ -180,6 +183,7 @@ def decide_proposal(session: Session, proposal: ArticleRevision, actor: Member,
     session.flush()
     record_audit(session, actor, "article.proposal." + ("accept" if accept else "reject"),
                  "article", proposal.article_id, str(proposal.id))
+    notices.edit_decided(session, proposal, actor, accept)
 
 
 def set_hidden(session: Session, article: Article, actor: Member, hidden: bool) -> None:
@@ -202,6 +206,20 @@ def set_comanagers_only(session: Session, article: Article, actor: Member,
     article.comanagers_only = value
     session.flush()
     record_audit(session, actor, "article.comanagers_only", "article", article.id, str(value))
+
+
+def set_space_guide(session: Session, article: Article, actor: Member,
+                    space_id: int | None) -> None:
+    """Make the article the "how to use this space" guide of a space (None: of none)."""
+    if not can_manage(actor):
+        raise NotAllowedHere(_l("Only co-managers choose a space's guide."))
+    if space_id is not None and session.get(Space, space_id) is None:
+        raise DomainError(_l("This space does not exist. Choose one from the list."))
+    if article.space_id == space_id:
+        return
+    article.space_id = space_id
+    session.flush()
+    record_audit(session, actor, "article.space_guide", "article", article.id, str(space_id))
 
 
 def link_translation(session: Session, article: Article, other: Article) -> None:
@@ -262,11 +280,6 @@ def count_view(session: Session, article: Article) -> None:
 
 def body_html(article: Article | ArticleRevision):
     return render_markdown(article.body_markdown)
-
-
-def notify_proposal_waiting(proposal: ArticleRevision) -> None:
-    """Hook: tell co-managers a proposed edit waits for them. Does nothing until the
-    notifications outbox lands; it will write its row in the same transaction."""
 
 
 def article_count(session: Session) -> int:

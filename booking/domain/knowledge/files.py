@@ -13,8 +13,9 @@ from werkzeug.utils import secure_filename
 from ...models import Article, ArticleAttachment, Member
 from .. import attachments
 from ..accounts import record_audit
-from .articles import NotAllowedHere, refresh_search_text
+from .articles import NotAllowedHere
 from .permissions import can_edit_directly
+from .search_index import index_articles
 
 OFFICE_TYPES = {  # a member of the zip -> (type, extension)
     "word/document.xml": ("application/vnd.openxmlformats-officedocument."
@@ -59,6 +60,6 @@ def add_attachment(session: Session, article: Article, member: Member, filename:
                                    uploaded_by_id=member.id)
     session.add(attachment)
     session.flush()
-    refresh_search_text(article)
+    index_articles(session, [article.id])
     record_audit(session, member, "article.attach", "article", article.id, name)
     return attachment

@@ -2,11 +2,23 @@
 and the "how to use this space" article of a space. Each list is one or two queries."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ...models import Article, Tag
 from ...models.knowledge import article_tags
+
+
+@dataclass(frozen=True)
+class SpaceGuide:
+    """What a booking page shows of a space's guide: a link."""
+
+    id: int
+    title: str
+    lang: str
 
 
 def _visible():
@@ -65,10 +77,24 @@ def article_page(session: Session, article_id: int) -> Article | None:
         joinedload(Article.author)).where(Article.id == article_id)).scalar_one_or_none()
 
 
-def space_guide(session: Session, space_id: int, lang: str | None = None) -> Article | None:
-    """The "how to use this space" article of a space, in the reader's language if there is
-    one."""
-    rows = session.execute(select(Article).where(
-        Article.space_id == space_id, Article.hidden.is_(False))
-        .order_by(Article.id)).scalars().all()
-    return next((a for a in rows if a.lang == lang), rows[0] if rows else None)
+def space_guides(session: Session, space_ids: Iterable[int],
+                 lang: str | None = None) -> dict[int, SpaceGuide]:
+    """Each space's "how to use this space" article, in the reader's language when there is
+    one (else the first written), in one query whatever the number of spaces."""
+    ids = sorted(set(space_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Article.id, Article.space_id, Article.title, Article.lang)
+                           .where(Article.space_id.in_(ids), Article.hidden.is_(False))
+                           .order_by(Article.space_id, (Article.lang == lang).desc(),
+                                     Article.id)).all()
+    guides: dict[int, SpaceGuide] = {}
+    for row in rows:
+        # Plain values, not loaded articles: a link needs the id and the title only.
+        guides.setdefault(row.space_id, SpaceGuide(row.id, row.title, row.lang))
+    return guides
+
+
+def space_guide(session: Session, space_id: int, lang: str | None = None) -> SpaceGuide | None:
+    """The "how to use this space" article of one space (see space_guides)."""
+    return space_guides(session, [space_id], lang).get(space_id)

@@ -10,6 +10,7 @@ from ... import clock
 from ...models import Article, KnowledgeAnswer, KnowledgeQuestion, Member
 from ..accounts import record_audit
 from ..errors import DomainError
+from . import notices
 from .articles import ArticleDraft, NotAllowedHere, edit_article
 
 
@@ -24,7 +25,7 @@ def ask_question(session: Session, asker: Member, title: str, body: str = "",
     session.add(question)
     session.flush()
     record_audit(session, asker, "question.ask", "question", question.id)
-    notify_question_asked(question)
+    notices.question_on_article(session, question, article, asker)
     return question
 
 
@@ -37,7 +38,7 @@ def answer_question(session: Session, question: KnowledgeQuestion, author: Membe
     session.add(answer)
     session.flush()
     record_audit(session, author, "question.answer", "question", question.id, str(answer.id))
-    notify_question_answered(answer)
+    notices.question_answered(session, question, answer, author)
     return answer
 
 
@@ -95,13 +96,3 @@ def questions_on(session: Session, article_id: int) -> list[KnowledgeQuestion]:
     return list(session.execute(select(KnowledgeQuestion).options(
         selectinload(KnowledgeQuestion.answers)).where(
         KnowledgeQuestion.article_id == article_id).order_by(KnowledgeQuestion.id)).scalars())
-
-
-def notify_question_asked(question: KnowledgeQuestion) -> None:
-    """Hook: tell members a question waits for an answer. Does nothing until the
-    notifications outbox lands."""
-
-
-def notify_question_answered(answer: KnowledgeAnswer) -> None:
-    """Hook: tell the asker their question has an answer. Does nothing until the
-    notifications outbox lands."""

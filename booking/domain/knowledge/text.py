@@ -1,5 +1,5 @@
-"""Text helpers for search: accent folding that keeps every character's position (so an
-extract found in the folded text can be cut from the original), and query terms."""
+"""Text helpers for search: the words of a query (folded: lower case, no accents), Markdown as
+plain text for extracts, and the opening words of an article."""
 from __future__ import annotations
 
 import re
@@ -41,22 +41,9 @@ def plain_text(markdown: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def excerpt(markdown: str, terms: list[str], width: int = 180) -> Markup:
-    """A short passage around the first term found, the terms marked with <mark>."""
-    text = plain_text(markdown)
-    folded = fold(text)
-    stems = [crude_stem(t)[:max(4, len(t) - 3)] for t in terms]
-    positions = [folded.find(stem) for stem in stems if stem and stem in folded]
-    start = max(0, min(positions) - width // 3) if positions else 0
-    end = min(len(text), start + width)
-    piece, folded_piece = text[start:end], folded[start:end]
-    pattern = re.compile("|".join(re.escape(s) + r"\w*" for s in stems if s)) if stems else None
-    out, last = [], 0
-    for match in (pattern.finditer(folded_piece) if pattern else ()):
-        out.append(escape(piece[last:match.start()]))
-        out.append(Markup("<mark>%s</mark>") % piece[match.start():match.end()])
-        last = match.end()
-    out.append(escape(piece[last:]))
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text) else ""
-    return Markup(prefix) + Markup("").join(out) + Markup(suffix)
+def opening(markdown: str, width: int = 180) -> Markup:
+    """The first words of an article, for lists without a search."""
+    text = plain_text(markdown[:width * 4])
+    if len(text) <= width:
+        return Markup(escape(text))
+    return Markup(escape(text[:width].rsplit(" ", 1)[0])) + Markup(" …")

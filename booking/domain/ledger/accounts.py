@@ -53,7 +53,26 @@ def is_closed(session: Session, day: date) -> bool:
         ClosedMonth.month == month_start(day))).first() is not None
 
 
-def refuse_if_closed(session: Session, day: date) -> None:
-    if is_closed(session, day):
+def posting_date(session: Session, concerns: date, closed: set[date] | None = None) -> date:
+    """Where a correction of an entry dated `concerns` is posted: on that date while its month
+    is open, else on the first day of the first open month after it (a closed month's
+    statement stays as members received it)."""
+    closed = closed_month_starts(session) if closed is None else closed
+    month = month_start(concerns)
+    if month not in closed:
+        return concerns
+    while month in closed:
+        month = month_start(month + timedelta(days=32))
+    return month
+
+
+def closed_month_starts(session: Session) -> set[date]:
+    """Every closed month (its first day), read once for a batch of dates."""
+    return set(session.execute(select(ClosedMonth.month)).scalars())
+
+
+def refuse_if_closed(session: Session, day: date, closed: set[date] | None = None) -> None:
+    """`closed`, from closed_month_starts, spares a query per date in a batch."""
+    if month_start(day) in closed if closed is not None else is_closed(session, day):
         raise MonthClosed(_l("The month of %(day)s is closed: nothing more can be posted in it. "
                              "Post the correction in an open month.", day=day.isoformat()))

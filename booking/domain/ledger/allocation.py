@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -15,9 +16,17 @@ from sqlalchemy.orm import Session
 from ...models import Allocation, Expense, LedgerEntry, Member
 from ..accounts import record_audit
 from ..usage import usage_by_member
-from .accounts import account_of, active_members, local_bounds, refuse_if_closed, shares_of
+from .accounts import (
+    account_of,
+    active_members,
+    local_bounds,
+    posting_date,
+    refuse_if_closed,
+    shares_of,
+)
 from .errors import AlreadyAllocated, LedgerError, NoBasisToShare
 from .expenses import portions
+from .participants import equal_share_members
 from .splitting import split_largest_remainder
 
 
@@ -32,8 +41,12 @@ class AllocationLine:
 def _weights(session: Session, method: str, expense: Expense, first: date, last: date,
              tz: str, members: list[Member]) -> tuple[dict[int, Fraction], dict[int, dict]]:
     if method == "equal":
-        return ({m.id: Fraction(1) for m in members},
-                {m.id: {"method": "equal", "count": len(members)} for m in members})
+        sharing = equal_share_members(session, expense, members)
+        if not sharing:
+            raise NoBasisToShare(_l("Nobody takes part in the equal share: tick the members who "
+                                    "share this cost, or share it by usage or by shares."))
+        return ({m.id: Fraction(1) for m in sharing},
+                {m.id: {"method": "equal", "count": len(sharing)} for m in sharing})
     if method == "shares":
         weights = {m.id: Fraction(shares_of(m)) for m in members if shares_of(m) > 0}
         if not weights:
@@ -112,15 +125,17 @@ def post_allocation(session: Session, expense: Expense, portion: int, *, actor: 
 
 
 def _post_lines(session: Session, allocation: Allocation, expense: Expense,
-                lines: list[AllocationLine], actor: Member, day: date, reason: str) -> None:
+                lines: list[AllocationLine], actor: Member, day: date, reason: str,
+                label: str | None = None) -> None:
     """All the lines of an allocation in one bulk insert (hundreds of members, one statement)."""
+    label = (label or expense.label)[:300]
     rows = []
     for line in lines:
         member_id, organisation_id = account_of(line.member)
         rows.append({
             "member_id": member_id, "organisation_id": organisation_id,
             "amount_cents": line.amount_cents, "kind": "allocation", "entry_date": day,
-            "description": expense.label, "basis": json.dumps(line.basis),
+            "description": label, "basis": json.dumps(line.basis),
             "basis_member_id": line.member.id, "allocation_id": allocation.id,
             "author_id": actor.id, "reason": reason})
     if expense.advanced_by is not None:
@@ -136,25 +151,40 @@ def _post_lines(session: Session, allocation: Allocation, expense: Expense,
 
 
 def correct_allocation(session: Session, allocation: Allocation, *, actor: Member, reason: str,
-                       today: date, tz: str) -> None:
-    """Reverse every live entry of the allocation, then post it again from today's data."""
+                       tz: str) -> date:
+    """Reverse every live entry of the allocation, then post it again from today's data.
+
+    Both are dated with the original entries' date, so the account's statement shows the
+    correction where the charge was and its running balance never passes through a state that
+    did not exist. When that month is closed, they go on the first day of the first open month,
+    saying which date they correct. Returns the date posted on.
+    """
     if not reason.strip():
         raise LedgerError(_l("Say why you correct this allocation: it stays in the history."))
-    refuse_if_closed(session, today)
     reversed_ids = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
     live = session.execute(select(LedgerEntry).where(
         LedgerEntry.allocation_id == allocation.id, LedgerEntry.kind != "reversal",
-        LedgerEntry.id.not_in(reversed_ids))).scalars().all()
+        LedgerEntry.id.not_in(reversed_ids)).order_by(LedgerEntry.id)).scalars().all()
+    concerns = live[0].entry_date if live else allocation.period_end
+    day = posting_date(session, concerns)
+    moved = day != concerns
     for entry in live:
+        description = (_l("Reversal of %(day)s (month closed): %(description)s",
+                          day=format_date(entry.entry_date), description=entry.description)
+                       if moved else
+                       _l("Reversal: %(description)s", description=entry.description))
         session.add(LedgerEntry(
             member_id=entry.member_id, organisation_id=entry.organisation_id,
-            amount_cents=-entry.amount_cents, kind="reversal", entry_date=today,
-            description=str(_l("Reversal: %(description)s", description=entry.description)),
-            basis_member_id=entry.basis_member_id, allocation_id=allocation.id,
-            reverses_id=entry.id, author_id=actor.id, reason=reason.strip()))
+            amount_cents=-entry.amount_cents, kind="reversal", entry_date=day,
+            description=str(description)[:300], basis_member_id=entry.basis_member_id,
+            allocation_id=allocation.id, reverses_id=entry.id, author_id=actor.id,
+            reason=reason.strip()))
     session.flush()
     expense = allocation.expense
     lines = preview_allocation(session, expense, allocation.portion, tz)
-    _post_lines(session, allocation, expense, lines, actor, today, reason.strip())
+    label = (str(_l("%(label)s (correction of %(day)s)", label=expense.label,
+                    day=format_date(concerns))) if moved else expense.label)
+    _post_lines(session, allocation, expense, lines, actor, day, reason.strip(), label=label)
     record_audit(session, actor, "allocation.correct", "allocation", allocation.id,
                  reason.strip()[:200])
+    return day

@@ -3,18 +3,26 @@ credited at the cooperative's rate."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from ...models import LedgerEntry, Member, Payment
+from ...models import AuditEvent, LedgerEntry, Member, Payment
 from ...models.ledger import PAYMENT_METHODS
 from ..accounts import record_audit
 from ..notifications import events as notices
-from .accounts import account_of, positive_cents, refuse_if_closed
+from .accounts import (
+    account_of,
+    closed_month_starts,
+    positive_cents,
+    posting_date,
+    refuse_if_closed,
+)
 from .errors import LedgerError
 
 
@@ -42,6 +50,54 @@ def record_payment(session: Session, *, member: Member, amount_cents: int, paid_
     _count_payment(session, payment, actor)
     notices.payment_counted(session, payment, member, actor, recorded=True)
     return payment
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Money received by bank transfer, for the account `payer`'s charges go to."""
+
+    payer: Member
+    amount_cents: int
+    paid_on: date
+    reference: str
+
+
+def record_transfers(session: Session, transfers: list[Transfer], *, actor: Member
+                     ) -> list[Payment]:
+    """Many transfers counted at once (a bank statement): the rows record_payment writes for
+    each, in a few batched INSERTs whatever their number. Nobody is notified here: the caller
+    says how the money was found. A transfer dated in a closed month (a statement imported
+    late) keeps its date and is counted on the first day of the first open month."""
+    closed = closed_month_starts(session)
+    for transfer in transfers:
+        positive_cents(transfer.amount_cents)
+    payments = [Payment(member_id=t.payer.id, amount_cents=t.amount_cents, paid_on=t.paid_on,
+                        method="transfer", reference=t.reference.strip(), status="confirmed",
+                        declared_by_id=actor.id, confirmed_by_id=actor.id)
+                for t in transfers]
+    session.add_all(payments)
+    session.flush()
+    entries, audits = [], []
+    for transfer, payment in zip(transfers, payments, strict=True):
+        member_id, organisation_id = account_of(transfer.payer)
+        day = posting_date(session, payment.paid_on, closed)
+        description = (_l("Payment of %(day)s (month closed) %(reference)s",
+                          day=format_date(payment.paid_on), reference=payment.reference or "")
+                       if day != payment.paid_on else
+                       _l("Payment %(reference)s", reference=payment.reference or ""))
+        entries.append({
+            "member_id": member_id, "organisation_id": organisation_id,
+            "amount_cents": -payment.amount_cents, "kind": "payment",
+            "entry_date": day, "basis": "", "reason": "",
+            "description": str(description).strip()[:300],
+            "payment_id": payment.id, "author_id": actor.id})
+        audits.append({"actor_id": actor.id, "action": "payment.confirm",
+                       "object_type": "payment", "object_id": payment.id,
+                       "detail": str(payment.amount_cents)})
+    if payments:  # no id is needed back: one executemany each
+        session.execute(insert(LedgerEntry), entries)
+        session.execute(insert(AuditEvent), audits)
+    return payments
 
 
 def declare_payment(session: Session, *, member: Member, amount_cents: int, paid_on: date,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ...models import LedgerEntry, Member, Organisation
@@ -48,8 +48,15 @@ class StatementLine:
 
 def statement(session: Session, *, member_id: int | None = None,
               organisation_id: int | None = None) -> list[StatementLine]:
-    """The account's entries in date order with the running balance."""
-    query = select(LedgerEntry).order_by(LedgerEntry.entry_date, LedgerEntry.id)
+    """The account's entries in date order with the running balance.
+
+    Within a day the charges come before the credits, so the running balance never dips for a
+    moment and climbs back the same day (a correction's reversal beside its new charge, a
+    payment recorded before the charge it pays).
+    """
+    query = select(LedgerEntry).order_by(
+        LedgerEntry.entry_date, case((LedgerEntry.amount_cents > 0, 0), else_=1),
+        LedgerEntry.id)
     if member_id is not None:
         query = query.where(LedgerEntry.member_id == member_id)
     else:

@@ -23,6 +23,7 @@ from .outbox import (
     mark_read,
     notifications_of,
     notify,
+    notify_many,
     preferences_of,
     save_preferences,
     unread_count,
@@ -34,7 +35,7 @@ __all__ = [
     "MailContext",
     "NotificationNotFound", "Preferences", "booking_params", "build_message",
     "dead_notifications", "deliver_due", "kinds_for", "mail_context", "mark_all_read",
-    "mark_read", "notifications_of", "notify", "preferences_of", "queue_digests",
+    "mark_read", "notifications_of", "notify", "notify_many", "preferences_of", "queue_digests",
     "queue_reminders", "reminder_key", "render", "retry_dead", "save_preferences",
     "smtp_sender", "unread_count",
 ]

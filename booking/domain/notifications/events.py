@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ...models import Booking, BookingSeries, Closure, Member, Payment
+from sqlalchemy import or_, select
+
+from ...models import Booking, BookingParticipant, BookingSeries, Closure, Member, Payment
 from .outbox import comanagers, notify
 
 APPROVALS_LINK = "/bookings/approvals"
@@ -25,17 +27,59 @@ def _ask_approval(session, bookings: Sequence[Booking]) -> None:
                    requester=first.member.name, count=len(bookings))
 
 
-def booking_created(session, booking: Booking) -> None:
+def taking_part(session, booking: Booking) -> list[Member]:
+    """Who takes part in the booking besides its member: those named, and the members of the
+    organisation it is for (one query)."""
+    conditions = [Member.id.in_(select(BookingParticipant.member_id).where(
+        BookingParticipant.booking_id == booking.id))]
+    if booking.organisation_id is not None:
+        conditions.append(Member.organisation_id == booking.organisation_id)
+    return list(session.execute(select(Member).where(
+        or_(*conditions), Member.active.is_(True), Member.id != booking.member_id)
+        .order_by(Member.id)).scalars())
+
+
+def booking_created(session, booking: Booking, booker: Member | None = None,
+                    participants: Sequence[Member] = ()) -> None:
+    """The member hears of it (and who booked it, when on their behalf); participants and
+    the organisation's members are told they take part."""
     kind = "booking_pending" if booking.status == "pending" else "booking_confirmed"
-    notify(session, booking.member, kind, booking=booking, dates=_dates([booking]))
+    on_behalf = booker is not None and booker.id != booking.member_id
+    notify(session, booking.member, kind, booking=booking, dates=_dates([booking]),
+           **({"booked_by": booker.name} if on_behalf else {}))
+    if participants or booking.organisation_id is not None:
+        for person in taking_part(session, booking):
+            notify(session, person, "booking_participant", booking=booking,
+                   by=booking.member.name, dates=_dates([booking]))
     if booking.status == "pending":
         _ask_approval(session, [booking])
 
 
+def _tell_participants(session, targets: Sequence[Booking], kind: str, actor: Member,
+                       **params) -> None:
+    first = targets[0]
+    if first.organisation_id is None and not first.participants:
+        return
+    for person in taking_part(session, first):
+        if person.id != actor.id:
+            notify(session, person, kind, booking=first, by=actor.name, count=len(targets),
+                   dates=_dates(targets), **params)
+
+
 def series_created(session, series: BookingSeries, created: Sequence[Booking],
-                   skipped: Sequence) -> None:
-    """The member hears which dates were skipped; co-managers, which ones wait for them."""
+                   skipped: Sequence, booker: Member | None = None,
+                   participants: Sequence[Member] = ()) -> None:
+    """The member hears which dates were skipped (and of the series when a co-manager booked
+    it for them); participants that they take part; co-managers, which dates wait for them."""
     first = created[0]
+    if booker is not None and booker.id != first.member_id:
+        kind = "booking_pending" if first.status == "pending" else "booking_confirmed"
+        notify(session, first.member, kind, booking=first, dates=_dates(created),
+               booked_by=booker.name)
+    if participants or first.organisation_id is not None:
+        for person in taking_part(session, first):
+            notify(session, person, "booking_participant", booking=first,
+                   by=first.member.name, dates=_dates(created))
     if skipped:
         notify(session, first.member, "series_partly_booked", link=f"/bookings/{first.id}",
                space=first.space.name, title=first.title, booked=len(created),
@@ -60,6 +104,7 @@ def bookings_changed(session, targets: Sequence[Booking], actor: Member) -> None
     """Someone else's change is told to the member; a member's own move that sends dates
     back to approval is told to the co-managers."""
     first = targets[0]
+    _tell_participants(session, targets, "booking_changed", actor)
     if actor.id != first.member_id:
         notify(session, first.member, "booking_changed", booking=first, by=actor.name,
                count=len(targets), dates=_dates(targets))
@@ -73,6 +118,9 @@ def bookings_cancelled(session, targets: Sequence[Booking], actor: Member, reaso
                        closure: Closure | None = None) -> None:
     """The member hears of a cancellation they did not make (by a co-manager, or a closure)."""
     first = targets[0]
+    _tell_participants(session, targets, "booking_cancelled", actor,
+                       reason=(reason or "").strip(), closure=closure is not None,
+                       closure_reason=closure.reason if closure is not None else "")
     if closure is None and actor.id == first.member_id:
         return
     notify(session, first.member, "booking_cancelled", booking=first, by=actor.name,

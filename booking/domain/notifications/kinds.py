@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
-from babel.numbers import format_currency
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from ...formatting import format_currency, format_date, format_datetime, format_time
 
 
 @dataclass(frozen=True)
@@ -30,27 +30,26 @@ class Formatter:
         zone = ZoneInfo(self.timezone)
         first = datetime.fromisoformat(start).astimezone(zone)
         last = datetime.fromisoformat(end).astimezone(zone)
-        day = format_date(first.date(), "full", locale=self.locale)
-        begins = format_time(first, "HH:mm", locale=self.locale)
-        ends = format_time(last, "HH:mm", locale=self.locale)
+        day = format_date(first, "full", zone=zone, language=self.locale)
+        begins = format_time(first, zone=zone, language=self.locale)
+        ends = format_time(last, zone=zone, language=self.locale)
         if first.date() != last.date():
-            ends = f"{format_date(last.date(), 'full', locale=self.locale)}, {ends}"
+            ends = format_datetime(last, "full", zone=zone, language=self.locale)
         return f"{day}, {begins}–{ends}"
 
     def moment(self, at: str) -> str:
         """'mardi 3 mars 2026, 18:00' in the cooperative's timezone."""
-        local = datetime.fromisoformat(at).astimezone(ZoneInfo(self.timezone))
-        return (f"{format_date(local.date(), 'full', locale=self.locale)}, "
-                f"{format_time(local, 'HH:mm', locale=self.locale)}")
+        return format_datetime(datetime.fromisoformat(at), "full", zone=ZoneInfo(self.timezone),
+                               language=self.locale)
 
     def money(self, cents: int) -> str:
-        return format_currency(cents / 100, self.currency, locale=self.locale)
+        return format_currency(cents / 100, self.currency, language=self.locale)
 
     def month(self, value: str) -> str:
-        return format_date(date.fromisoformat(value), "MMMM y", locale=self.locale)
+        return format_date(date.fromisoformat(value), "month", language=self.locale)
 
     def day(self, value: str) -> str:
-        return format_date(date.fromisoformat(value), "long", locale=self.locale)
+        return format_date(date.fromisoformat(value), "long", language=self.locale)
 
 
 Text = Callable[[dict, Formatter], str]
@@ -74,6 +73,11 @@ class Kind:
 def _booking_line(p: dict, f: Formatter) -> str:
     return _("“%(title)s”, %(space)s, %(when)s", title=p.get("title", ""),
              space=p.get("space", ""), when=f.when(p["start"], p["end"]))
+
+
+def _booked_by(p: dict) -> list[str]:
+    return [_("Booked on your behalf by %(who)s.", who=p["booked_by"])] if p.get(
+        "booked_by") else []
 
 
 def _reason(p: dict) -> list[str]:
@@ -105,11 +109,16 @@ def _digest_body(p: dict, f: Formatter) -> list[str]:
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("booking_confirmed", _l("Booking confirmed"),
          lambda p, f: _("Booking confirmed: %(space)s", space=p["space"]),
-         lambda p, f: [_("Your booking is confirmed:"), _booking_line(p, f)], itip="REQUEST"),
+         lambda p, f: [_("Your booking is confirmed:"), _booking_line(p, f), *_booked_by(p)],
+         itip="REQUEST"),
     Kind("booking_pending", _l("Booking waiting for approval"),
          lambda p, f: _("Booking waiting for approval: %(space)s", space=p["space"]),
          lambda p, f: [_("Your booking waits for a co-manager's approval; you will be told "
-                         "their answer:"), _booking_line(p, f)]),
+                         "their answer:"), _booking_line(p, f), *_booked_by(p)]),
+    Kind("booking_participant", _l("Named on someone else's booking"),
+         lambda p, f: _("You take part: %(space)s", space=p["space"]),
+         lambda p, f: [_("%(who)s booked for you too:", who=p.get("by", "")),
+                       _booking_line(p, f)]),
     Kind("booking_approved", _l("Booking approved"),
          lambda p, f: _("Booking approved: %(space)s", space=p["space"]),
          lambda p, f: [_("A co-manager approved your booking:"), _booking_line(p, f)],
@@ -167,6 +176,21 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          lambda p, f: [_("A co-manager confirmed the payment of %(amount)s you declared "
                          "(%(day)s).", amount=f.money(p["amount_cents"]),
                          day=f.day(p["paid_on"]))]),
+    Kind("payment_matched", _l("Bank transfer received"),
+         lambda p, f: _("Transfer received: %(amount)s", amount=f.money(p["amount_cents"])),
+         lambda p, f: [_("Your bank transfer of %(amount)s of %(day)s arrived on the "
+                         "cooperative's account: it is counted as your payment.",
+                         amount=f.money(p["amount_cents"]), day=f.day(p["paid_on"]))]),
+    Kind("payment_reminder", _l("Reminder of an amount due"),
+         lambda p, f: _("Amount due: %(amount)s", amount=f.money(p["amount_cents"])),
+         lambda p, f: [_("Your account has owed %(amount)s for a while. If you have already "
+                         "paid, thank you and ignore this message; otherwise you can pay by "
+                         "transfer:", amount=f.money(p["amount_cents"])),
+                       _("To %(beneficiary)s, IBAN %(iban)s, BIC %(bic)s, with the "
+                         "communication %(communication)s.", beneficiary=p["beneficiary"],
+                         iban=p["iban"], bic=p["bic"], communication=p["communication"]),
+                       _("Your statement shows the details and a QR code a banking app "
+                         "scans.")]),
     Kind("statement_ready", _l("The monthly statement is ready"),
          lambda p, f: _("Statement of %(month)s ready", month=f.month(p["month"])),
          lambda p, f: [_("The co-managers closed %(month)s: your statement for that month is "
@@ -187,6 +211,31 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("proposal_closed", _l("A proposal is closed"),
          lambda p, f: _("Proposal closed: %(title)s", title=p["title"]),
          lambda p, f: [_("The vote is closed. See the outcome and the counts on its page.")]),
+    Kind("article_edit_proposed", _l("An edit proposed to a co-managers-only article"),
+         lambda p, f: _("Edit proposed: %(title)s", title=p["title"]),
+         lambda p, f: [_("%(who)s proposed a change to “%(title)s”. Read it, then accept it "
+                         "or decline it.", who=p.get("by", ""), title=p["title"]),
+                       *([_("What changed: %(summary)s", summary=p["summary"])]
+                         if p.get("summary") else [])], comanagers_only=True),
+    Kind("article_edit_decided", _l("Your proposed edit was accepted or declined"),
+         lambda p, f: (_("Your edit is accepted: %(title)s", title=p["title"])
+                       if p.get("accepted") else
+                       _("Your edit is declined: %(title)s", title=p["title"])),
+         lambda p, f: [(_("%(who)s accepted your change to “%(title)s”: it is now the "
+                          "article's text.", who=p.get("by", ""), title=p["title"])
+                        if p.get("accepted") else
+                        _("%(who)s declined your change to “%(title)s”. Ask them why in a "
+                          "question on the article if you want to try again.",
+                          who=p.get("by", ""), title=p["title"]))]),
+    Kind("question_answered", _l("An answer to your toolbox question"),
+         lambda p, f: _("New answer: %(title)s", title=p["title"]),
+         lambda p, f: [_("%(who)s answered your question “%(title)s”. If it helped, mark it "
+                         "as the answer that helped.", who=p.get("by", ""), title=p["title"])]),
+    Kind("article_question", _l("A question on an article you wrote"),
+         lambda p, f: _("Question on your article: %(article)s", article=p["article"]),
+         lambda p, f: [_("%(who)s asked “%(question)s” about your article “%(article)s”.",
+                         who=p.get("by", ""), question=p["question"],
+                         article=p["article"])]),
     Kind("approval_needed", _l("A booking needs approval"),
          lambda p, f: _("To approve: %(space)s", space=p["space"]),
          lambda p, f: [_("%(member)s asks to book:", member=p.get("requester", "")),

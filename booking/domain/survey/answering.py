@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from ...formatting import format_date, format_decimal
 from ...models import Member
 from ...models.surveys import (
     CHOICE_KINDS,
@@ -132,7 +132,8 @@ def _validate_one(question: SurveyQuestion, raw: RawAnswer) -> list[AnswerValue]
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            raise ValueError(_l("Enter a number, like 12 or 3,5."))
+            raise ValueError(_l("Enter a number, like 12 or %(example)s.",
+                                example=format_decimal(3.5)))
         if abs(number) >= NUMBER_LIMIT:
             raise ValueError(_l("This number is too large: enter a smaller one."))
         return [AnswerValue(question.id, number=number.quantize(Decimal("0.0001")))]
