@@ -1,27 +1,45 @@
 """Mutualise: pooled rehearsal rooms and workshops for a cooperative of performing-arts workers."""
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
+from . import logs, outages
 from .config import Config
 from .extensions import csrf, db, limiter, login_manager, migrate
-from .logs import init_logging, request_id_from
 from .models.knowledge import include_in_migrations
 
 ROOT = Path(__file__).resolve().parent.parent
+LARGEST_ID = 2**31 - 1  # PostgreSQL's integer: a larger number in a URL matches no row
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: 0 to 2^31-1, so a larger or negative id is a 404, not an
+    overflow in the database."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class Mutualise(Flask):
+    def log_exception(self, exc_info) -> None:
+        """Flask would log an unexpected error, and then the 500 handler again: once here."""
+        from .errors import log_unexpected
+
+        log_unexpected(exc_info)
 
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app. `config` (a class or a dict) overrides the environment, for tests."""
-    app = Flask(
+    app = Mutualise(
         __name__,
         instance_path=str(ROOT / "instance"),
         instance_relative_config=True,
@@ -37,15 +55,26 @@ def create_app(config: type | dict | None = None) -> Flask:
     _configure_secrets(app)
     _configure_database(app)
     _trust_proxies(app)
+    app.url_map.converters["int"] = IdConverter
+
+    logs.init_logging(app)
+    logs.log_each_request(app)
+
+    @app.before_request
+    def _start_request():
+        logs.start_request()  # before the rate limiter and the login, which read the database
+        g.pop("coop_settings", None)  # read afresh for each request
 
     db.init_app(app)
+    with app.app_context():
+        outages.init_app(app, db.engines.values())
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True,
                      include_name=include_in_migrations)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import cli, errors, i18n, jobs, security, templating
+    from . import cli, errors, health, i18n, jobs, security, templating
 
     i18n.init_app(app)
     security.init_app(app)
@@ -53,16 +82,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     jobs.init_app(app)
+    health.init_app(app)
     _register_blueprints(app)
-
-    @app.before_request
-    def _start_request():
-        g.pop("coop_settings", None)  # read afresh for each request
-        g.request_id = request_id_from(request.headers.get("X-Request-ID"))
-
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    init_logging()
     return app
 
 
@@ -133,13 +154,8 @@ def _configure_database(app: Flask) -> None:
     elif uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
-    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    if uri.startswith("sqlite"):
-        # Wait for a lock instead of failing at once: booking writes are serialized.
-        options.setdefault("connect_args", {}).setdefault("timeout", 30)
-    else:
-        options.setdefault("pool_pre_ping", True)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = outages.engine_options(
+        uri, app.config, app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
 
 
 @event.listens_for(Engine, "connect")

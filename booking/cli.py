@@ -83,7 +83,65 @@ def print_demo_logins() -> None:
         click.echo(f"  {role:<10} {email:<24} {name}")
 
 
+def _backup_commands(app: Flask) -> None:
+    from pathlib import Path
+
+    from . import backups
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def backup(path: Path):
+        """Write one archive: the database, uploaded files and a manifest (while the app runs)."""
+        try:
+            manifest = backups.create_backup(db.engine, Path(current_app.instance_path), path)
+        except backups.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Backup written to {path}: {manifest.dialect} database at revision "
+                   f"{manifest.schema_revision}, {sum(manifest.tables.values())} rows, "
+                   f"{len(manifest.checksums) - 1} uploaded files.")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def restore(path: Path):
+        """Restore an archive into an empty database and empty upload folders."""
+        try:
+            manifest = backups.restore_backup(db.engine, Path(current_app.instance_path), path)
+        except backups.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Restored {sum(manifest.tables.values())} rows and "
+                   f"{len(manifest.checksums) - 1} uploaded files from {path}.")
+        if manifest.schema_revision != backups.head_revision():
+            click.echo("The archive comes from an older release: run `flask db upgrade` now.")
+
+    @app.cli.command("export-json")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def export_json(path: Path):
+        """Write the whole cooperative as JSON (to move it to another database)."""
+        import json
+
+        with db.engine.connect() as connection:
+            document = backups.export_json(connection)
+        path.write_text(json.dumps(document, ensure_ascii=False))
+        click.echo(f"Exported {sum(len(rows) for rows in document['tables'].values())} rows "
+                   f"to {path}.")
+
+    @app.cli.command("import-json")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_json(path: Path):
+        """Load an export into a new database, migrated with `flask db upgrade`."""
+        import json
+
+        try:
+            with db.engine.begin() as connection:
+                counts = backups.import_json(connection, json.loads(path.read_text()))
+        except backups.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"Imported {sum(counts.values())} rows from {path}. Uploaded files are not "
+                   "in the JSON: copy instance/attachments and instance/toolbox across.")
+
+
 def init_app(app: Flask) -> None:
+    _backup_commands(app)
     @app.cli.command("create-admin")
     @click.option("--email", required=True)
     @click.option("--password", required=True)

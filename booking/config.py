@@ -16,6 +16,18 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite file in instance/
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {}
+    # Database trouble must answer 503 quickly rather than hang every worker (booking/outages.py).
+    DB_CONNECT_TIMEOUT = float(os.environ.get("DB_CONNECT_TIMEOUT", "5"))  # seconds
+    DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT", "15"))  # 0: none
+    DB_LOCK_TIMEOUT = float(os.environ.get("DB_LOCK_TIMEOUT", "5"))  # 0: none
+    DB_POOL_PRE_PING = _bool("DB_POOL_PRE_PING", True)
+    SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "15"))
+    # After a failed connection, requests fail fast for this long before one tries again.
+    DB_RETRY_INTERVAL = float(os.environ.get("DB_RETRY_INTERVAL", "2"))
+    DB_RETRY_AFTER = int(os.environ.get("DB_RETRY_AFTER", "5"))  # the 503's Retry-After header
+    READINESS_TIMEOUT = float(os.environ.get("READINESS_TIMEOUT", "1"))
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # "json": one JSON object a line
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     TIMEZONE = os.environ.get("TIMEZONE", "Europe/Brussels")
     CURRENCY = os.environ.get("CURRENCY", "EUR")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")

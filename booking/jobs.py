@@ -160,8 +160,14 @@ class ThreadBackend(NoBackend):
                     run_tick(app)
                 else:
                     run_delivery(app)
-            except Exception:  # keep the thread alive; the next tick retries
-                log.exception("Notification delivery failed")
+            except Exception as error:  # keep the thread alive; the next tick retries
+                from .outages import is_unavailable, short_reason
+
+                if is_unavailable(error):  # one line, not a traceback a minute
+                    log.warning("Notification delivery postponed: database unavailable (%s)",
+                                short_reason(error))
+                else:
+                    log.exception("Notification delivery failed")
 
 
 class RqBackend(NoBackend):

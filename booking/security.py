@@ -69,6 +69,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if "request_id" in g:
             response.headers.setdefault("X-Request-ID", g.request_id)
-        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        if (request.endpoint != "static" and request.blueprint != "health"
+                and current_user and current_user.is_authenticated):
             response.headers.setdefault("Cache-Control", "private, no-store")
         return response

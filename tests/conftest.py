@@ -7,11 +7,14 @@ import io
 import os
 import re
 import shutil
+import socket
+import uuid
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -334,3 +337,40 @@ def add_expense(**fields):
     db.session.add(expense)
     db.session.commit()
     return expense
+
+
+# --- a PostgreSQL server, for the tests that make databases of their own -------------------
+
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+needs_pg = pytest.mark.skipif(not pg_answers(), reason="needs PostgreSQL on 127.0.0.1:5432")
+DIALECTS = ["sqlite", pytest.param("postgresql", marks=needs_pg)]
+
+
+@pytest.fixture
+def fresh_database(tmp_path):
+    """fresh_database(kind) -> the URL of a new, empty database (dropped afterwards)."""
+    created = []
+
+    def make(kind: str) -> str:
+        if kind == "sqlite":
+            return f"sqlite:///{tmp_path / uuid.uuid4().hex}.db"
+        name = f"fresh_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_SERVER, autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {name}")
+        created.append(name)
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+    yield make
+    for name in created:
+        with psycopg.connect(PG_SERVER, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

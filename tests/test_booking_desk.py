@@ -67,6 +67,19 @@ def test_find_a_slot_lists_nothing_when_the_quota_is_used_up(client, login, memb
     assert _availability(api, token_for(member)).json == {"items": []}
 
 
+def test_a_spaces_free_slots_in_the_api_leave_out_what_the_quota_refuses(api, member,
+                                                                         make_member,
+                                                                         make_space, token_for):
+    space, other = make_space(), make_member()
+    query = {"start": "2026-12-14T10:00:00+01:00", "end": "2026-12-14T16:00:00+01:00",
+             "duration": "PT2H"}
+    path = f"/spaces/{space.id}/availability"
+    assert api("GET", path, token_for(member), query_string=query).json
+    _rule(member, 60, "refuse")  # an hour a month left: no two-hour slot for this member
+    assert api("GET", path, token_for(member), query_string=query).json == []
+    assert api("GET", path, token_for(other), query_string=query).json  # others unaffected
+
+
 def test_find_a_slot_says_which_slots_need_approval_or_cost_overage(client, login, member,
                                                                     make_space, api,
                                                                     token_for):

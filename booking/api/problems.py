@@ -23,11 +23,12 @@ TITLES = {
     422: _l("Invalid request"),
     429: _l("Too many requests"),
     500: _l("Server error"),
+    503: _l("Service unavailable"),
 }
 DEFAULT_TYPES = {
     400: "malformed-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
     405: "method-not-allowed", 409: "conflict", 413: "too-large", 422: "validation-error",
-    429: "rate-limited", 500: "server-error",
+    429: "rate-limited", 500: "server-error", 503: "unavailable",
 }
 DEFAULT_DETAILS = {
     401: _l("Send a valid personal access token in the Authorization header: "

@@ -8,7 +8,7 @@ from flask import jsonify
 
 from .. import clock
 from ..domain import bookings as rules
-from ..domain import schedule
+from ..domain import quotas, schedule
 from ..domain import spaces as space_rules
 from ..extensions import db
 from ..models import Space
@@ -69,9 +69,10 @@ def update_space(space_id, body):
 
 @endpoint(bp, "/spaces/<int:space_id>/availability", "GET", summary="Free slots of a space",
           tag="spaces", response=array_of("Interval"),
-          description="Every bookable slot of the given length (one per time step, so they "
-                      "may overlap), at most 1000. Defaults: from now, 7 days, the space's "
-                      "shortest booking.",
+          description="Every slot of the given length the caller can book (free, within "
+                      "the opening hours, notice and horizon, and their quota), one per time "
+                      "step, so they may overlap; at most 1000. Defaults: from now, 7 days, "
+                      "the space's shortest booking.",
           query=[query_param("start", {"type": "string", "format": "date-time"}, "From."),
                  query_param("end", {"type": "string", "format": "date-time"},
                              "Until (at most 31 days after start)."),
@@ -93,7 +94,8 @@ def availability(space_id, query):
             now=clock.now(), limit=MAX_SLOTS) if space.active else []
     except schedule.ScheduleError as error:
         raise ApiProblem(422, rules.schedule_message(error)) from None
-    return jsonify([interval(s, e) for s, e in slots])
+    budget = quotas.quota_budget(db.session, current_member(), start, end, current_tz())
+    return jsonify([interval(s, e) for s, e in slots if budget.judge(space, s, e).bookable])
 
 
 @endpoint(bp, "/closures", "POST", summary="Close one space or all for a period",

@@ -359,11 +359,14 @@ def check_rules(space: Space, rules: SpaceRules, start: datetime, end: datetime,
         raise BookingRefused(schedule_message(error), code=error.code) from None
 
 
-def flush_or_conflict(session: Session, space: Space, rules: SpaceRules, wanted: Interval,
-                      now: datetime, budget: Callable[[], QuotaBudget] | None = None) -> None:
+def flush_or_conflict(session: Session, space: Space, rules: SpaceRules,
+                      wanted: Interval | Sequence[Interval], now: datetime,
+                      budget: Callable[[], QuotaBudget] | None = None) -> None:
     """Flush; if the database's exclusion constraint says no, it is a conflict like any other.
 
-    The failed transaction is rolled back first, so the nearest free times can be looked up.
+    The failed transaction is rolled back first, so the bookings in the way and the nearest
+    free times can be looked up. For a series (several `wanted` times), the conflict is about
+    the first date now taken, not the series' first date, which may well be free.
     """
     try:
         session.flush()
@@ -371,4 +374,9 @@ def flush_or_conflict(session: Session, space: Space, rules: SpaceRules, wanted:
         if "bookings_no_overlap" not in str(error.orig):
             raise
         session.rollback()
-        raise _conflict(session, space, rules, wanted, now, budget=budget) from None
+        candidates = [wanted] if isinstance(wanted[0], datetime) else list(wanted)
+        buffer = timedelta(minutes=space.buffer_minutes)
+        refused = next((times for times in candidates
+                        if busy_between(session, space.id, times[0], times[1] + buffer)),
+                       candidates[0])
+        raise _conflict(session, space, rules, refused, now, budget=budget) from None

@@ -116,7 +116,7 @@ def create_series(session: Session, *, space: Space, member: Member, first: Inte
             participants=[BookingParticipant(member_id=p.id) for p in participants])
         session.add(booking)
         created.append(booking)
-    flush_or_conflict(session, space, rules, first, now)
+    flush_or_conflict(session, space, rules, [(b.start_at, b.end_at) for b in created], now)
     skipped = [o for o in occurrences if not o.free]
     notices.series_created(session, series, created, skipped, booker, participants)
     return series, created, skipped

@@ -58,7 +58,7 @@ def test_member_books_from_the_day_view_on_a_phone_without_sideways_scrolling(op
         assert_accessible(page)
 
 
-def test_a_taken_slot_explains_the_conflict_and_suggests_free_times(open_page):
+def test_a_taken_slot_explains_the_conflict_and_a_suggestion_books_another_time(open_page):
     page = open_page(MEMBER, DESKTOP)
     page.goto(WEEK)
     free = page.locator("a.cal-free").first
@@ -71,6 +71,14 @@ def test_a_taken_slot_explains_the_conflict_and_suggests_free_times(open_page):
     expect(error).to_contain_text("déjà pris")
     expect(error).to_contain_text("Créneaux libres les plus proches")
     assert_accessible(page)
+    suggestion = page.locator("section.suggestions a").first
+    expect(suggestion).to_be_visible()
+    suggestion.click()
+    page.wait_for_url(re.compile(r"/bookings/new\?"))
+    expect(page.locator("input[name=title]")).to_have_value("Deuxième arrivé")  # kept
+    page.get_by_role("button", name="Réserver", exact=True).click()
+    expect(page.locator(".flash-success")).to_contain_text(re.compile("Réservé|Demande envoyée"))
+    expect(page.locator("main")).to_contain_text("Deuxième arrivé")
 
 
 def test_member_cancels_a_booking_and_it_is_kept_as_cancelled(open_page):

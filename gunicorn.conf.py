@@ -1,0 +1,48 @@
+"""gunicorn settings for Mutualise: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every value can be changed by an environment variable (GUNICORN_*), e.g. in
+/etc/mutualise/env. Threads (gthread) by default: a request waiting on the database blocks one
+thread, while the worker keeps answering its heartbeat and other requests (/healthz among
+them), so a slow database never gets every worker killed. See docs/deploy.md and
+docs/performance.md for the figures behind these defaults.
+"""
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+# One worker per core (at least two, so one can restart while the other serves), each with a
+# few threads: most of a request's time is spent waiting on PostgreSQL.
+workers = _int("GUNICORN_WORKERS", max(2, multiprocessing.cpu_count()))
+threads = _int("GUNICORN_THREADS", 4)
+
+# A worker silent for this long is killed and replaced. Longer than the database's statement
+# timeout (DB_STATEMENT_TIMEOUT, 15 s) plus its watchdog, so a request the database holds up
+# ends in a 503, not in a killed worker.
+timeout = _int("GUNICORN_TIMEOUT", 30)
+# On SIGTERM (systemctl stop/restart), requests in progress get this long to finish.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then: bounds the effect of any slow leak.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+
+# The app writes one structured line per request itself (booking/logs.py: request id, member,
+# SQL statements, tokens redacted); gunicorn's own access log would be a second, poorer line.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# nginx on the same host sets X-Forwarded-*; the app trusts them with TRUSTED_PROXIES=1.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Heartbeat files in memory: a slow disk must not look like a hung worker.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+# Each worker builds its own app and database pool after the fork (no shared connections).
+preload_app = False
+proc_name = "mutualise"

@@ -1,0 +1,60 @@
+"""What docs/deploy.md says works: gunicorn started with the repository's gunicorn.conf.py
+serves /healthz and a page, logs one line per request, and stops gracefully on SIGTERM."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(url: str):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read().decode()
+
+
+def test_gunicorn_with_the_repository_config_serves_health_and_pages(database_url, tmp_path):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "deploy-test-key",
+           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2",
+           "GUNICORN_THREADS": "2", "PYTHONUNBUFFERED": "1"}
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, body = _get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+        assert status == 200 and '"ok"' in body
+        status, page = _get(f"http://127.0.0.1:{port}/login")
+        assert status == 200 and "<form" in page
+        status, body = _get(f"http://127.0.0.1:{port}/readyz")
+        assert status == 200 and '"ready"' in body
+    finally:
+        server.send_signal(signal.SIGTERM)
+        exit_code = server.wait(timeout=40)
+    text = log.read_text()
+    assert exit_code == 0, text
+    assert "gthread" in text  # the configuration file was read
+    assert text.count("GET /login 200") == 1  # the app's line, no second access log line
+    assert "Traceback" not in text
