@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .bank.commands import bp as bank_bp
     from .bookings.views import bp as bookings_bp
+    from .desk.views import bp as desk_bp
     from .feeds.views import bp as feeds_bp
     from .governance.views import bp as governance_bp
     from .knowledge.views import bp as knowledge_bp
@@ -110,7 +111,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, members_bp, settings_bp, spaces_bp, bookings_bp,
                       quotas_bp, ledger_bp, feeds_bp, api_bp, survey_bp, notifications_bp,
-                      governance_bp, bank_bp, knowledge_bp):
+                      governance_bp, bank_bp, knowledge_bp, desk_bp):
         app.register_blueprint(blueprint)
 
 

@@ -204,6 +204,16 @@ def init_app(app: Flask) -> None:
         click.echo("Demo data loaded." if added else "Demo data already present: nothing added.")
         print_demo_logins()
 
+    @app.cli.command("mark-no-shows")
+    def mark_no_shows():
+        """Mark bookings not checked in as no-shows and pass expired waiting-list offers on
+        (the worker does it every minute; this runs it once, e.g. from cron)."""
+        from . import clock
+        from .jobs import run_desk_jobs
+
+        marked, expired = run_desk_jobs(clock.now())
+        click.echo(f"{marked} no-shows marked, {expired} waiting-list offers expired.")
+
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Run what is due, then stop.")
     def worker(burst: bool):

@@ -1,5 +1,6 @@
 """The job queue: e-mailing the notification outbox after commit, and the scheduled jobs
-(reminders every minute, the co-managers' daily digest).
+(reminders every minute, the co-managers' daily digest, no-shows, expired waiting-list
+offers).
 
 - With `REDIS_URL`: RQ. A commit that wrote notifications enqueues a delivery job; `flask
   worker` runs the RQ worker and, beside it, RQ's cron scheduler for the minute tick.
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import clock
-from .domain import governance, notifications
+from .domain import checkin, governance, notifications, waitlist
 from .domain.accounts import get_settings
 from .extensions import db
 
@@ -65,11 +66,26 @@ def run_tick(app: Flask, now: datetime | None = None, send=None) -> notification
             governance.close_due_proposals(db.session, moment)
             governance.remind_closing_soon(db.session, moment)
             db.session.commit()
+            run_desk_jobs(moment)
         except IntegrityError:  # another worker wrote the same reminder first: it is sent
             db.session.rollback()
         finally:
             db.session.remove()
     return run_delivery(app, now, send)
+
+
+def run_desk_jobs(now: datetime) -> tuple[int, int]:
+    """Mark no-shows, then pass expired waiting-list offers on; committed apart from the
+    other jobs (these take booking locks). Returns (no-shows, offers expired)."""
+    try:
+        marked = checkin.mark_no_shows(db.session, now)
+        db.session.commit()
+        expired = waitlist.expire_offers(db.session, now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return marked, expired
 
 
 _job_app: Flask | None = None

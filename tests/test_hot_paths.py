@@ -85,14 +85,17 @@ def test_api_hot_paths_run_a_fixed_number_of_statements(api, member, token_for, 
     assert small == big, (small, big)
     lock = 1 if db.engine.dialect.name == "postgresql" else 0  # SELECT ... FOR UPDATE
     # The settings come from the process's few-second cache, the token from its grant cache.
-    # Refused: member, space, the charter in force, closures of the kind's spaces and the
-    # bookings in the way (one union), the kind's spaces with their bookings' two columns (one
-    # outer join), the quota rules (suggestions are only what the member can book; their usage
-    # is a further query only when a rule applies), the refusal (no rollback, no re-read).
-    # Create: member, space, charter, closures and bookings in the way, quota rules, the
-    # insert, its notification (the outbox row); nothing read back after the commit.
-    # Listing: member, and the bookings with their spaces' title setting.
-    assert big == {"refused create": 7 + lock, "create": 7 + lock, "one-day listing": 2}, big
+    # Refused: member, space, the charter in force, closures of the kind's spaces, the
+    # bookings in the way and the waiting-list offers held for others (one union), the kind's
+    # spaces with their bookings' two columns (one outer join), the quota rules (suggestions
+    # are only what the member can book; their usage is a further query only when a rule
+    # applies), the refusal (no rollback, no re-read).
+    # Create: member, space, charter, closures, bookings in the way and offers held (one
+    # union), quota rules, the insert, its notification (the outbox row); no equipment asked,
+    # so none read or reserved; nothing read back after the commit.
+    # Listing: member, the bookings with their spaces' title setting, and the equipment of all
+    # the listed bookings (one query, however many).
+    assert big == {"refused create": 7 + lock, "create": 7 + lock, "one-day listing": 3}, big
 
 
 def test_the_create_answer_is_what_was_stored(api, member, token_for, make_space):

@@ -8,6 +8,7 @@ Importing the area modules registers their routes on `bp`.
 from . import (  # noqa: F401
     bank,
     bookings,
+    desk,
     governance,
     knowledge,
     ledger,

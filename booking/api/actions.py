@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import url_for
 
 from ..domain import bookings as rules
-from ..domain import governance, ledger, quotas
+from ..domain import checkin, governance, ledger, quotas, waitlist
 from ..domain.errors import BookingRefused, DomainError
 from ..extensions import db
 from ..timezones import current_tz
@@ -44,7 +44,8 @@ def refusal_problem(error: BookingRefused) -> ApiProblem:
 def problem_for(error: DomainError) -> ApiProblem:
     if isinstance(error, BookingRefused):
         return refusal_problem(error)
-    if isinstance(error, rules.NotAllowed):
+    if isinstance(error, (rules.NotAllowed, checkin.CheckInRefused,
+                          waitlist.WaitlistNotAllowed)):
         return ApiProblem(409, error.message, "invalid-state")
     if isinstance(error, ledger.AlreadyAllocated):
         return ApiProblem(409, error.message, "already-allocated")

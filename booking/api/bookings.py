@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import clock
 from ..domain import bookings as rules
+from ..domain import checkin, equipment
 from ..domain.errors import BookingRefused, DomainError
 from ..domain.spaces import KIND_LABELS
 from ..extensions import db
@@ -19,7 +20,14 @@ from .actions import api_action, commit_keeping_state, refusal_problem
 from .auth import comanager_required, current_member
 from .blueprint import bp
 from .inputs import MAX_ID, interval, parse_date, parse_instant
-from .json import booking_json, get_object, listed_bookings_json, period, slot_json
+from .json import (
+    booking_json,
+    bookings_json,
+    get_object,
+    listed_bookings_json,
+    period,
+    slot_json,
+)
 from .openapi import array_of, endpoint, query_param, ref
 from .problems import ApiProblem
 
@@ -47,9 +55,11 @@ def _refused(error: BookingRefused, member_id: int, space_id: int, start: dateti
 
     A refusal found before anything was written (the usual case: the check comes before the
     insert) needs no rollback: the record joins the same transaction, and the caller's member
-    stays loaded instead of being read again."""
+    stays loaded instead of being read again. Equipment is checked after the booking's insert
+    (its rows name the booking), so that refusal undoes the flushed booking."""
     session = db.session()
-    if session.new or session.dirty or session.deleted:
+    if (session.new or session.dirty or session.deleted
+            or isinstance(error, equipment.EquipmentUnavailable)):
         session.rollback()
     rules.record_refusal(db.session, member_id=member_id, space_id=space_id,
                          start=start, end=end, reason=error.reason, now=clock.now())
@@ -115,12 +125,19 @@ def create_booking(body):
         party["participants"] = rules.participants_named(
             db.session, body.get("participant_ids", []), member)
         if recurrence is None:
+            wanted = [equipment.EquipmentRequest(line["item_id"], line["quantity"])
+                      for line in body.get("equipment", [])]
             booking = rules.create_booking(
                 db.session, space=space, member=member, start=start, end=end,
-                title=body["title"], note=body.get("note", ""), now=now, tz=tz, **party)
-            answer = booking_json(booking, caller)
+                title=body["title"], note=body.get("note", ""), now=now, tz=tz,
+                equipment_wanted=wanted, **party)
+            answer = booking_json(booking, caller, equipment_lines=equipment.lines_of(
+                db.session, booking, wanted))
             commit_keeping_state()  # the answer is what was written: nothing to read back
             return jsonify(answer), 201
+        if body.get("equipment"):
+            raise ApiProblem(422, _l("Equipment is reserved with single bookings: book the "
+                                     "series without it, or the dates that need it one by one."))
         until = (parse_date(recurrence["until"], "recurrence/until")
                  if recurrence.get("until") else None)
         series, created, skipped = rules.create_series(
@@ -134,7 +151,7 @@ def create_booking(body):
     except DomainError as error:
         db.session.rollback()
         raise ApiProblem(422, error.message) from None
-    return jsonify({"series_id": series.id, "created": [booking_json(b) for b in created],
+    return jsonify({"series_id": series.id, "created": bookings_json(created),
                     "skipped": [{**interval(o.start, o.end), "problem": o.problem}
                                 for o in skipped]}), 201
 
@@ -193,7 +210,7 @@ def update_booking(booking_id, body):
             db.session, booking, actor=current_member(), start=start, end=end,
             title=body.get("title", booking.title), note=body.get("note", booking.note),
             now=clock.now(), tz=current_tz(), scope=body.get("scope", "one"))
-    return jsonify([booking_json(b) for b in changed])
+    return jsonify(bookings_json(changed))
 
 
 @endpoint(bp, "/bookings/<int:booking_id>/cancel", "POST", summary="Cancel a booking",
@@ -205,7 +222,7 @@ def cancel_booking(booking_id, body):
         cancelled = rules.cancel_booking(db.session, booking, actor=current_member(),
                                          reason=body.get("reason", ""), now=clock.now(),
                                          scope=body.get("scope", "one"))
-    return jsonify([booking_json(b) for b in cancelled])
+    return jsonify(bookings_json(cancelled))
 
 
 @endpoint(bp, "/bookings/<int:booking_id>/approve", "POST", summary="Approve a pending booking",
@@ -227,4 +244,15 @@ def reject_booking(booking_id, body):
     with api_action():
         rules.reject_booking(db.session, booking, actor=current_member(),
                              reason=body["reason"], now=clock.now())
+    return jsonify(booking_json(booking))
+
+
+@endpoint(bp, "/bookings/<int:booking_id>/check-in", "POST", summary="Check in",
+          tag="bookings", response=ref("Booking"), errors=(403, 409),
+          description="On a space requiring check-in, from its opening (minutes before the "
+                      "start) to the end; the booking's member only.")
+def check_in(booking_id):
+    booking = _own_booking(booking_id)
+    with api_action():
+        checkin.check_in(db.session, booking, member=current_member(), now=clock.now())
     return jsonify(booking_json(booking))

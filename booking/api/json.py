@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from .. import clock
 from ..domain import bookings as rules
-from ..domain import ledger
+from ..domain import equipment, ledger
 from ..extensions import db
 from ..models import Booking, Expense, Member, Space
 from ..timezones import current_tz
@@ -19,6 +19,8 @@ from .inputs import MAX_ID, format_instant
 from .problems import ApiProblem
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DESK_SETTINGS = ("checkin_required", "checkin_opens_minutes", "checkin_grace_minutes",
+                 "checkin_release", "no_show_cost", "no_show_fee_cents", "waitlist_offer_minutes")
 
 
 def get_object(model, object_id: int):
@@ -57,16 +59,20 @@ def space_json(space: Space) -> dict:
         "max_minutes": space.max_minutes, "horizon_days": space.horizon_days,
         "notice_minutes": space.notice_minutes, "buffer_minutes": space.buffer_minutes,
         "cancel_notice_hours": space.cancel_notice_hours,
+        **{key: getattr(space, key) for key in DESK_SETTINGS},
     }
 
 
 def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo | None = None,
-                 show_titles: bool | None = None) -> dict:
+                 show_titles: bool | None = None, equipment_lines=None) -> dict:
     """A booking as the caller may see it: the title where the space shows titles, the note
     and reasons only to its member and co-managers.
 
-    A listing passes the viewer and zone once, and plain rows with their space's `show_titles`.
+    A listing passes the viewer and zone once, plain rows with their space's `show_titles`,
+    and the equipment of all its bookings (read once); alone, the booking's is read here.
     """
+    if equipment_lines is None:
+        equipment_lines = equipment.equipment_of(db.session, [booking.id]).get(booking.id, [])
     viewer = viewer or current_member()
     zone = zone or ZoneInfo(current_tz())
     private = rules.can_see_booking(booking, viewer)
@@ -78,6 +84,10 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
         "title": booking.title if titled else None,
         "note": booking.note if private else None, "status": booking.status,
         "sequence": booking.sequence, "late_cancellation": booking.late_cancellation,
+        "equipment": [{"item_id": line.item_id, "name": line.name, "quantity": line.quantity}
+                      for line in equipment_lines],
+        "checked_in_at": format_instant(booking.checked_in_at, zone),
+        "no_show": booking.no_show_at is not None,
         "reason": (booking.cancel_reason or booking.decision_reason or None) if private
         else None,
         "updated_at": format_instant(booking.updated_at, zone),
@@ -92,6 +102,13 @@ def booking_json(booking: Booking, viewer: Member | None = None, zone: ZoneInfo 
             booking).unloaded:
         answer["participant_ids"] = sorted(p.member_id for p in booking.participants)
     return answer
+
+
+def bookings_json(bookings) -> list[dict]:
+    """Several bookings (a series created, changed or cancelled), their equipment read once."""
+    held = equipment.equipment_of(db.session, [b.id for b in bookings])
+    viewer, zone = current_member(), ZoneInfo(current_tz())
+    return [booking_json(b, viewer, zone, equipment_lines=held.get(b.id, [])) for b in bookings]
 
 
 def slot_json(slot, zone: ZoneInfo) -> dict:
@@ -126,8 +143,10 @@ def expense_json(expense: Expense, posted: set[int]) -> dict:
 def listed_bookings_json(rows, viewer: Member, zone: ZoneInfo) -> list[dict]:
     """booking_json for the plain rows of a listing (`booking_rows_in_period`): what the viewer
     may see is decided once for the list, not per booking (the same rules as
-    rules.can_see_booking and rules.title_visible_to; tests compare the two shapes)."""
+    rules.can_see_booking and rules.title_visible_to; tests compare the two shapes). The
+    equipment of all the listed bookings is read in one query."""
     viewer_id, sees_all = viewer.id, viewer.is_comanager
+    held = equipment.equipment_of(db.session, [row.id for row in rows])
     listed = []
     for row in rows:
         role = getattr(row, "role", None)
@@ -140,6 +159,10 @@ def listed_bookings_json(rows, viewer: Member, zone: ZoneInfo) -> list[dict]:
             "title": row.title if private or row.show_titles else None,
             "note": row.note if private else None, "status": row.status,
             "sequence": row.sequence, "late_cancellation": row.late_cancellation,
+            "equipment": [{"item_id": line.item_id, "name": line.name,
+                           "quantity": line.quantity} for line in held.get(row.id, [])],
+            "checked_in_at": format_instant(row.checked_in_at, zone),
+            "no_show": row.no_show_at is not None,
             "reason": (row.cancel_reason or row.decision_reason or None) if private else None,
             "updated_at": row.updated_at.astimezone(zone).isoformat(timespec="seconds"),
             "overage_minutes": row.overage_minutes or 0, "created_by": row.created_by_id,

@@ -66,6 +66,18 @@ SPACE_SETTINGS = {
     "notice_minutes": _int(0, 43200),
     "buffer_minutes": _int(0, 1440),
     "cancel_notice_hours": _int(0, 720),
+    "checkin_required": {"type": "boolean",
+                         "description": "Members check in; without it a booking is a no-show."},
+    "checkin_opens_minutes": _int(0, 1440, "Check-in opens this long before the start."),
+    "checkin_grace_minutes": _int(1, 1440, "No-show when not checked in this long after "
+                                           "the start."),
+    "checkin_release": {"type": "boolean",
+                        "description": "A no-show frees the rest of the slot (cancelled)."},
+    "no_show_cost": {"type": "string", "enum": ["quota", "fee"],
+                     "description": "The hours count in the quota anyway, or a fee is posted."},
+    "no_show_fee_cents": _int(0, 1_000_000, "The no-show fee, in cents."),
+    "waitlist_offer_minutes": _int(1, 10080, "How long a freed slot is held for the first "
+                                             "on its waiting list."),
 }
 
 COMPONENTS: dict = {
@@ -153,6 +165,11 @@ COMPONENTS: dict = {
                        "enum": ["pending", "confirmed", "cancelled", "rejected"]},
             "sequence": {"type": "integer", "description": "Bumped at each change."},
             "late_cancellation": {"type": "boolean"},
+            "equipment": {"type": "array", "items": _ref("EquipmentLine"),
+                          "description": "Equipment reserved with the space."},
+            "checked_in_at": NULLABLE_INSTANT,
+            "no_show": {"type": "boolean",
+                        "description": "Not checked in on a space requiring check-in."},
             "reason": {"type": ["string", "null"],
                        "description": "Why it was cancelled or rejected (owner and "
                                       "co-managers only)."},
@@ -209,7 +226,55 @@ COMPONENTS: dict = {
                                            "description": "Members taking part."},
                        "for_organisation": {"type": "boolean",
                                             "description": "Book for the member's "
-                                                           "organisation (its pool counts)."}},
+                                                           "organisation (its pool counts)."},
+                       "equipment": {
+                           "type": "array", "maxItems": 20, "items": _ref("EquipmentRequest"),
+                           "description": "Units of equipment to reserve with the space "
+                                          "(single bookings; not with recurrence)."}},
+    },
+    "EquipmentRequest": {
+        "type": "object", "additionalProperties": False, "required": ["item_id", "quantity"],
+        "properties": {"item_id": ID, "quantity": _int(1, 10000)},
+    },
+    "EquipmentLine": {
+        "type": "object", "required": ["item_id", "name", "quantity"],
+        "properties": {"item_id": ID, "name": {"type": "string"},
+                       "quantity": {"type": "integer"}},
+    },
+    "EquipmentItem": {
+        "type": "object", "required": ["id", "name", "quantity", "space_ids", "active"],
+        "properties": {"id": ID, "name": {"type": "string"}, "description": {"type": "string"},
+                       "quantity": {"type": "integer"},
+                       "hourly_weight": {"type": "number",
+                                         "description": "What one unit adds per hour when "
+                                                        "costs are shared by usage."},
+                       "space_ids": {"type": "array", "items": ID,
+                                     "description": "Spaces it may be used in; [] any."},
+                       "active": {"type": "boolean"}},
+    },
+    "WaitlistCreate": {
+        "type": "object", "additionalProperties": False, "required": ["space_id", "start", "end"],
+        "properties": {"space_id": ID, "start": INSTANT, "end": INSTANT,
+                       "auto_book": {"type": "boolean",
+                                     "description": "Book it for me if it frees up (when every "
+                                                    "rule passes); else an offer is sent."}},
+    },
+    "WaitlistEntry": {
+        "type": "object",
+        "required": ["id", "space_id", "start", "end", "auto_book", "status", "position"],
+        "properties": {
+            "id": ID, "space_id": ID, "start": INSTANT, "end": INSTANT,
+            "auto_book": {"type": "boolean"},
+            "status": {"type": "string",
+                       "enum": ["waiting", "offered", "booked", "expired", "cancelled"]},
+            "position": {"type": ["integer", "null"],
+                         "description": "Place in the line (1 = next); null once served."},
+            "offer_expires_at": NULLABLE_INSTANT, "booking_id": NULLABLE_ID,
+        },
+    },
+    "WaitlistAccept": {
+        "type": "object", "additionalProperties": False, "required": ["title"],
+        "properties": {"title": {"type": "string", "minLength": 1, "maxLength": 200}},
     },
     "SeriesCreated": {
         "type": "object", "required": ["series_id", "created", "skipped"],

@@ -21,8 +21,9 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..actions import user_action
+from ..desk.forms import JoinWaitlistForm
 from ..domain import bookings as rules
-from ..domain import quotas
+from ..domain import checkin, equipment, quotas
 from ..domain.accounts import active_member_choices
 from ..domain.closures import closures_between
 from ..domain.errors import BookingRefused, DomainError
@@ -88,7 +89,8 @@ def new():
     form.participant_ids.choices = choices(people)
     if request.method == "GET":
         _prefill(form, spaces)
-    preview = preview_warning = None
+    items = equipment.all_items(db.session, active_only=True)
+    preview = preview_warning = waitlist_form = None
     suggestions = []
     if form.validate_on_submit():
         space = next((s for s in spaces if s.id == form.space_id.data), None)
@@ -109,7 +111,10 @@ def new():
                 booking = rules.create_booking(
                     db.session, space=space, member=member, start=start, end=end,
                     title=form.title.data, note=form.note.data, now=clock.now(), tz=tz,
-                    **party)
+                    equipment_wanted=_equipment_wanted(items), **party)
+            elif _equipment_wanted(items):
+                raise DomainError(_("Equipment is reserved with single bookings: book the "
+                                    "series without it, or the dates that need it one by one."))
             elif request.form.get("confirm") != "1":
                 preview = rules.preview_series(db.session, **series_args)
                 preview_warning = _quota_warning(space, member, [
@@ -121,6 +126,8 @@ def new():
         if not done:
             suggestions = _suggestion_links(done.error, spaces, form)
             _refused(done.error, space.id, start, end)
+            if member.id == current_user.id:  # one waits for oneself, not on another's behalf
+                waitlist_form = _waitlist_form(done.error, form)
         elif form.repeat.data == "none":
             flash(_("Booked: %(space)s, %(when)s.", space=space.name,
                     when=describe_slots([(start, end)])) if booking.status == "confirmed"
@@ -141,7 +148,29 @@ def new():
                            statuses=statuses, tz=current_tz(),
                            guide=_guide(chosen.id if chosen else None),
                            describe_rule=quotas.describe_rule,
-                           describe_period=quotas.describe_period)
+                           describe_period=quotas.describe_period, equipment_items=items,
+                           waitlist_form=waitlist_form)
+
+
+def _equipment_wanted(items) -> list[equipment.EquipmentRequest]:
+    """The units asked for in the form's `equipment-<id>` fields (empty or 0: none)."""
+    wanted = []
+    for item in items:
+        with suppress(ValueError):
+            units = int(request.form.get(f"equipment-{item.id}") or 0)
+            if units > 0:
+                wanted.append(equipment.EquipmentRequest(item.id, units))
+    return wanted
+
+
+def _waitlist_form(error: DomainError | None, form: BookingForm):
+    """On a taken time, the offer to wait for it, with the same space and times."""
+    held = isinstance(error, BookingRefused) and error.params.get("code") == "held_for_waitlist"
+    if not (held or isinstance(error, rules.BookingConflict)):
+        return None
+    return JoinWaitlistForm(formdata=None, prefix=JoinWaitlistForm.PREFIX,
+                            space_id=str(form.space_id.data),
+                            start=form.start.data, end=form.end.data)
 
 
 def _booked_for(form: BookingForm, people: list[tuple[int, str]]) -> Member | None:
@@ -206,7 +235,11 @@ def detail(booking_id: int):
     return render_template("bookings/detail.html", booking=booking,
                            can_change=rules.can_change(booking, current_user, clock.now()),
                            guide=_guide(booking.space_id),
-                           reject_form=RejectBookingForm())
+                           reject_form=RejectBookingForm(),
+                           equipment_lines=equipment.equipment_of(db.session, [booking.id])
+                           .get(booking.id, []),
+                           can_check_in=checkin.can_check_in(booking, current_user,
+                                                             clock.now()))
 
 
 @bp.route("/bookings/<int:booking_id>/edit", methods=["GET", "POST"])

@@ -10,7 +10,8 @@ from sqlalchemy import and_, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import ACTIVE_STATUSES, Booking, Closure, Space
+from ..formatting import format_datetime
+from ..models import ACTIVE_STATUSES, Booking, Closure, Space, WaitlistEntry
 from ..models.spaces import WEEKDAY_KEYS
 from . import schedule
 from .alternatives import (
@@ -170,11 +171,13 @@ def lock_space_for_booking(session: Session, space_id: int) -> None:
 
 def check_free(session: Session, space: Space, rules: SpaceRules, start: datetime,
                end: datetime, now: datetime, exclude_ids: Iterable[int] = (), *,
-               budget: Callable[[], QuotaBudget] | None = None) -> None:
+               budget: Callable[[], QuotaBudget] | None = None,
+               member_id: int | None = None) -> None:
     """Refuse a closed or taken time, from one statement: the closures over the whole window
     the alternatives would be searched in, for every space of the kind (so a refusal reads
-    them only once), and the bookings in the way. `budget` loads the member's quota budget
-    only when alternatives are to be judged."""
+    them only once), the bookings in the way, and (given `member_id`) a freed slot held for
+    someone else on the waiting list. `budget` loads the member's quota budget only when
+    alternatives are to be judged."""
     exclude_ids = list(exclude_ids)
     window = search_window((start, end))
     blocked_until = end + timedelta(minutes=space.buffer_minutes)
@@ -185,18 +188,38 @@ def check_free(session: Session, space: Space, rules: SpaceRules, start: datetim
                     Closure.reason).where(
         Closure.active(), Closure.start_at < window[1], Closure.end_at > window[0],
         or_(Closure.space_id.is_(None), Closure.space_id.in_(_same_kind_ids(space))))
-    rows = session.execute(union_all(closed, taken)).all()
+    parts = [closed, taken]
+    if member_id is not None:
+        parts.append(select(literal(None), WaitlistEntry.space_id, WaitlistEntry.start_at,
+                            WaitlistEntry.offer_expires_at, literal("")).where(
+            *offer_conditions(space.id, member_id, start, end, now)))
+    rows = session.execute(union_all(*parts)).all()
     hit = sorted((s, reason) for is_closure, space_id, s, e, reason in rows
                  if is_closure and space_id in (None, space.id) and s < end and e > start)
     if hit:
         raise ClosureConflict(_l(
             "The space is closed then (%(reason)s). Choose another time.", reason=hit[0][1]))
-    in_the_way = sorted((s, e) for is_closure, _space, s, e, _reason in rows if not is_closure)
+    in_the_way = sorted((s, e) for is_closure, _space, s, e, _reason in rows
+                        if is_closure is False)
     if in_the_way:
         closures = [(space_id, s, e) for is_closure, space_id, s, e, _reason in rows
                     if is_closure]
         raise _conflict(session, space, rules, (start, end), now, exclude_ids, in_the_way,
                         closures=closures, budget=budget)
+    held = [expires for is_closure, _space, _s, expires, _reason in rows if is_closure is None]
+    if held:
+        raise BookingRefused(_l(
+            "This time has just been freed and is offered to the first member on its waiting "
+            "list until %(when)s. Join the waiting list or choose another time.",
+            when=format_datetime(min(held), "day")), code="held_for_waitlist")
+
+
+def offer_conditions(space_id: int, member_id: int, start: datetime, end: datetime,
+                     now: datetime) -> list:
+    """Offers still valid on the space over [start, end), made to someone else."""
+    return [WaitlistEntry.space_id == space_id, WaitlistEntry.status == "offered",
+            WaitlistEntry.offer_expires_at > now, WaitlistEntry.member_id != member_id,
+            WaitlistEntry.start_at < end, WaitlistEntry.end_at > start]
 
 
 def _same_kind_ids(space: Space):

@@ -24,7 +24,7 @@ from ..models import (
     RefusedBooking,
     Space,
 )
-from . import quotas, schedule
+from . import equipment, quotas, schedule, waitlist
 from .availability import (
     BookableSlot,
     BookingConflict,
@@ -99,12 +99,14 @@ def create_booking(session: Session, *, space: Space, member: Member, start: dat
                    end: datetime, title: str, note: str = "", now: datetime, tz: str,
                    series: BookingSeries | None = None, booked_by: Member | None = None,
                    participants: Sequence[Member] = (),
-                   for_organisation: bool = False) -> Booking:
+                   for_organisation: bool = False,
+                   equipment_wanted: Sequence[equipment.EquipmentRequest] = ()) -> Booking:
     """Book [start, end) for the member, or raise BookingRefused saying why and what to do.
 
     `booked_by`: a co-manager booking on the member's behalf (quota and costs stay the
     member's). `participants` see the booking; `for_organisation` makes it the member's
-    organisation's (all its members take part, its pool is counted)."""
+    organisation's (all its members take part, its pool is counted). `equipment_wanted` is
+    reserved with it (refused whole if short)."""
     booker = check_booker(member, booked_by, for_organisation)
     charter_gate(session, member)
     rules = rules_for(space, tz)
@@ -115,7 +117,7 @@ def create_booking(session: Session, *, space: Space, member: Member, start: dat
         return quotas.quota_budget(session, member, *search_window((start, end)), tz,
                                    for_organisation=for_organisation)
 
-    check_free(session, space, rules, start, end, now, budget=budget)
+    check_free(session, space, rules, start, end, now, budget=budget, member_id=member.id)
     decision = quotas.check_quotas(session, member, space, [(start, end)], tz,
                                    for_organisation=for_organisation)
     booking = Booking(
@@ -130,6 +132,7 @@ def create_booking(session: Session, *, space: Space, member: Member, start: dat
     )
     session.add(booking)
     flush_or_conflict(session, space, rules, (start, end), now, budget=budget)
+    equipment.reserve_equipment(session, booking, equipment_wanted)
     if series is None:
         notices.booking_created(session, booking, booker, participants)
     return booking
@@ -252,6 +255,7 @@ def cancel_booking(session: Session, booking: Booking, *, actor: Member, reason:
     session.flush()
     if not by_closure:
         notices.bookings_cancelled(session, targets, actor, reason)
+    waitlist.slots_freed(session, targets, now)
     return targets
 
 
@@ -310,6 +314,8 @@ def update_booking(session: Session, booking: Booking, *, actor: Member, start: 
         target.overage_minutes = decision.overage_minutes[position]
         _bump(target, now)
     flush_or_conflict(session, space, rules, (start, end), now)
+    if moved:
+        equipment.recheck_moved(session, targets)
     notices.bookings_changed(session, targets, actor)
     return targets
 
@@ -344,6 +350,7 @@ def reject_booking(session: Session, booking: Booking, *, actor: Member, reason:
     _bump(booking, now)
     session.flush()
     notices.booking_decided(session, booking)
+    waitlist.slots_freed(session, [booking], now)
 
 
 def cancel_for_closure(session: Session, closure: Closure, *, actor: Member, message: str,
@@ -446,8 +453,9 @@ def bookings_in_period(session: Session, *, start: datetime, end: datetime,
 LISTED_COLUMNS = (Booking.id, Booking.space_id, Booking.member_id, Booking.series_id,
                   Booking.start_at, Booking.end_at, Booking.title, Booking.note, Booking.status,
                   Booking.sequence, Booking.late_cancellation, Booking.cancel_reason,
-                  Booking.decision_reason, Booking.updated_at, Booking.overage_minutes,
-                  Booking.created_by_id, Booking.organisation_id)
+                  Booking.decision_reason, Booking.updated_at, Booking.checked_in_at,
+                  Booking.no_show_at, Booking.overage_minutes, Booking.created_by_id,
+                  Booking.organisation_id)
 
 
 def booking_rows_in_period(session: Session, *, start: datetime, end: datetime,

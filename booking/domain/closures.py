@@ -91,7 +91,8 @@ def create_closure(session: Session, *, actor: Member, space_id: int | None, sta
 
 def delete_closure(session: Session, closure: Closure, *, actor: Member,
                    now: datetime) -> None:
-    """Remove a closure: the space can be booked again then. Bookings it cancelled stay so.
+    """Remove a closure: the space can be booked again then. Bookings it cancelled stay so,
+    and the waiting list of the time it held is served.
 
     The row stays, cancelled with its sequence bumped, so feeds tell calendar apps to drop
     their copy (STATUS:CANCELLED) before it leaves the feed."""
@@ -103,3 +104,6 @@ def delete_closure(session: Session, closure: Closure, *, actor: Member,
     closure.sequence = (closure.sequence or 0) + 1
     closure.updated_at = now
     session.flush()
+    from .waitlist import range_freed  # waitlist reads closures
+
+    range_freed(session, closure.space_id, closure.start_at, closure.end_at, now)

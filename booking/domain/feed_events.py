@@ -7,16 +7,17 @@ the rows the feed would contain.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..models import ACTIVE_STATUSES, Booking, Closure, Member, Space
+from . import equipment
 from .bookings import mine_condition
 from .ical import (
     CANCELLED_KEPT,
@@ -116,12 +117,14 @@ def feed_events(session: Session, scope: FeedScope, now: datetime, links: FeedLi
     rows = session.execute(
         select(Booking.id, Booking.space_id, Booking.start_at, Booking.end_at, Booking.status,
                Booking.title, Booking.note, Booking.sequence, Booking.updated_at,
-               Space.name, Space.address, Space.show_titles, Member.name)
+               Space.name, Space.address, Space.show_titles, Member.name,
+               equipment.summary_column())
         .join(Space, Space.id == Booking.space_id)
         .join(Member, Member.id == Booking.member_id)
         .where(*_booking_conditions(scope, now))
         .order_by(Booking.start_at, Booking.id)).all()
-    events = [_booking_event(row, scope, links, show_member) for row in rows]
+    events = [_with_equipment(_booking_event(row[:-1], scope, links, show_member), row[-1])
+              for row in rows]
     if scope.has_closures:
         events.extend(_closure_events(session, scope, now, links))
     return events
@@ -152,6 +155,14 @@ def _booking_event(row, scope: FeedScope, links: FeedLinks, show_member: bool) -
         last_modified=updated_at, url=url)
 
 
+def _with_equipment(event: FeedEvent, items: str | None) -> FeedEvent:
+    """The equipment reserved with the booking ("2 × Van"), on the description's first line."""
+    if not items:
+        return event
+    text = _("Equipment: %(items)s", items=items)
+    return replace(event, description=f"{text}\n\n{event.description}")
+
+
 def _closure_events(session: Session, scope: FeedScope, now: datetime,
                     links: FeedLinks) -> list[FeedEvent]:
     rows = session.execute(
@@ -180,9 +191,11 @@ def single_booking_events(booking: Booking, links: FeedLinks) -> Sequence[FeedEv
     description = _("Booking page: %(url)s", url=url)
     if booking.note:
         description = f"{booking.note}\n\n{description}"
-    return [FeedEvent(
+    return [_with_equipment(FeedEvent(
         uid=booking_uid(booking.id, links.host), start=booking.start_at, end=booking.end_at,
         summary=_("%(title)s · %(space)s", title=booking.title, space=booking.space.name),
         location=", ".join(p for p in (booking.space.name, booking.space.address) if p),
         description=description, status=event_status(booking.status),
-        sequence=booking.sequence, last_modified=booking.updated_at, url=url)]
+        sequence=booking.sequence, last_modified=booking.updated_at, url=url),
+        equipment.describe_lines(equipment.equipment_of(object_session(booking), [booking.id])
+                                 .get(booking.id, [])))]

@@ -25,6 +25,9 @@ SPACE_FIELDS = (
     "hourly_weight_pct", "hourly_rate_cents", "opening_hours", "slot_minutes", "min_minutes",
     "max_minutes", "horizon_days", "notice_minutes", "buffer_minutes", "cancel_notice_hours",
     "needs_approval", "show_titles",
+    # check-in, no-shows and the waiting list (domain/checkin, domain/waitlist)
+    "checkin_required", "checkin_opens_minutes", "checkin_grace_minutes", "checkin_release",
+    "no_show_cost", "no_show_fee_cents", "waitlist_offer_minutes",
 )
 
 
@@ -96,10 +99,16 @@ def check_space_values(values: dict) -> None:
     if values.get("min_minutes", step) % step:
         raise DomainError(_l("Use a multiple of the time step (%(step)d minutes).", step=step))
     for key in ("horizon_days", "notice_minutes", "buffer_minutes", "cancel_notice_hours",
-                "hourly_weight_pct", "hourly_rate_cents", "capacity"):
+                "hourly_weight_pct", "hourly_rate_cents", "capacity", "checkin_opens_minutes",
+                "no_show_fee_cents"):
         if values.get(key, 0) < 0:
             raise DomainError(_l("Numbers of minutes, hours, days and amounts cannot be "
                                  "negative."))
+    if values.get("checkin_grace_minutes", 1) < 1 or values.get("waitlist_offer_minutes", 1) < 1:
+        raise DomainError(_l("The check-in grace and the waiting-list offer last at least one "
+                             "minute."))
+    if values.get("no_show_cost", "quota") not in ("quota", "fee"):
+        raise DomainError(_l("A no-show costs its hours in the quota, or a fee."))
 
 
 def save_space(session: Session, actor: Member, space: Space | None, values: dict) -> Space:

@@ -18,7 +18,7 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from ..models import Booking, Member, RefusedBooking, Space
 from ..models.types import UTCDateTime
-from . import schedule
+from . import checkin, equipment, schedule
 from .availability import rules_for
 from .periods import period_span
 from .quotas import counted_bookings
@@ -72,7 +72,8 @@ def usage_by_member(session: Session, start: datetime, end: datetime,
     """Counted hours (active bookings and late cancellations) per member and space, one query.
 
     A booking crossing the period's edges counts for its part inside; weighted minutes apply
-    each space's hourly weight; overage is that of bookings starting in the period.
+    each space's hourly weight, plus the weight of the equipment reserved with it; overage is
+    that of bookings starting in the period.
     """
     p_start, p_end = literal(start, UTCDateTime), literal(end, UTCDateTime)
     clipped = minutes_between(_later(session, Booking.start_at, p_start),
@@ -89,8 +90,11 @@ def usage_by_member(session: Session, start: datetime, end: datetime,
     )
     if space_id is not None:
         query = query.where(Booking.space_id == space_id)
+    with_equipment = equipment.weighted_equipment_minutes(session, start, end, space_id)
     return [UsageRow(member_id, sid, round(float(minutes), 2),
-                     round(float(minutes) * weight / 100, 2), int(late_count), int(over or 0))
+                     round(float(minutes) * weight / 100
+                           + with_equipment.get((member_id, sid), 0.0), 2),
+                     int(late_count), int(over or 0))
             for member_id, sid, minutes, late_count, over, weight in session.execute(query)]
 
 
@@ -233,6 +237,8 @@ class UsageReport:
     spaces: list[SpaceOccupancy]
     demand: list[UnmetDemand]
     space_names: dict[int, str]
+    no_shows: list[checkin.NoShowRow]
+    equipment: list[equipment.EquipmentUsage]
 
 
 def usage_report(session: Session, first: date, after: date, tz: str) -> UsageReport:
@@ -253,4 +259,6 @@ def usage_report(session: Session, first: date, after: date, tz: str) -> UsageRe
                 space, booked[space.id], opened,
                 round(100 * booked[space.id] / opened, 1) if opened else 0.0))
     return UsageReport(first, after - timedelta(days=1), _by_member(session, rows, space_names),
-                       occupancy, unmet_demand(session, start, end, tz), space_names)
+                       occupancy, unmet_demand(session, start, end, tz), space_names,
+                       checkin.no_shows(session, start, end),
+                       equipment.equipment_usage(session, start, end))

@@ -11,6 +11,12 @@ from .accounts import (
 from .api import ApiToken
 from .bank import AccountCommunication, BankLine, BankLinePayment, BankStatement, CsvMapping
 from .bookings import ACTIVE_STATUSES, Booking, BookingParticipant, BookingSeries, Closure
+from .desk import (
+    WAITLIST_OPEN,
+    BookingEquipment,
+    EquipmentItem,
+    WaitlistEntry,
+)
 from .governance import (
     Ballot,
     CharterAcceptance,
@@ -89,6 +95,7 @@ __all__ = [
     "BankStatement",
     "Ballot",
     "Booking",
+    "BookingEquipment",
     "BookingParticipant",
     "BookingSeries",
     "ChargeRun",
@@ -99,6 +106,7 @@ __all__ = [
     "Closure",
     "CsvMapping",
     "Deposit",
+    "EquipmentItem",
     "Expense",
     "ExpenseParticipant",
     "GovernanceSettings",
@@ -127,4 +135,6 @@ __all__ = [
     "SurveyQuestion",
     "SurveyResponse",
     "SurveySection",
+    "WAITLIST_OPEN",
+    "WaitlistEntry",
 ]

@@ -94,6 +94,9 @@ class Booking(db.Model):
     late_cancellation: Mapped[bool] = mapped_column(Boolean, default=False)
     # Minutes beyond a quota whose rule bills overage (at the space's hourly rate).
     overage_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # Check-in on spaces that require it; `no_show_at` when the scheduled job found none.
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    no_show_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # Who made it: the member, or a co-manager booking on their behalf (NULL before 2026-12).
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     # Booked for the booker's organisation: all its members take part, its pool is counted.

@@ -13,6 +13,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,6 +39,10 @@ class Space(db.Model):
                         "AND cancel_notice_hours >= 0", name="limits_not_negative"),
         CheckConstraint("hourly_weight_pct >= 0 AND hourly_rate_cents >= 0",
                         name="weights_not_negative"),
+        CheckConstraint("checkin_opens_minutes >= 0 AND checkin_grace_minutes > 0 "
+                        "AND no_show_fee_cents >= 0 AND waitlist_offer_minutes > 0",
+                        name="desk_limits_valid"),
+        CheckConstraint("no_show_cost IN ('quota', 'fee')", name="no_show_cost_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +68,19 @@ class Space(db.Model):
     needs_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     show_titles: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Check-in: from `checkin_opens_minutes` before the start; a booking not checked in
+    # `checkin_grace_minutes` after it is a no-show, which frees the rest of the slot when
+    # `checkin_release` is set, and costs its hours (quota) or a fee (no_show_fee_cents).
+    checkin_required: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                   server_default=false())
+    checkin_opens_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    checkin_grace_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    checkin_release: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    no_show_cost: Mapped[str] = mapped_column(String(8), default="quota", server_default="quota")
+    no_show_fee_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How long a freed slot is held for the first member on its waiting list.
+    waitlist_offer_minutes: Mapped[int] = mapped_column(Integer, default=120,
+                                                        server_default="120")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property

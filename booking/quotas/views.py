@@ -180,5 +180,31 @@ def report_csv():
                         header, rows)
 
 
+@bp.route("/usage/no-shows.csv")
+@role_required("comanager")
+def no_shows_csv():
+    """The page's no-show table: per member and space."""
+    form = UsagePeriodForm(request.args)
+    data = _report(form if form.validate() else UsagePeriodForm())
+    return csv_response(
+        f"no-shows-{data.first.isoformat()}-{data.last.isoformat()}.csv",
+        [_("Member"), _("Space"), _("No-shows"), _("Hours booked")],
+        ([n.member_name, data.space_names.get(n.space_id, ""), n.count,
+          _hours(n.minutes)] for n in data.no_shows))
+
+
+@bp.route("/usage/equipment.csv")
+@role_required("comanager")
+def equipment_csv():
+    """The page's equipment table: reserved unit-hours per item."""
+    form = UsagePeriodForm(request.args)
+    data = _report(form if form.validate() else UsagePeriodForm())
+    return csv_response(
+        f"equipment-{data.first.isoformat()}-{data.last.isoformat()}.csv",
+        [_("Equipment"), _("Quantity"), _("Bookings"), _("Unit-hours reserved")],
+        ([e.name, e.quantity, e.bookings, _hours(e.unit_minutes)]
+         for e in data.equipment))
+
+
 def _hours(minutes: float) -> str:
     return f"{minutes / 60:.2f}"

@@ -91,6 +91,30 @@ class SpaceForm(FlaskForm):
         Optional(), NumberRange(0, 24 * 30, _l("Between 0 and 720 hours."))])
     needs_approval = BooleanField(_l("Bookings need a co-manager's approval"))
     show_titles = BooleanField(_l("Show booking titles to every member (else “Booked”)"))
+    checkin_required = BooleanField(_l("Members must check in (else the booking is a no-show)"))
+    checkin_opens_minutes = IntegerField(_l("Check-in opens (minutes before the start)"),
+                                         default=15, validators=[
+        Optional(), NumberRange(0, 1440, _l("Between 0 and 1440 minutes."))])
+    checkin_grace_minutes = IntegerField(_l("No-show after (minutes after the start)"),
+                                         default=15, validators=[
+        DataRequired(_l("Give the minutes after the start.")),
+        NumberRange(1, 1440, _l("Between 1 and 1440 minutes."))])
+    checkin_release = BooleanField(_l("A no-show frees the rest of the slot for others"),
+                                   default=True)
+    no_show_cost = SelectField(_l("What a no-show costs"), choices=choices([
+        ("quota", _l("Its hours count in the quota anyway")),
+        ("fee", _l("A fee posted to the member's account"))]), default="quota")
+    no_show_fee = StringField(_l("No-show fee (€)"), default="0")
+    waitlist_offer_minutes = IntegerField(_l("A freed slot is held for the waiting list for "
+                                             "(minutes)"), default=120, validators=[
+        DataRequired(_l("Give how long a freed slot is held.")),
+        NumberRange(1, 10080, _l("Between 1 minute and 7 days."))])
+
+    def validate_no_show_fee(self, field):
+        value = _decimal(field.data or "0", 2)
+        if value is None or value < 0 or value > 10000:
+            raise ValidationError(_l("Write an amount in euros such as 12.50."))
+        field.parsed = int(value * 100)
 
     def validate_hourly_weight(self, field):
         value = _decimal(field.data, 2)
@@ -124,6 +148,7 @@ class SpaceForm(FlaskForm):
         self.hourly_weight.data = f"{space.hourly_weight_pct / 100:g}"
         self.hourly_rate.data = f"{space.hourly_rate_cents / 100:.2f}"
         self.notice_hours.data = space.notice_minutes // 60
+        self.no_show_fee.data = f"{space.no_show_fee_cents / 100:.2f}"
 
 
 class ClosureForm(FlaskForm):

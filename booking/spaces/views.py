@@ -67,6 +67,12 @@ def _space_values(form: SpaceForm) -> dict:
         "buffer_minutes": form.buffer_minutes.data or 0,
         "cancel_notice_hours": form.cancel_notice_hours.data or 0,
         "needs_approval": form.needs_approval.data, "show_titles": form.show_titles.data,
+        "checkin_required": form.checkin_required.data,
+        "checkin_opens_minutes": form.checkin_opens_minutes.data or 0,
+        "checkin_grace_minutes": form.checkin_grace_minutes.data,
+        "checkin_release": form.checkin_release.data, "no_show_cost": form.no_show_cost.data,
+        "no_show_fee_cents": form.no_show_fee.parsed,
+        "waitlist_offer_minutes": form.waitlist_offer_minutes.data,
     }
 
 

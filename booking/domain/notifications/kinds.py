@@ -145,6 +145,25 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          lambda p, f: [_("%(booked)d dates of your series “%(title)s” are booked; these "
                          "could not be:", booked=p["booked"], title=p.get("title", "")),
                        *_skipped(p, f)]),
+    Kind("booking_no_show", _l("Booking marked as a no-show"),
+         lambda p, f: _("No-show: %(space)s", space=p["space"]),
+         lambda p, f: [_("You did not check in for this booking, so it is marked as a no-show:"),
+                       _booking_line(p, f),
+                       *([_("The rest of the slot was freed for others.")]
+                         if p.get("released") else []),
+                       *([_("A no-show fee of %(amount)s is added to your account.",
+                            amount=f.money(p["fee_cents"]))] if p.get("fee_cents") else [])]),
+    Kind("waitlist_offer", _l("A slot you wait for is free"),
+         lambda p, f: _("Free for you: %(space)s", space=p["space"]),
+         lambda p, f: [_("A time you wait for at %(space)s is free and held for you until "
+                         "%(until)s:", space=p["space"], until=f.moment(p["expires"])),
+                       f.when(p["start"], p["end"]),
+                       _("Open your waiting list to book it; after that it goes to the next "
+                         "in line.")]),
+    Kind("waitlist_booked", _l("Booked for you from the waiting list"),
+         lambda p, f: _("Booked from the waiting list: %(space)s", space=p["space"]),
+         lambda p, f: [_("The time you waited for freed up and is booked for you, as you "
+                         "asked:"), _booking_line(p, f)]),
     Kind("booking_reminder", _l("Reminder before a booking"),
          lambda p, f: _("Reminder: %(space)s", space=p["space"]),
          lambda p, f: [_("Your booking is coming up:"), _booking_line(p, f)]),
