@@ -16,10 +16,11 @@ def _int(name: str, default: int) -> int:
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-# One worker per core (at least two, so one can restart while the other serves), each with a
-# few threads: most of a request's time is spent waiting on PostgreSQL.
-workers = _int("GUNICORN_WORKERS", max(2, multiprocessing.cpu_count()))
-threads = _int("GUNICORN_THREADS", 4)
+# Two workers per core, two threads each: on two cores this served the most requests with the
+# lowest median of sync and gthread settings measured side by side (docs/performance.md,
+# "Production serving"); threads help because a request mostly waits on the database.
+workers = _int("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count())
+threads = _int("GUNICORN_THREADS", 2)
 
 # A worker silent for this long is killed and replaced. Longer than the database's statement
 # timeout (DB_STATEMENT_TIMEOUT, 15 s) plus its watchdog, so a request the database holds up
