@@ -20,7 +20,9 @@ WEEK = f"/calendar/week?space=1&date={TOMORROW}"
 def _book_first_free_slot(page, title: str) -> str:
     """Follow the first free cell's link, book it, and return the booking page's URL."""
     free = page.locator("a.cal-free").first
-    expect(free).to_have_attribute("aria-label", re.compile(r"^Réserver .+ le .+ à \d\d:\d\d$"))
+    # Named with the space, day and time, and why when it needs approval or costs overage.
+    expect(free).to_have_attribute("aria-label",
+                                   re.compile(r"^Réserver .+ le .+ à \d\d:\d\d( \(.+\))?$"))
     free.click()
     page.wait_for_url(re.compile(r"/bookings/new\?"))
     assert_accessible(page)
