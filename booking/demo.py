@@ -12,7 +12,7 @@ from .domain.accounts import find_member_by_email
 from .domain.errors import DomainError
 from .domain.periods import month_end, month_start
 from .extensions import db
-from .models import Closure, Expense, Organisation, Plan, QuotaRule, Space
+from .models import Closure, EquipmentItem, Expense, Organisation, Plan, QuotaRule, Space
 from .timezones import from_local, to_local
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -155,6 +155,18 @@ def load_demo_activity() -> bool:
         space = Space(**values)
         db.session.add(space)
         spaces[space.name] = space
+    rooms = [spaces["Studio Bemol"], spaces["Studio Dièse"]]
+    db.session.add_all([
+        EquipmentItem(name="Système de sonorisation (façade 2 × 1 kW)", quantity=1,
+                      description="Table de mixage 16 voies, deux enceintes, retours.",
+                      spaces=rooms, hourly_weight_pct=25),
+        EquipmentItem(name="Projecteurs LED PAR", quantity=20,
+                      description="Avec pieds et câbles DMX.", spaces=[]),
+        EquipmentItem(name="Camionnette 12 m³", quantity=2,
+                      description="Clés à l'accueil ; faire le plein avant de la rendre.",
+                      spaces=[], hourly_weight_pct=50),
+        EquipmentItem(name="Tour d'échafaudage", quantity=1,
+                      spaces=[spaces["Atelier Grand Format"]])])
     db.session.flush()
     today = to_local(clock.now(), tz).date()
     for space_name, email, offset, hour, hours, title in DEMO_BOOKINGS:

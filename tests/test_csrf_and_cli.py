@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from booking.cli import DEMO_MEMBERS, DEMO_PASSWORD
 from booking.extensions import db
-from booking.models import Member
+from booking.models import EquipmentItem, Member
 
 
 @pytest.fixture
@@ -69,3 +69,12 @@ def test_demo_data_is_idempotent_and_prints_the_logins(runner, client):
     assert db.session.execute(select(func.count(Member.id))).scalar() == count == len(DEMO_MEMBERS)
     roles = {role for _e, _n, role, _p, _o in DEMO_MEMBERS}
     assert roles == {"admin", "comanager", "member"}
+
+
+def test_demo_data_has_equipment_to_reserve_with_the_rooms(runner):
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    items = {item.name: {space.name for space in item.spaces}
+             for item in db.session.execute(select(EquipmentItem)).scalars()}
+    assert items["Système de sonorisation (façade 2 × 1 kW)"] == {"Studio Bemol", "Studio Dièse"}
+    assert items["Tour d'échafaudage"] == {"Atelier Grand Format"}
+    assert items["Camionnette 12 m³"] == set()  # with any space
