@@ -1,11 +1,12 @@
 """One user action, one transaction: the try / commit / rollback / flash block, written once."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
-from flask import flash
+from flask import abort, flash
 
 from .domain.errors import DomainError
 from .extensions import db
@@ -48,3 +49,18 @@ def user_action(success: str | None = None, error_field=None) -> Iterator[Outcom
     outcome.done = True
     if success:
         flash(success, "success")
+
+
+Found = TypeVar("Found")
+
+
+def found_or_abort(lookup: Callable[[], Found | None], denied: type[DomainError]) -> Found:
+    """What a domain lookup found for the signed-in person: 404 when there is nothing, 403
+    when it raises `denied` (it exists but is someone else's)."""
+    try:
+        found = lookup()
+    except denied:
+        abort(403)
+    if found is None:
+        abort(404)
+    return found

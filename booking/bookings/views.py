@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
-from ..actions import user_action
+from ..actions import found_or_abort, user_action
 from ..desk.forms import JoinWaitlistForm
 from ..domain import bookings as rules
 from ..domain import checkin, equipment, quotas
@@ -54,13 +54,8 @@ def _guide(space_id: int | None):
 
 
 def _booking_or_403(booking_id: int) -> Booking:
-    try:
-        booking = rules.booking_for(db.session, booking_id, current_user)
-    except rules.NotAllowed:
-        abort(403)
-    if booking is None:
-        abort(404)
-    return booking
+    return found_or_abort(lambda: rules.booking_for(db.session, booking_id, current_user),
+                          rules.NotAllowed)
 
 
 def _refused(error: DomainError | None, space_id: int, start, end) -> None:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import clock
-from ..actions import user_action
+from ..actions import found_or_abort, user_action
 from ..domain import bookings as booking_rules
 from ..domain import checkin, equipment, waitlist
 from ..domain.spaces import active_spaces
@@ -66,12 +66,9 @@ def equipment_edit(item_id: int):
 @bp.route("/bookings/<int:booking_id>/check-in", methods=["POST"])
 @login_required
 def check_in(booking_id: int):
-    try:
-        booking = booking_rules.booking_for(db.session, booking_id, current_user)
-    except booking_rules.NotAllowed:
-        abort(403)
-    if booking is None:
-        abort(404)
+    booking = found_or_abort(
+        lambda: booking_rules.booking_for(db.session, booking_id, current_user),
+        booking_rules.NotAllowed)
     if not EmptyForm().validate_on_submit():
         abort(400)
     with user_action(_("Checked in. Enjoy your session!")):
@@ -136,13 +133,8 @@ def join_waitlist():
 
 
 def _entry_or_403(entry_id: int):
-    try:
-        entry = waitlist.entry_for(db.session, entry_id, current_user)
-    except waitlist.WaitlistNotAllowed:
-        abort(403)
-    if entry is None:
-        abort(404)
-    return entry
+    return found_or_abort(lambda: waitlist.entry_for(db.session, entry_id, current_user),
+                          waitlist.WaitlistNotAllowed)
 
 
 @bp.route("/waitlist/<int:entry_id>/leave", methods=["POST"])

@@ -22,6 +22,7 @@ from .alternatives import (
 )
 from .closures import closures_between
 from .errors import BookingRefused
+from .locks import lock_row
 from .quotas import QuotaBudget, SlotVerdict
 from .schedule import Interval, ScheduleError, SpaceRules
 from .wording import describe_duration, describe_slots
@@ -154,19 +155,9 @@ def search_window(wanted: Interval) -> Interval:
 # --- the write lock --------------------------------------------------------------------------
 
 def lock_space_for_booking(session: Session, space_id: int) -> None:
-    """Serialize booking writes for a space, so the conflict check and the insert are atomic.
-
-    PostgreSQL: a row lock on the space (the exclusion constraint remains the last word).
-    SQLite: BEGIN IMMEDIATE takes the database's write lock before we read; other writers
-    wait for our commit and then see our booking.
-    """
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        driver = connection.connection.driver_connection
-        if not driver.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        session.execute(select(Space.id).where(Space.id == space_id).with_for_update())
+    """Serialize booking writes for a space, so the conflict check and the insert are atomic
+    (on PostgreSQL the exclusion constraint remains the last word)."""
+    lock_row(session, Space.id, space_id)
 
 
 def check_free(session: Session, space: Space, rules: SpaceRules, start: datetime,

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..actions import found_or_abort
 from ..domain.bookings import NotAllowed, booking_for
 from ..domain.feed_events import (
     FeedLinks,
@@ -135,12 +136,8 @@ def all_feed(token: str):
 @bp.route("/bookings/<int:booking_id>.ics")
 @login_required
 def booking_file(booking_id: int):
-    try:
-        booking = booking_for(db.session, booking_id, current_user)
-    except NotAllowed:
-        abort(403)
-    if booking is None:
-        abort(404)
+    booking = found_or_abort(lambda: booking_for(db.session, booking_id, current_user),
+                             NotAllowed)
     settings = cooperative_settings()
     body = build_calendar(name=booking.title, timezone=settings.timezone,
                           events=single_booking_events(booking, _links()))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from ...models import Ballot, Member, Proposal, ProposalParticipation
 from ...models.governance import CONSENT_CHOICES, MAJORITY_CHOICES
 from ..accounts import record_audit
+from ..locks import lock_row
 from .errors import AlreadyVoted, GovernanceError, NotAllowedToVote, ProposalClosed
 
 MAX_REASON_CHARS = 5000
@@ -49,17 +50,8 @@ def eligible_count(session: Session, voters: str) -> int:
 
 
 def lock_proposal(session: Session, proposal: Proposal) -> None:
-    """Serialize votes and closing on one proposal, then read its status afresh.
-
-    PostgreSQL: a row lock on the proposal. SQLite: BEGIN IMMEDIATE takes the write lock."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        driver = connection.connection.driver_connection
-        if not driver.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        session.execute(select(Proposal.id).where(Proposal.id == proposal.id)
-                        .with_for_update())
+    """Serialize votes and closing on one proposal, then read its status afresh."""
+    lock_row(session, Proposal.id, proposal.id)
     session.refresh(proposal)
 
 

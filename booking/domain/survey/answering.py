@@ -26,6 +26,7 @@ from ...models.surveys import (
     random_id,
 )
 from ..errors import DomainError
+from ..locks import lock_row
 from .common import SCALE_VALUES, number_text, ordered_questions, survey_state
 
 SHORT_TEXT_MAX = 200
@@ -243,14 +244,8 @@ def submit_response(session: Session, survey: Survey, raw: dict[int, RawAnswer],
 
 def lock_survey(session: Session, survey: Survey) -> None:
     """Serialize the answers to one survey, so "has answered" and the reshuffle of the
-    participations see every earlier answer (PostgreSQL: a row lock; SQLite: the write lock)."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        driver = connection.connection.driver_connection
-        if not driver.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        session.execute(select(Survey.id).where(Survey.id == survey.id).with_for_update())
+    participations see every earlier answer."""
+    lock_row(session, Survey.id, survey.id)
 
 
 def record_participation(session: Session, survey: Survey, *, member_id: int | None,
