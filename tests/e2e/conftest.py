@@ -37,7 +37,10 @@ def _free_port() -> int:
 def serve_demo(folder: Path):
     """A migrated database with demo data, served by gunicorn as in production."""
     env = {**os.environ, "FLASK_APP": "wsgi.py", "DATABASE_URL": f"sqlite:///{folder}/e2e.db",
-           "SECRET_KEY": "e2e-secret", "RATELIMIT_STORAGE_URI": "process-memory://"}
+           "SECRET_KEY": "e2e-secret", "RATELIMIT_STORAGE_URI": "process-memory://",
+           # The journeys sign in some thirty times a minute from one address: the sign-in
+           # limits are the suite's (tests/test_security_auth.py), not what the journeys look at.
+           "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute"}
     env.pop("TEST_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
