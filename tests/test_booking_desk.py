@@ -183,6 +183,23 @@ def test_suggestions_prefer_the_same_time_on_other_days_then_other_spaces_then_t
     assert 'value="Concert"' in form and 'value="2026-12-02T15:00"' in form
 
 
+def test_other_spaces_are_suggested_only_where_the_time_asked_is_free_with_their_buffer(
+        api, member, make_member, make_space, make_booking, token_for):
+    asked, taken, buffered, free = (make_space(name="A"), make_space(name="B"),
+                                    make_space(name="C", buffer_minutes=30),
+                                    make_space(name="D"))
+    other = make_member()
+    make_booking(asked, other, local(2026, 12, 2, 14), local(2026, 12, 2, 18))
+    make_booking(taken, other, local(2026, 12, 2, 16), local(2026, 12, 2, 17))
+    make_booking(buffered, other, local(2026, 12, 2, 13), local(2026, 12, 2, 14, 45))
+    make_booking(free, other, local(2026, 12, 3, 15), local(2026, 12, 3, 17))  # another day
+    response = api("POST", "/bookings", token_for(member),
+                   json=_body(asked, local(2026, 12, 2, 15), local(2026, 12, 2, 17)))
+    assert response.status_code == 409
+    elsewhere = {s["space_id"] for s in response.json["suggestions"] if s["space_id"] != asked.id}
+    assert elsewhere == {free.id}
+
+
 def test_suggestions_leave_out_what_the_quota_refuses(api, member, make_member, make_space,
                                                       make_booking, token_for):
     first, second = make_space(name="A"), make_space(name="B")

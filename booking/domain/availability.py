@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -171,20 +171,15 @@ def check_free(session: Session, space: Space, rules: SpaceRules, start: datetim
     alternatives are to be judged."""
     exclude_ids = list(exclude_ids)
     window = search_window((start, end))
-    blocked_until = end + timedelta(minutes=space.buffer_minutes)
-    taken = select(literal(False), Booking.space_id, Booking.start_at, Booking.end_at,
-                   literal("")).where(*_busy_conditions(space.id, start, blocked_until,
-                                                        exclude_ids))
-    closed = select(literal(True), Closure.space_id, Closure.start_at, Closure.end_at,
-                    Closure.reason).where(
-        Closure.active(), Closure.start_at < window[1], Closure.end_at > window[0],
-        or_(Closure.space_id.is_(None), Closure.space_id.in_(_same_kind_ids(space))))
-    parts = [closed, taken]
+    params = {"space_id": space.id, "kind": space.kind, "start": start, "end": end,
+              "blocked_until": end + timedelta(minutes=space.buffer_minutes),
+              "window_start": window[0], "window_end": window[1]}
     if member_id is not None:
-        parts.append(select(literal(None), WaitlistEntry.space_id, WaitlistEntry.start_at,
-                            WaitlistEntry.offer_expires_at, literal("")).where(
-            *offer_conditions(space.id, member_id, start, end, now)))
-    rows = session.execute(union_all(*parts)).all()
+        params.update(member_id=member_id, now=now)
+    if exclude_ids:
+        params["exclude_ids"] = exclude_ids
+    rows = session.execute(_check_statement(member_id is not None, bool(exclude_ids)),
+                           params).all()
     hit = sorted((s, reason) for is_closure, space_id, s, e, reason in rows
                  if is_closure and space_id in (None, space.id) and s < end and e > start)
     if hit:
@@ -203,6 +198,37 @@ def check_free(session: Session, space: Space, rules: SpaceRules, start: datetim
             "This time has just been freed and is offered to the first member on its waiting "
             "list until %(when)s. Join the waiting list or choose another time.",
             when=format_datetime(min(held), "day")), code="held_for_waitlist")
+
+
+_CHECKS: dict[tuple[bool, bool], object] = {}
+
+
+def _check_statement(with_member: bool, with_excluded: bool):
+    """check_free's UNION, built once per shape with bound parameters: building it took
+    longer than running it."""
+    key = (with_member, with_excluded)
+    if key not in _CHECKS:
+        taken = select(literal(False), Booking.space_id, Booking.start_at, Booking.end_at,
+                       literal("")).where(*_busy_conditions(
+                           bindparam("space_id"), bindparam("start"), bindparam("blocked_until"),
+                           ()))
+        if with_excluded:
+            taken = taken.where(Booking.id.not_in(bindparam("exclude_ids", expanding=True)))
+        same_kind = select(Space.id).where(Space.kind == bindparam("kind"),
+                                           Space.active.is_(True))
+        closed = select(literal(True), Closure.space_id, Closure.start_at, Closure.end_at,
+                        Closure.reason).where(
+            Closure.active(), Closure.start_at < bindparam("window_end"),
+            Closure.end_at > bindparam("window_start"),
+            or_(Closure.space_id.is_(None), Closure.space_id.in_(same_kind)))
+        parts = [closed, taken]
+        if with_member:
+            parts.append(select(literal(None), WaitlistEntry.space_id, WaitlistEntry.start_at,
+                                WaitlistEntry.offer_expires_at, literal("")).where(
+                *offer_conditions(bindparam("space_id"), bindparam("member_id"),
+                                  bindparam("start"), bindparam("end"), bindparam("now"))))
+        _CHECKS[key] = union_all(*parts)
+    return _CHECKS[key]
 
 
 def offer_conditions(space_id: int, member_id: int, start: datetime, end: datetime,
@@ -236,28 +262,31 @@ def busy_by_space(session: Session, space_ids: Iterable[int], start: datetime, e
     return busy
 
 
-def _same_kind_with_busy(session: Session, space: Space, window: Interval,
+def _same_kind_with_busy(session: Session, space: Space, wanted: Interval, window: Interval,
                          exclude_ids: Iterable[int]
                          ) -> tuple[list[Space], dict[int, list[Interval]]]:
-    """The space and the other active spaces of its kind, each with the (start, end) of its
-    active bookings in the window: one query (spaces outer-joined to two booking columns)."""
-    on = [Booking.space_id == Space.id, Booking.status.in_(ACTIVE_STATUSES),
-          Booking.start_at < window[1], Booking.blocked_until > window[0]]
+    """The space and the other active spaces of its kind, with the (start, end) of their
+    active bookings: the space's over the search window (its other days and times are
+    searched), the others' only around the wanted time (only that time is offered there).
+    The spaces in one query, the bookings' times in another: joined in one, every booking
+    row would carry and decode its space's columns again."""
+    others = list(session.execute(select(Space).where(
+        Space.id != space.id, Space.id.in_(_same_kind_ids(space)))
+        .order_by(Space.name, Space.id)).scalars())
+    near = (wanted[0] - timedelta(days=1), wanted[1] + timedelta(days=1))
+    busy: dict[int, list[Interval]] = {s.id: [] for s in (space, *others)}
+    query = select(Booking.space_id, Booking.start_at, Booking.end_at).where(
+        Booking.status.in_(ACTIVE_STATUSES),
+        or_(and_(Booking.space_id == space.id, Booking.start_at < window[1],
+                 Booking.blocked_until > window[0]),
+            and_(Booking.space_id.in_([s.id for s in others]), Booking.start_at < near[1],
+                 Booking.blocked_until > near[0])))
     exclude_ids = list(exclude_ids)
     if exclude_ids:
-        on.append(Booking.id.not_in(exclude_ids))
-    rows = session.execute(
-        select(Space, Booking.start_at, Booking.end_at).outerjoin(Booking, and_(*on))
-        .where(or_(Space.id == space.id, Space.id.in_(_same_kind_ids(space))))
-        .order_by(Space.name, Space.id)).all()
-    spaces: dict[int, Space] = {space.id: space}
-    busy: dict[int, list[Interval]] = {space.id: []}
-    for found, booking_start, booking_end in rows:
-        spaces.setdefault(found.id, found)
-        busy.setdefault(found.id, [])
-        if booking_start is not None:
-            busy[found.id].append((booking_start, booking_end))
-    return list(spaces.values()), busy
+        query = query.where(Booking.id.not_in(exclude_ids))
+    for space_id, booking_start, booking_end in session.execute(query):
+        busy[space_id].append((booking_start, booking_end))
+    return [space, *others], busy
 
 
 def _conflict(session, space, rules, wanted, now, exclude_ids=(),
@@ -265,13 +294,13 @@ def _conflict(session, space, rules, wanted, now, exclude_ids=(),
               closures: Sequence[tuple[int | None, datetime, datetime]] | None = None,
               budget: Callable[[], QuotaBudget] | None = None) -> BookingConflict:
     """The refusal for a taken time: the bookings in the way and the alternatives the member
-    can book, from one query of the spaces of the kind, one of their bookings' times and the
-    quota budget, computed in memory (`closures` come from `check_free`)."""
+    can book, from the spaces of the kind, their bookings' times and the quota budget,
+    computed in memory (`closures` come from `check_free`)."""
     if taken is None:
         blocked_until = wanted[1] + timedelta(minutes=space.buffer_minutes)
         taken = sorted(busy_between(session, space.id, wanted[0], blocked_until, exclude_ids))
     window = search_window(wanted)
-    spaces, busy = _same_kind_with_busy(session, space, window, exclude_ids)
+    spaces, busy = _same_kind_with_busy(session, space, wanted, window, exclude_ids)
     ids = [s.id for s in spaces]
     if closures is None:
         closures = [(c.space_id, c.start_at, c.end_at) for c in closures_between(

@@ -97,9 +97,13 @@ def find_conflicts(
         raise ValueError("buffer_minutes must not be negative")
     start, end = _span(candidate)
     pad = timedelta(minutes=buffer_minutes)
-    widened = (start - pad, end + pad)
-    hits = [_span(b) for b in bookings if overlaps(widened, b)]
-    hits += [_span(c) for c in closures if overlaps((start, end), c)]
+    low, high = start - pad, end + pad
+    # Aware datetimes compare as instants whatever their zone: only the hits are converted
+    # (the suggestion search asks this of a hundred bookings for each candidate).
+    hits = [_span(b) for b in bookings if b[0] < high and low < b[1] and b[0] < b[1]
+            ] if low < high else []
+    if start < end:
+        hits += [_span(c) for c in closures if c[0] < end and start < c[1] and c[0] < c[1]]
     return sorted(hits)
 
 
