@@ -94,17 +94,22 @@ def caller():
     return row
 
 
-def booking_json(row, viewer) -> dict:
+def booking_json(row, viewer, equipment=()) -> dict:
     (booking_id, space_id, member_id, series_id, start, end, title, note, status, sequence,
-     late, cancel_reason, decision_reason, updated_at, show_titles) = row
+     late, cancel_reason, decision_reason, updated_at, show_titles, checked_in_at, no_show_at,
+     overage, created_by, organisation_id) = row
     private = member_id == viewer[0] or viewer[1] == "comanager"
     return {"id": booking_id, "space_id": space_id, "member_id": member_id,
             "series_id": series_id, "start": rfc3339(start), "end": rfc3339(end),
             "title": title if private or show_titles else None,
             "note": note if private else None, "status": status, "sequence": sequence,
             "late_cancellation": bool(late),
+            "equipment": [{"item_id": i, "name": n, "quantity": q} for i, n, q in equipment],
+            "checked_in_at": rfc3339(checked_in_at) if checked_in_at else None,
+            "no_show": no_show_at is not None,
             "reason": (cancel_reason or decision_reason or None) if private else None,
-            "updated_at": rfc3339(updated_at)}
+            "updated_at": rfc3339(updated_at), "overage_minutes": overage or 0,
+            "created_by": created_by, "for_organisation": organisation_id is not None}
 
 
 def interval(start, end) -> dict:
@@ -183,9 +188,10 @@ def create():
          body["title"].strip(), body.get("note", "").strip(), stored(now), stored(now),
          False)).fetchone()
     db.execute("COMMIT")
-    return booking_json((row[0], space[0], viewer[0], None, start, end, body["title"].strip(),
-                         body.get("note", "").strip(), "confirmed", 0, False, "", "", now,
-                         space[4]), viewer), 201
+    answer = booking_json((row[0], space[0], viewer[0], None, start, end, body["title"].strip(),
+                           body.get("note", "").strip(), "confirmed", 0, False, "", "", now,
+                           space[4], None, None, 0, viewer[0], None), viewer)
+    return {**answer, "participant_ids": []}, 201
 
 
 @app.get("/api/v1/bookings")
@@ -198,10 +204,19 @@ def listing():
     rows = connection().execute(sql(
         "SELECT b.id, b.space_id, b.member_id, b.series_id, b.start_at, b.end_at, b.title, "
         "b.note, b.status, b.sequence, b.late_cancellation, b.cancel_reason, b.decision_reason, "
-        "b.updated_at, s.show_titles FROM bookings b JOIN spaces s ON s.id = b.space_id "
+        "b.updated_at, s.show_titles, b.checked_in_at, b.no_show_at, b.overage_minutes, "
+        "b.created_by_id, b.organisation_id FROM bookings b JOIN spaces s ON s.id = b.space_id "
         "WHERE b.start_at < ? AND b.end_at > ? AND b.status IN (?, ?) "
         "ORDER BY b.start_at, b.id LIMIT 1000"), (stored(end), stored(start), *ACTIVE)).fetchall()
-    return Response(json.dumps([booking_json(r, viewer) for r in rows]),
+    held: dict[int, list] = {}
+    if rows:
+        ids = [r[0] for r in rows]
+        for booking_id, item_id, name, quantity in connection().execute(sql(
+                "SELECT be.booking_id, i.id, i.name, be.quantity FROM booking_equipment be "
+                "JOIN equipment_items i ON i.id = be.item_id WHERE be.booking_id IN ("
+                + ", ".join("?" * len(ids)) + ") ORDER BY be.booking_id, i.name"), ids):
+            held.setdefault(booking_id, []).append((item_id, name, quantity))
+    return Response(json.dumps([booking_json(r, viewer, held.get(r[0], ())) for r in rows]),
                     mimetype="application/json")
 
 
