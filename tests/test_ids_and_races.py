@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from booking.domain import bookings  # noqa: F401  (before series: their imports form a cycle)
+from booking.domain import bookings  # before series: their imports form a cycle
 from booking.domain import series as series_rules
 from booking.extensions import db
 from booking.models import Booking
@@ -65,3 +65,22 @@ def test_a_series_losing_the_race_names_the_taken_date_and_never_suggests_it(
     assert all(s["start"] != "2026-12-15T18:00:00+01:00" for s in response.json["suggestions"])
     assert db.session.execute(select(func.count(Booking.id)).where(
         Booking.member_id == member.id)).scalar_one() == 0
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="the exclusion constraint is PostgreSQL's")
+def test_a_single_booking_losing_the_race_is_a_409_with_the_rival_and_writes_nothing(
+        api, member, make_member, token_for, make_space, make_booking, monkeypatch):
+    space = make_space()
+    rival = make_booking(space, make_member(), local(2026, 12, 15, 18), local(2026, 12, 15, 20))
+    # The rival commits between our check and our insert: our check saw the time free.
+    monkeypatch.setattr(bookings, "check_free", lambda *args, **kwargs: None)
+    response = api("POST", "/bookings", token_for(member), json={
+        "space_id": space.id, "start": "2026-12-15T19:00:00+01:00",
+        "end": "2026-12-15T21:00:00+01:00", "title": "Répétition"})
+    assert response.status_code == 409, response.json
+    assert response.json["type"].endswith("booking-conflict")
+    assert [c["start"] for c in response.json["conflicts"]] == ["2026-12-15T18:00:00+01:00"]
+    assert response.json["suggestions"]
+    assert db.session.execute(select(func.count(Booking.id)).where(
+        Booking.member_id == member.id)).scalar_one() == 0
+    assert db.session.get(Booking, rival.id).status == "confirmed"

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, insert, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -391,12 +391,31 @@ def flush_or_conflict(session: Session, space: Space, rules: SpaceRules,
     try:
         session.flush()
     except IntegrityError as error:
-        if "bookings_no_overlap" not in str(error.orig):
-            raise
-        session.rollback()
-        candidates = [wanted] if isinstance(wanted[0], datetime) else list(wanted)
-        buffer = timedelta(minutes=space.buffer_minutes)
-        refused = next((times for times in candidates
-                        if busy_between(session, space.id, times[0], times[1] + buffer)),
-                       candidates[0])
-        raise _conflict(session, space, rules, refused, now, budget=budget) from None
+        raise _constraint_conflict(session, error, space, rules, wanted, now, budget) from None
+
+
+def insert_or_conflict(session: Session, values: dict, space: Space, rules: SpaceRules,
+                       now: datetime, budget: Callable[[], QuotaBudget] | None = None) -> int:
+    """Insert one booking's row and return its id, or the conflict the exclusion constraint
+    found (as flush_or_conflict). One INSERT ... RETURNING, without the unit of work: it
+    was a third of a create's time."""
+    try:
+        return session.execute(_INSERT_BOOKING, values).scalar_one()
+    except IntegrityError as error:
+        raise _constraint_conflict(session, error, space, rules,
+                                   (values["start_at"], values["end_at"]), now, budget) from None
+
+
+_INSERT_BOOKING = insert(Booking.__table__).returning(Booking.__table__.c.id)
+
+
+def _constraint_conflict(session, error, space, rules, wanted, now, budget) -> BookingConflict:
+    if "bookings_no_overlap" not in str(error.orig):
+        raise error
+    session.rollback()
+    candidates = [wanted] if isinstance(wanted[0], datetime) else list(wanted)
+    buffer = timedelta(minutes=space.buffer_minutes)
+    refused = next((times for times in candidates
+                    if busy_between(session, space.id, times[0], times[1] + buffer)),
+                   candidates[0])
+    return _conflict(session, space, rules, refused, now, budget=budget)

@@ -12,13 +12,12 @@ from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, case, func, inspect, literal, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
 from ..models import (
     ACTIVE_STATUSES,
     Booking,
     BookingParticipant,
-    BookingSeries,
     Closure,
     Member,
     RefusedBooking,
@@ -34,6 +33,7 @@ from .availability import (
     check_free,
     check_rules,
     flush_or_conflict,
+    insert_or_conflict,
     lock_space_for_booking,
     rules_for,
     schedule_message,
@@ -97,7 +97,7 @@ def participants_named(session: Session, member_ids: Sequence[int], booker: Memb
 
 def create_booking(session: Session, *, space: Space, member: Member, start: datetime,
                    end: datetime, title: str, note: str = "", now: datetime, tz: str,
-                   series: BookingSeries | None = None, booked_by: Member | None = None,
+                   booked_by: Member | None = None,
                    participants: Sequence[Member] = (),
                    for_organisation: bool = False,
                    equipment_wanted: Sequence[equipment.EquipmentRequest] = ()) -> Booking:
@@ -120,22 +120,33 @@ def create_booking(session: Session, *, space: Space, member: Member, start: dat
     check_free(session, space, rules, start, end, now, budget=budget, member_id=member.id)
     decision = quotas.check_quotas(session, member, space, [(start, end)], tz,
                                    for_organisation=for_organisation)
-    booking = Booking(
-        space=space, member=member, series=series, start_at=start, end_at=end,
-        blocked_until=end + timedelta(minutes=space.buffer_minutes),
-        status="pending" if space.needs_approval or decision.pending[0] else "confirmed",
-        overage_minutes=decision.overage_minutes[0],
-        title=title.strip(), note=(note or "").strip(), sequence=0,
-        created_at=now, updated_at=now, created_by_id=booker.id,
-        organisation_id=member.organisation_id if for_organisation else None,
-        participants=[BookingParticipant(member_id=p.id) for p in participants],
-    )
-    session.add(booking)
-    flush_or_conflict(session, space, rules, (start, end), now, budget=budget)
+    values = {
+        **_NEW_BOOKING, "space_id": space.id, "member_id": member.id,
+        "start_at": start,
+        "end_at": end, "blocked_until": end + timedelta(minutes=space.buffer_minutes),
+        "status": "pending" if space.needs_approval or decision.pending[0] else "confirmed",
+        "overage_minutes": decision.overage_minutes[0],
+        "title": title.strip(), "note": (note or "").strip(),
+        "created_at": now, "updated_at": now, "created_by_id": booker.id,
+        "organisation_id": member.organisation_id if for_organisation else None,
+    }
+    booking_id = insert_or_conflict(session, values, space, rules, now, budget=budget)
+    # The row is written: the object joins the session as if loaded from it, every column
+    # known (nothing to read back); its participants are new rows the commit inserts.
+    booking = Booking(id=booking_id, space=space, member=member, series=None, **values,
+                      participants=[BookingParticipant(booking_id=booking_id, member_id=p.id)
+                                    for p in participants])
+    make_transient_to_detached(booking)
+    session.add(booking)  # and, by cascade, its participants as new rows
     equipment.reserve_equipment(session, booking, equipment_wanted)
-    if series is None:
-        notices.booking_created(session, booking, booker, participants)
+    notices.booking_created(session, booking, booker, participants)
     return booking
+
+
+# Every column of a new booking that create_booking does not set: the model's defaults.
+_NEW_BOOKING = {column.key: column.default.arg if column.default is not None else None
+                for column in Booking.__table__.c
+                if column.key != "id" and (column.default is None or column.default.is_scalar)}
 
 
 def record_refusal(session: Session, *, member_id: int | None, space_id: int, start: datetime,
