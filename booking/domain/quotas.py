@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..formatting import format_date
@@ -121,23 +121,42 @@ def applicable_rules(session: Session, member: Member, space: Space | None = Non
 
     `with_names`: load what describes each rule (plan, organisation, space, member) in the
     same query; the booking check does without (it reads them only to word a refusal)."""
-    holders = [QuotaRule.member_id == member.id]
-    if member.plan_id:
-        holders.append(QuotaRule.plan_id == member.plan_id)
-    if member.organisation_id:
-        holders.append(QuotaRule.organisation_id == member.organisation_id)
-    query = select(QuotaRule).where(or_(*holders))
-    if with_names:
-        query = query.options(
-            joinedload(QuotaRule.plan), joinedload(QuotaRule.organisation),
-            joinedload(QuotaRule.space), joinedload(QuotaRule.member))
+    statement = _rules_statement(bool(member.plan_id), bool(member.organisation_id),
+                                 with_names, space is not None)
+    params = {"member_id": member.id, "plan_id": member.plan_id,
+              "organisation_id": member.organisation_id}
     if space is not None:
-        query = query.where(or_(QuotaRule.space_id == space.id,
-                                QuotaRule.space_kind == space.kind))
-    rules = list(session.execute(query.order_by(QuotaRule.id)).scalars())
+        params.update(space_id=space.id, space_kind=space.kind)
+    rules = list(session.execute(statement, params).scalars())
     own = {(r.space_id, r.space_kind, r.period) for r in rules if r.member_id is not None}
     return [r for r in rules
             if r.plan_id is None or (r.space_id, r.space_kind, r.period) not in own]
+
+
+_RULES: dict[tuple[bool, bool, bool, bool], Select] = {}
+
+
+def _rules_statement(with_plan: bool, with_organisation: bool, with_names: bool,
+                     one_space: bool) -> Select:
+    """applicable_rules' query, built once per shape with bound parameters (every booking
+    asks it)."""
+    key = (with_plan, with_organisation, with_names, one_space)
+    if key not in _RULES:
+        holders = [QuotaRule.member_id == bindparam("member_id")]
+        if with_plan:
+            holders.append(QuotaRule.plan_id == bindparam("plan_id"))
+        if with_organisation:
+            holders.append(QuotaRule.organisation_id == bindparam("organisation_id"))
+        query = select(QuotaRule).where(or_(*holders))
+        if with_names:
+            query = query.options(
+                joinedload(QuotaRule.plan), joinedload(QuotaRule.organisation),
+                joinedload(QuotaRule.space), joinedload(QuotaRule.member))
+        if one_space:
+            query = query.where(or_(QuotaRule.space_id == bindparam("space_id"),
+                                    QuotaRule.space_kind == bindparam("space_kind")))
+        _RULES[key] = query.order_by(QuotaRule.id)
+    return _RULES[key]
 
 
 def rule_applies_to_space(rule: QuotaRule, space: Space) -> bool:
