@@ -66,7 +66,11 @@ def _account_name(account) -> str:
                       "`mapping_id`), optional `format` camt053 | csv (guessed otherwise). "
                       "Lines already imported count as duplicates and create nothing. A "
                       "CAMT.053 statement whose opening balance plus its movements is not its "
-                      "closing balance is a 422 and nothing of the file is imported.")
+                      "closing balance is a 422 and nothing of the file is imported. Only "
+                      "booked entries are imported and checked against the balances: "
+                      "`pending` counts the entries the bank has not booked yet (CAMT.053 "
+                      "status PDNG), left for the later statement where they come back "
+                      "booked.")
 @comanager_required
 def import_bank_statement():
     upload = request.files.get("file")
@@ -86,7 +90,7 @@ def import_bank_statement():
                                         actor=current_member())
     return jsonify({
         "lines": result.lines, "matched": result.matched, "queued": result.queued,
-        "duplicates": result.duplicates,
+        "duplicates": result.duplicates, "pending": result.pending,
         "payments": [{"payment_id": p.payment.id, "account": {
             "member_id": p.account[0], "organisation_id": p.account[1],
             "name": p.account_name}, "amount_cents": p.payment.amount_cents,

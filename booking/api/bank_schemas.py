@@ -24,10 +24,14 @@ BANK_COMPONENTS = {
     },
     "StatementImport": {
         "type": "object",
-        "required": ["lines", "matched", "queued", "duplicates", "payments"],
+        "required": ["lines", "matched", "queued", "duplicates", "pending", "payments"],
         "properties": {
             "lines": {"type": "integer"}, "matched": {"type": "integer"},
             "queued": {"type": "integer"}, "duplicates": {"type": "integer"},
+            "pending": {"type": "integer", "minimum": 0,
+                        "description": "Entries not booked yet by the bank (CAMT.053 PDNG): "
+                                       "not imported, not counted in `lines`; they are "
+                                       "imported from the statement that books them."},
             "payments": {"type": "array", "items": {
                 "type": "object",
                 "required": ["payment_id", "account", "amount_cents", "matched_by"],

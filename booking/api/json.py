@@ -121,8 +121,11 @@ def slot_json(slot, zone: ZoneInfo) -> dict:
             "why": [str(reason) for reason in verdict.why]}
 
 
-def expense_json(expense: Expense, posted: set[int]) -> dict:
-    """A cost to share with its portions, as the ledger and governance (a plan's cost) show it."""
+def expense_json(expense: Expense, posted: set[int],
+                 participant_ids: list[int] | None = None) -> dict:
+    """A cost to share with its portions, as the ledger and governance (a plan's cost) show it.
+    `participant_ids`: who shares its equal part, when co-managers chose (None: the default,
+    the active members with a plan)."""
     mixed = expense.method == "mixed"
     return {
         "id": expense.id, "label": expense.label, "category": expense.category,
@@ -133,6 +136,7 @@ def expense_json(expense: Expense, posted: set[int]) -> dict:
         "allocation": {"method": expense.method,
                        "fixed_percent": expense.mixed_percent if mixed else None,
                        "fixed_base": expense.mixed_base if mixed else None},
+        "participant_ids": participant_ids,
         "portions": [{"portion": index, "period_start": first.isoformat(),
                       "period_end": last.isoformat(), "amount_cents": amount,
                       "posted": index in posted}

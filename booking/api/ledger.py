@@ -75,8 +75,9 @@ def ledger_balances():
           comanager=True, status=201, body=ref("ExpenseCreate"), response=ref("Expense"),
           description="Same checks as the cost form: amount_cents above zero, period_end on "
                       "or after period_start, a known category, fixed_percent (0 to 100) for "
-                      "a mixed key. Nothing is shared yet: preview and post the split with "
-                      "/expenses/{expense_id}/allocate.")
+                      "a mixed key. `participant_ids` chooses who shares an equal part, as the "
+                      "cost page does (active members only). Nothing is shared yet: preview "
+                      "and post the split with /expenses/{expense_id}/allocate.")
 @comanager_required
 def create_expense(body):
     key = body["allocation"]
@@ -94,7 +95,11 @@ def create_expense(body):
             period_end=period_end, space_id=body.get("space_id"), method=key["method"],
             mixed_percent=key.get("fixed_percent"), mixed_base=key.get("fixed_base", "shares"),
             spread_months=body.get("spread_months", 1))
-    return jsonify(expense_json(expense, posted=set())), 201
+        participant_ids = (ledger.choose_participants(db.session, expense,
+                                                      body["participant_ids"],
+                                                      actor=current_member())
+                           if "participant_ids" in body else None)
+    return jsonify(expense_json(expense, posted=set(), participant_ids=participant_ids)), 201
 
 
 def _line_json(line: ledger.AllocationLine) -> dict:
@@ -114,6 +119,7 @@ def _posted_json(entry: LedgerEntry, portion_cents: int) -> dict:
 @endpoint(bp, "/expenses/<int:expense_id>/allocate", "POST",
           summary="Preview or post how an expense is shared", tag="ledger", comanager=True,
           response=array_of("AllocationLine"), errors=(409,),
+          body=ref("AllocationRequest"), body_required=False,
           description="With preview=true, shows who would pay how much and why, writing "
                       "nothing. Without it, posts the portion's entries (once: a second post "
                       "answers 409 already-allocated) and returns them, with the credit of a "
@@ -121,13 +127,16 @@ def _posted_json(entry: LedgerEntry, portion_cents: int) -> dict:
                       "has one portion per month: choose it with `portion` (0 = the first "
                       "month, the default). 422 no-allocation-basis when nobody booked in the "
                       "period (usage) or nobody has shares; 422 month-closed when the "
-                      "portion's month is closed.",
+                      "portion's month is closed. The optional body's `participant_ids` "
+                      "chooses who shares an equal part (active members; 422 otherwise): "
+                      "tried without saving in a preview, saved for the expense when "
+                      "posting.",
           query=[query_param("preview", {"type": "boolean"},
                              "true: show the split without posting it."),
                  query_param("portion", {"type": "integer", "minimum": 0, "maximum": 239},
                              "The monthly portion, from 0 (default) to spread_months - 1.")])
 @comanager_required
-def allocate_expense(expense_id, query):
+def allocate_expense(expense_id, query, body):
     expense = get_object(Expense, expense_id)
     portion = query["portion"] or 0
     last = len(ledger.portions(expense)) - 1
@@ -137,11 +146,21 @@ def allocate_expense(expense_id, query):
     if portion > last:
         raise ApiProblem(422, _l("There is no portion %(portion)d: this expense has portions "
                                  "0 to %(last)d, one per month.", portion=portion, last=last))
+    participant_ids = body.get("participant_ids")
     if query["preview"]:
         with api_action(commit=False):
+            if participant_ids is not None:
+                ledger.choose_participants(db.session, expense, participant_ids,
+                                           actor=current_member())
             lines = ledger.preview_allocation(db.session, expense, portion, current_tz())
-        return jsonify([_line_json(line) for line in lines])
+            preview = [_line_json(line) for line in lines]
+        if participant_ids is not None:
+            db.session.rollback()  # a preview writes nothing: the choice was only tried
+        return jsonify(preview)
     with api_action():
+        if participant_ids is not None:
+            ledger.choose_participants(db.session, expense, participant_ids,
+                                       actor=current_member())
         allocation = ledger.post_allocation(db.session, expense, portion,
                                             actor=current_member(), tz=current_tz())
         entries = ledger.posted_entries(db.session, allocation.id)

@@ -29,6 +29,7 @@ class Operation:
     response: dict | None
     body: dict | None
     query: list[dict] = field(default_factory=list)
+    body_required: bool = True
     errors: tuple[int, ...] = ()
     public: bool = False
     comanager: bool = False
@@ -54,8 +55,10 @@ def query_param(name: str, schema: dict, description: str, required: bool = Fals
 def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, tag: str,
              description: str = "", status: int = 200, response: dict | None = None,
              body: dict | None = None, query: list[dict] | None = None,
-             errors: tuple[int, ...] = (), public: bool = False, comanager: bool = False):
-    """Declare an endpoint: the view receives path values, `query` values and `body`."""
+             errors: tuple[int, ...] = (), public: bool = False, comanager: bool = False,
+             body_required: bool = True):
+    """Declare an endpoint: the view receives path values, `query` values and `body`
+    (`body_required=False`: a call may send none, the view then receives {})."""
     query = query or []
 
     def decorator(view):
@@ -78,7 +81,8 @@ def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, tag: str,
         OPERATIONS.append(Operation(
             rule=rule, method=method.lower(), endpoint=name, summary=summary,
             description=description, tag=tag, status=status, response=response, body=body,
-            query=query, errors=errors, public=public, comanager=comanager))
+            query=query, errors=errors, public=public, comanager=comanager,
+            body_required=body_required))
         return wrapped
 
     return decorator
@@ -119,7 +123,7 @@ def _operation_document(op: Operation) -> dict:
     if parameters:
         doc["parameters"] = parameters
     if op.body is not None:
-        doc["requestBody"] = {"required": True,
+        doc["requestBody"] = {"required": op.body_required,
                               "content": {"application/json": {"schema": op.body}}}
     success: dict = {"description": "Success."}
     if op.response is not None:

@@ -33,6 +33,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPACE_KINDS = ["rehearsal_room", "decor_workshop", "storage", "equipment"]
 
 
+PARTICIPANT_IDS = {"type": "array", "items": ID, "minItems": 1, "maxItems": 1000,
+                   "uniqueItems": True}
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -502,6 +506,24 @@ COMPONENTS: dict = {
             "spread_months": _int(1, 240, "Spread over this many monthly portions from the "
                                           "month of period_start (default 1)."),
             "allocation": _ref("AllocationKey"),
+            "participant_ids": {**PARTICIPANT_IDS, "description": (
+                "For the equal key (or a mixed key with fixed_base equal): the ids of the "
+                "active members who share the equal part, as the cost page's checklist "
+                "chooses them. Left out: the active members with a plan (not admins, not "
+                "members without a plan). 422 for an id that is not an active member, or "
+                "for another key.")},
+        },
+    },
+    "AllocationRequest": {
+        "type": "object", "additionalProperties": False,
+        "description": "Optional: an empty body shares as saved for the expense.",
+        "properties": {
+            "participant_ids": {**PARTICIPANT_IDS, "description": (
+                "Who shares the equal part (ids of active members), as on the cost page: "
+                "with preview=true tried without being saved; when posting, saved for the "
+                "expense (later posts and corrections use it) and then posted. Left out: "
+                "the expense's saved choice, else the active members with a plan. 422 for "
+                "an id that is not an active member, or for a key without an equal part.")},
         },
     },
     "Expense": {
@@ -513,6 +535,9 @@ COMPONENTS: dict = {
             "category": {"type": "string", "enum": list(CATEGORIES)},
             "amount_cents": {"type": "integer"}, "spent_on": DATE, "period_start": DATE,
             "period_end": DATE, "space_id": NULLABLE_ID, "spread_months": {"type": "integer"},
+            "participant_ids": {"type": ["array", "null"], "items": ID,
+                                "description": "Who shares the equal part, when chosen; "
+                                               "null: the active members with a plan."},
             "allocation": {
                 "type": "object", "required": ["method"],
                 "properties": {"method": {"type": "string", "enum": list(METHODS)},

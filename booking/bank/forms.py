@@ -62,8 +62,10 @@ class CsvMappingForm(FlaskForm):
                               validators=[DataRequired(), Length(max=20)])
     decimal_comma = BooleanField(_l("Amounts use a decimal comma (12,50)"), default=True)
     date_column = StringField(_l("Date column"), validators=[DataRequired(), Length(max=80)])
-    amount_column = StringField(_l("Amount column"), validators=[DataRequired(),
-                                                                 Length(max=80)])
+    # Either one signed amount column, or a debit and a credit column (the domain checks).
+    amount_column = StringField(_l("Amount column"), validators=[Length(max=80)])
+    debit_column = StringField(_l("Debit column"), validators=[Length(max=80)])
+    credit_column = StringField(_l("Credit column"), validators=[Length(max=80)])
     name_column = StringField(_l("Counterparty name column"), validators=[Length(max=80)])
     iban_column = StringField(_l("Counterparty IBAN column"), validators=[Length(max=80)])
     communication_column = StringField(_l("Communication column"),

@@ -86,7 +86,8 @@ def import_statement():
                                             file_name=upload.filename or "", actor=current_user)
         if not done:
             result = None
-    return render_template("bank/import.html", form=form, result=result)
+    return (render_template("bank/import.html", form=form, result=result),
+            422 if form.errors else 200)
 
 
 @bp.route("/csv-mappings", methods=["GET", "POST"])

@@ -139,7 +139,11 @@ class CsvMapping(db.Model):
     delimiter: Mapped[str] = mapped_column(String(1), default=";")
     date_column: Mapped[str] = mapped_column(String(80))
     date_format: Mapped[str] = mapped_column(String(20), default="%d/%m/%Y")
+    # Either one signed amount column, or a debit and a credit column (ING, Belfius): the
+    # amount column is then "".
     amount_column: Mapped[str] = mapped_column(String(80))
+    debit_column: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    credit_column: Mapped[str] = mapped_column(String(80), default="", server_default="")
     decimal_comma: Mapped[bool] = mapped_column(Boolean, default=True)
     name_column: Mapped[str] = mapped_column(String(80), default="")
     iban_column: Mapped[str] = mapped_column(String(80), default="")

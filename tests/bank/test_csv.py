@@ -128,3 +128,220 @@ def test_an_unreadable_preview_says_what_to_do(client, login, comanager):
         content_type="multipart/form-data")
     assert response.status_code == 422
     assert "export" in response.get_data(as_text=True).lower()
+
+
+# --- a debit and a credit column instead of one signed amount ------------------------------
+
+# As ING Belgium exports it: money out and money in in two columns, one of them empty on each
+# line, Belgian amounts; Windows-1252 text after a UTF-8 BOM some export tools still write.
+ING = b"\xef\xbb\xbf" + (
+    "Numéro de compte;Nom du compte;Compte partie adverse;Nom partie adverse;"
+    "Numéro de mouvement;Date comptable;Date valeur;Débit;Crédit;Devise;"
+    "Détails du mouvement;Message\r\n"
+    "BE68 5390 0754 7034;Coopérative;BE71 0961 2345 6769;DUPONT LÉA;00012;"
+    "03/03/2027;03/03/2027;;1.234,50;EUR;Virement européen reçu;+++090/9337/55493+++\r\n"
+    "BE68 5390 0754 7034;Coopérative;BE21 0012 3456 7803;SCRL IMMO CHAUSSÉE;00013;"
+    "05/03/2027;05/03/2027;-350,00;;EUR;Virement européen émis;Loyer entrepôt mars\r\n"
+    "BE68 5390 0754 7034;Coopérative;;;00014;06/03/2027;06/03/2027;12,00;;EUR;"
+    "Frais de gestion;\r\n"
+    "BE68 5390 0754 7034;Coopérative;BE35 3630 7078 0637;SOFIA MARTINEZ;00015;"
+    "07/03/2027;07/03/2027;;50,00;EUR;Virement européen reçu;répétitions mars\r\n"
+    ";;;;;;;;;;;\r\n"
+).encode("cp1252")
+
+# As Belfius exports it in Dutch with "Debet" and "Credit", saved by Excel as UTF-8 with a BOM.
+BELFIUS_NL = (
+    "Rekening;Boekingsdatum;Rekeninguittrekselnummer;Transactienummer;Rekening tegenpartij;"
+    "Naam tegenpartij bevat;Transactie;Valutadatum;Debet;Credit;Devies;Mededelingen\n"
+    "BE68 5390 0754 7034;12/03/2027;00003;0001;BE62 5100 0754 7061;PEETERS JAN;"
+    "OVERSCHRIJVING;12/03/2027;;45,50;EUR;+++101/0000/00114+++\n"
+    "BE68 5390 0754 7034;14/03/2027;00003;0002;BE21 0012 3456 7803;ÉLECTRICITÉ SA;"
+    "DOMICILIERING;14/03/2027;1.120,75;;EUR;Factuur 2027-03\n"
+).encode("utf-8-sig")
+
+ING_COLUMNS = {
+    "date_column": "Date comptable", "amount_column": "", "debit_column": "Débit",
+    "credit_column": "Crédit", "name_column": "Nom partie adverse",
+    "iban_column": "Compte partie adverse", "communication_column": "Message",
+    "reference_column": ""}
+
+
+def _ing_mapping(**changes) -> CsvMapping:
+    columns = {**ING_COLUMNS, **changes}
+    return CsvMapping(bank_name="ING", delimiter=";", date_format="%d/%m/%Y",
+                      decimal_comma=True, **columns)
+
+
+def test_preview_of_an_ing_export_finds_the_debit_and_credit_columns():
+    preview = bank.csv_preview(ING)
+    assert (preview.encoding, preview.delimiter) == ("Windows-1252", ";")
+    assert preview.headers[0] == "Numéro de compte"  # the BOM is not part of it
+    assert preview.columns == {k: v for k, v in ING_COLUMNS.items() if v}
+    assert (preview.date_format, preview.decimal_comma) == ("%d/%m/%Y", True)
+    assert preview.rows[0][3] == "DUPONT LÉA"
+
+
+def test_preview_of_a_belfius_export_in_dutch_with_debet_and_credit():
+    preview = bank.csv_preview(BELFIUS_NL)
+    assert preview.encoding == "UTF-8"
+    assert (preview.columns["debit_column"], preview.columns["credit_column"]) == (
+        "Debet", "Credit")
+    assert "amount_column" not in preview.columns
+    assert preview.columns["communication_column"] == "Mededelingen"
+
+
+def test_debit_and_credit_columns_give_signed_amounts_in_belgian_notation(app):
+    statement = bank.parse_csv(ING, _ing_mapping())
+    # 1.234,50 in; -350,00 and 12,00 out (a debit with or without its sign); the empty row
+    # at the end is no line.
+    assert [line.amount_cents for line in statement.lines] == [123450, -35000, -1200, 5000]
+    assert statement.lines[0].structured == "090933755493"
+    assert statement.lines[0].counterparty_name == "DUPONT LÉA"
+    assert statement.lines[1].communication == "Loyer entrepôt mars"
+    nl = bank.parse_csv(BELFIUS_NL, CsvMapping(
+        bank_name="Belfius NL", delimiter=";", date_format="%d/%m/%Y", decimal_comma=True,
+        date_column="Boekingsdatum", amount_column="", debit_column="Debet",
+        credit_column="Credit", name_column="Naam tegenpartij bevat",
+        iban_column="Rekening tegenpartij", communication_column="Mededelingen",
+        reference_column=""))
+    assert [line.amount_cents for line in nl.lines] == [4550, -112075]
+    assert nl.lines[1].counterparty_name == "ÉLECTRICITÉ SA"
+
+
+def test_a_signed_amount_column_reads_belgian_notation_and_skips_empty_cells(app):
+    content = ("Date;Montant;Nom;Communication\n"
+               "03/03/2027;1.234,50;DUPONT LEA;+++090/9337/55493+++\n"
+               "04/03/2027;-12,00;BANQUE;Frais\n"
+               "05/03/2027;;BANQUE;Solde reporté\n"
+               "06/03/2027;+45,00 EUR;RENARD;cotisation\n").encode("cp1252")
+    mapping = CsvMapping(bank_name="X", delimiter=";", date_format="%d/%m/%Y",
+                         decimal_comma=True, date_column="Date", amount_column="Montant",
+                         name_column="Nom", iban_column="", communication_column="Communication",
+                         reference_column="")
+    amounts = [line.amount_cents for line in bank.parse_csv(content, mapping).lines]
+    assert amounts == [123450, -1200, 4500]
+
+
+def _save_ing(client, **changes):
+    data = {"bank_name": "ING", "delimiter": ";", "date_format": "%d/%m/%Y",
+            "decimal_comma": "y", **ING_COLUMNS, "headers": "Débit\nCrédit"}
+    data.update(changes)
+    return client.post("/bank/csv-mappings", data=data)
+
+
+def test_comanager_saves_debit_and_credit_columns_and_imports_an_ing_export(
+        client, login, comanager, sample_people):
+    lea, _jan, sofia = sample_people
+    login(comanager)
+    preview = client.post("/bank/csv-mappings/preview", data={
+        "file": (io.BytesIO(ING), "ing.csv")}, content_type="multipart/form-data")
+    text = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Colonne du débit" in text
+    assert '<option value="Débit" selected>' in text
+    assert '<option value="Crédit" selected>' in text
+    assert _save_ing(client).status_code == 302
+    listing = client.get("/bank/csv-mappings").get_data(as_text=True)
+    assert "Débit (débit) et Crédit (crédit)" in listing
+    mapping = db.session.execute(select(CsvMapping)).scalar_one()
+    assert (mapping.amount_column, mapping.debit_column, mapping.credit_column) == (
+        "", "Débit", "Crédit")
+    page = client.post("/bank/import", data={
+        "file": (io.BytesIO(ING), "ing.csv"), "format": "csv", "mapping": str(mapping.id)},
+        content_type="multipart/form-data")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Lignes lues : 4" in text and "Paiements enregistrés : 1" in text
+    assert "Dépenses à partager : 2" in text
+    payment = db.session.execute(select(Payment)).scalar_one()
+    assert (payment.member_id, payment.amount_cents) == (lea.id, 123450)
+    queued = db.session.execute(select(BankLine).where(BankLine.status == "queued")
+                                ).scalar_one()
+    assert (queued.amount_cents, queued.proposed_member_id) == (5000, sofia.id)
+    again = client.post("/bank/import", data={
+        "file": (io.BytesIO(ING), "ing.csv"), "format": "csv", "mapping": str(mapping.id)},
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert "Déjà importées (laissées telles quelles) : 4" in again
+    assert db.session.scalar(select(func.count(BankLine.id))) == 4
+
+
+def test_a_mapping_needs_one_amount_column_or_both_debit_and_credit(client, login,
+                                                                     comanager):
+    login(comanager)
+    neither = _save_ing(client, debit_column="", credit_column="")
+    assert neither.status_code == 422
+    assert "soit la colonne du montant, soit les colonnes du débit et du crédit" in (
+        neither.get_data(as_text=True))
+    half = _save_ing(client, credit_column="")
+    assert half.status_code == 422
+    both = _save_ing(client, amount_column="Débit")
+    assert both.status_code == 422
+    assert "pas les deux" in both.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(CsvMapping.id))) == 0
+
+
+def test_member_cannot_save_a_banks_columns(client, login, member):
+    login(member)
+    assert _save_ing(client).status_code == 403
+    assert db.session.scalar(select(func.count(CsvMapping.id))) == 0
+
+
+def test_the_api_imports_an_ing_export_with_its_mapping(api, token_for, member, comanager,
+                                                        sample_people):
+    lea = sample_people[0]
+    mapping = _ing_mapping()
+    db.session.add(mapping)
+    db.session.commit()
+
+    def post(headers):
+        return api("POST", "/bank-statements", headers, data={
+            "file": (io.BytesIO(ING), "ing.csv"), "format": "csv",
+            "mapping_id": str(mapping.id)}, content_type="multipart/form-data")
+    assert post(token_for(member)).status_code == 403
+    response = post(token_for(comanager))
+    assert response.status_code == 201
+    body = response.get_json()
+    assert {k: body[k] for k in ("lines", "matched", "queued", "duplicates")} == {
+        "lines": 4, "matched": 1, "queued": 1, "duplicates": 0}
+    assert [(p["account"]["member_id"], p["amount_cents"]) for p in body["payments"]] == [
+        (lea.id, 123450)]
+
+
+# A spreadsheet saved as .csv by mistake (xlsx is a zip), and a text in no known encoding.
+NOT_CSV = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml\x00\x00"
+NO_ENCODING = "Date;Montant\n03/03/2027;12,00\n".encode("cp1252") + b"\x81\x8d\n"
+
+
+@pytest.mark.parametrize("content", [NOT_CSV, NO_ENCODING])
+def test_an_unreadable_file_is_refused_in_french_and_changes_nothing(client, login, comanager,
+                                                                    content):
+    db.session.add(_ing_mapping())
+    db.session.commit()
+    login(comanager)
+    page = client.post("/bank/import", data={
+        "file": (io.BytesIO(content), "releve.csv"), "format": "csv", "mapping": ""},
+        content_type="multipart/form-data")
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "Ce fichier ne se lit pas comme un export CSV" in text
+    assert "Rien n’a été importé : exportez à nouveau le relevé de votre banque en CSV" in text
+    preview = client.post("/bank/csv-mappings/preview", data={
+        "file": (io.BytesIO(content), "releve.csv")}, content_type="multipart/form-data")
+    assert preview.status_code == 422
+    assert "Ce fichier ne se lit pas comme un export CSV" in preview.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(BankLine.id))) == 0
+
+
+def test_the_api_refuses_an_unreadable_file_with_a_translated_422(api, token_for, comanager):
+    db.session.add(_ing_mapping())
+    db.session.commit()
+    response = api("POST", "/bank-statements", token_for(comanager), data={
+        "file": (io.BytesIO(NOT_CSV), "releve.csv"), "format": "csv"},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Ce fichier ne se lit pas comme un export CSV" in response.get_json()["detail"]
+    english = api("POST", "/bank-statements", {**token_for(comanager),
+                                               "Accept-Language": "en"}, data={
+        "file": (io.BytesIO(NOT_CSV), "releve.csv"), "format": "csv"},
+        content_type="multipart/form-data")
+    assert "cannot be read as a CSV export" in english.get_json()["detail"]
+    assert db.session.scalar(select(func.count(BankLine.id))) == 0

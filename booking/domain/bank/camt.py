@@ -132,12 +132,21 @@ def _balance(r: _Reader, stmt: Element, codes: tuple[str, ...]) -> int | None:
     return None
 
 
+def _status(r: _Reader, entry: Element) -> str:
+    """BOOK, PDNG or INFO: the text of Sts in older versions, of Sts/Cd in newer ones."""
+    return (r.text(entry, "Sts") or r.text(entry, "Sts", "Cd")).upper()
+
+
+def _booked_entries(r: _Reader, stmt: Element) -> list[Element]:
+    """The entries the bank counts in its booked balance: the only ones imported. A pending
+    entry (PDNG) comes back booked in a later statement and is imported then; an INFO entry
+    is no movement of the account."""
+    return [entry for entry in r.all(stmt, "Ntry") if _status(r, entry) not in _NOT_BOOKED]
+
+
 def _booked_movements(r: _Reader, stmt: Element) -> int:
     total = 0
-    for entry in r.all(stmt, "Ntry"):
-        status = r.text(entry, "Sts") or r.text(entry, "Sts", "Cd")
-        if status in _NOT_BOOKED:
-            continue
+    for entry in _booked_entries(r, stmt):
         cents = _cents(r.text(entry, "Amt"))
         total += cents if r.text(entry, "CdtDbtInd") == "CRDT" else -cents
     return total
@@ -161,7 +170,9 @@ def _check_balances(r: _Reader, stmt: Element) -> None:
 
 
 def parse_camt053(content: bytes) -> list[ParsedStatement]:
-    """Every statement (Stmt) in the file, in file order, lines in entry order.
+    """Every statement (Stmt) in the file, in file order, lines in entry order: the booked
+    entries only, as in the balances the statement is checked against; `pending` counts the
+    entries left for a later statement.
 
     A statement whose balances do not add up refuses the whole file, before anything is stored.
     """
@@ -183,7 +194,9 @@ def parse_camt053(content: bytes) -> list[ParsedStatement]:
             account_iban=r.text(stmt, "Acct", "Id", "IBAN"),
             from_date=_day(r.text(stmt, "FrToDt", "FrDtTm")),
             to_date=_day(r.text(stmt, "FrToDt", "ToDtTm")),
-            lines=[line for entry in r.all(stmt, "Ntry") for line in _entry_lines(r, entry)]))
+            lines=[line for entry in _booked_entries(r, stmt)
+                   for line in _entry_lines(r, entry)],
+            pending=sum(1 for entry in r.all(stmt, "Ntry") if _status(r, entry) == "PDNG")))
     if not statements:
         raise StatementUnreadable(_l("This file holds no statement."))
     return statements

@@ -38,6 +38,7 @@ class ImportResult:
     duplicates: int = 0
     returned: int = 0
     debits: int = 0
+    pending: int = 0  # entries the bank has not booked yet, left for a later statement
     payments: list[ImportedPayment] = field(default_factory=list)
 
 
@@ -94,7 +95,7 @@ def import_statements(session: Session, statements: list[ParsedStatement], *, fm
     entries and notifications are written in batched INSERTs: a statement of thousands of lines
     costs a few dozen statements, not several per line.
     """
-    result = ImportResult()
+    result = ImportResult(pending=sum(parsed.pending for parsed in statements))
     ctx = match_context(session)
     closed = closed_month_starts(session)
     stored = []

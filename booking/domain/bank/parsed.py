@@ -39,6 +39,9 @@ class ParsedStatement:
     from_date: date | None = None
     to_date: date | None = None
     lines: list[ParsedLine] = field(default_factory=list)
+    # Entries the bank has not booked yet (CAMT.053 status PDNG): not imported; they come
+    # back booked in a later statement.
+    pending: int = 0
 
 
 class StatementUnreadable(DomainError):

@@ -36,6 +36,7 @@ from .expenses import (
 from .participants import (
     Participation,
     choose_participants,
+    chosen_participant_ids,
     equal_share_members,
     participations,
     takes_part_by_default,
@@ -83,6 +84,7 @@ __all__ = [
     "balances",
     "close_month",
     "choose_participants",
+    "chosen_participant_ids",
     "closed_month_starts",
     "closed_months",
     "confirm_payment",

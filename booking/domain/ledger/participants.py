@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as ngettext
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
@@ -52,17 +53,37 @@ def uses_equal_share(expense: Expense) -> bool:
 
 
 def choose_participants(session: Session, expense: Expense, member_ids: list[int], *,
-                        actor: Member) -> None:
+                        actor: Member) -> list[int]:
     """Save who shares the equal part of this expense; later posts and corrections use it.
 
-    These rows are a setting, not the ledger: entries already posted stay as they are."""
-    active = {m.id for m in active_members(session)}
-    chosen = sorted(set(member_ids) & active)
-    if not chosen:
+    Every id must be an active member's: a mistyped or deactivated one is refused, not
+    dropped, so nobody is left out of a share without being told. These rows are a setting,
+    not the ledger: entries already posted stay as they are."""
+    if not uses_equal_share(expense):
+        raise LedgerError(_l("This cost is not shared equally: choosing who shares an equal "
+                             "part applies only to the equal key, or a mixed key whose fixed "
+                             "part is shared equally."))
+    wanted = set(member_ids)
+    if not wanted:
         raise LedgerError(_l("Tick at least one member to share this cost equally."))
+    active = {m.id for m in active_members(session)}
+    strangers = sorted(wanted - active)
+    if strangers:
+        raise LedgerError(ngettext(
+            "Number %(ids)s is not an active member: choose who shares this cost among the "
+            "active members.",
+            "Numbers %(ids)s are not active members: choose who shares this cost among the "
+            "active members.", len(strangers), ids=", ".join(map(str, strangers))))
+    chosen = sorted(wanted)
     session.execute(delete(ExpenseParticipant).where(
         ExpenseParticipant.expense_id == expense.id))
     session.execute(insert(ExpenseParticipant),
                     [{"expense_id": expense.id, "member_id": member_id} for member_id in chosen])
     record_audit(session, actor, "expense.participants", "expense", expense.id,
                  ",".join(map(str, chosen))[:500])
+    return chosen
+
+
+def chosen_participant_ids(session: Session, expense: Expense) -> list[int] | None:
+    """The ids co-managers chose for the equal part, or None: then the default applies."""
+    return sorted(_chosen_ids(session, expense)) or None
