@@ -219,6 +219,21 @@ def test_commits_while_a_delivery_waits_share_it(app, member, make_space, redis_
 
 
 
+def test_a_burst_of_bookings_shares_one_queue_check(app, member, make_space, monkeypatch):
+    """Ten bookings committed one after another within the gathering time cost one look at
+    Redis (a status read or an enqueue), not ten, and every one of them is covered by it."""
+    backend = jobs.RqBackend("redis://127.0.0.1:1/0")  # never reached: enqueue is counted
+    backend.gather_seconds = 1.0
+    checks = []
+    monkeypatch.setattr(backend, "enqueue", lambda: checks.append(backend._asked))
+    app.extensions["jobs"] = backend
+    space = make_space()
+    for day in range(5, 15):
+        book(space, member, day=day)
+    assert backend.wait_queued()
+    assert checks == [10]
+
+
 def test_a_booking_does_not_wait_for_redis_to_queue_its_delivery(app, member, make_space):
     """The request that commits only wakes this process's enqueuer: a slow or unreachable
     Redis delays the e-mail, never the member's answer."""
