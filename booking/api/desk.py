@@ -18,7 +18,8 @@ from .problems import ApiProblem
 
 
 def entry_json(entry: WaitlistEntry, position: int | None) -> dict:
-    return {"id": entry.id, "space_id": entry.space_id, "start": format_instant(entry.start_at),
+    return {"id": entry.id, "space_id": entry.space_id, "member_id": entry.member_id,
+            "start": format_instant(entry.start_at),
             "end": format_instant(entry.end_at), "auto_book": entry.auto_book,
             "status": entry.status, "position": position,
             "offer_expires_at": format_instant(entry.offer_expires_at),
@@ -54,6 +55,17 @@ def join_waitlist(body):
     return jsonify(answer), 201
 
 
+@endpoint(bp, "/waitlist", "GET", summary="Every open waiting list (co-managers)",
+          tag="waitlist", response=array_of("WaitlistEntry"), comanager=True,
+          description="Entries waiting or offered and not over yet, of every member, by space "
+                      "(name), then start, then order of joining, with the place in each line. "
+                      "Remove one with DELETE /waitlist/{id}.")
+def all_waitlists():
+    entries = waitlist.open_entries(db.session, clock.now())
+    places = waitlist.positions(db.session, entries)
+    return jsonify([entry_json(e, places.get(e.id)) for e in entries])
+
+
 @endpoint(bp, "/me/waitlist", "GET", summary="The caller's waiting list", tag="waitlist",
           response=array_of("WaitlistEntry"),
           description="Entries not over yet, soonest first, with the place in each line.")
@@ -72,6 +84,21 @@ def leave_waitlist(entry_id):
     with api_action():
         waitlist.leave_waitlist(db.session, entry, actor=current_member(), now=clock.now())
     return "", 204
+
+
+@endpoint(bp, "/waitlist/<int:entry_id>/remove", "POST",
+          summary="Take someone off a waiting list (co-managers)", tag="waitlist",
+          body=ref("WaitlistRemove"), response=ref("WaitlistEntry"), comanager=True,
+          errors=(404, 409),
+          description="The member is told, with the reason. An offer held for them passes to "
+                      "the next in line.")
+def remove_waitlist_entry(entry_id, body):
+    entry = _own_entry(entry_id)
+    with api_action():
+        waitlist.remove_entry(db.session, entry, actor=current_member(), reason=body["reason"],
+                              now=clock.now())
+        answer = entry_json(entry, None)
+    return jsonify(answer)
 
 
 @endpoint(bp, "/waitlist/<int:entry_id>/accept", "POST", summary="Book an offered time",

@@ -261,9 +261,10 @@ COMPONENTS: dict = {
     },
     "WaitlistEntry": {
         "type": "object",
-        "required": ["id", "space_id", "start", "end", "auto_book", "status", "position"],
+        "required": ["id", "space_id", "member_id", "start", "end", "auto_book", "status",
+                     "position"],
         "properties": {
-            "id": ID, "space_id": ID, "start": INSTANT, "end": INSTANT,
+            "id": ID, "space_id": ID, "member_id": ID, "start": INSTANT, "end": INSTANT,
             "auto_book": {"type": "boolean"},
             "status": {"type": "string",
                        "enum": ["waiting", "offered", "booked", "expired", "cancelled"]},
@@ -271,6 +272,11 @@ COMPONENTS: dict = {
                          "description": "Place in the line (1 = next); null once served."},
             "offer_expires_at": NULLABLE_INSTANT, "booking_id": NULLABLE_ID,
         },
+    },
+    "WaitlistRemove": {
+        "type": "object", "additionalProperties": False, "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500,
+                                  "description": "Why; the member reads it."}},
     },
     "WaitlistAccept": {
         "type": "object", "additionalProperties": False, "required": ["title"],
