@@ -135,6 +135,8 @@ def new():
                            skipped=len(skipped)), "success")
             return redirect(url_for("bookings.mine"))
     chosen = next((s for s in spaces if s.id == form.space_id.data), None)
+    narrowed_to = chosen if chosen is not None and _space_known() else None
+    shown_items = equipment.items_for_space(items, chosen.id) if narrowed_to else items
     statuses = quotas.quota_overview(db.session, current_user, current_tz(), clock.now(),
                                      space=chosen) if chosen else []
     return render_template("bookings/new.html", form=form, preview=preview,
@@ -143,8 +145,15 @@ def new():
                            statuses=statuses, tz=current_tz(),
                            guide=_guide(chosen.id if chosen else None),
                            describe_rule=quotas.describe_rule,
-                           describe_period=quotas.describe_period, equipment_items=items,
+                           describe_period=quotas.describe_period,
+                           equipment_items=shown_items, equipment_space=narrowed_to,
                            waitlist_form=waitlist_form)
+
+
+def _space_known() -> bool:
+    """Whether the member chose the space (sent the form, or came from its calendar) rather
+    than seeing the form's first one: only then is the equipment narrowed to that space's."""
+    return request.method == "POST" or request.args.get("space", type=int) is not None
 
 
 def _equipment_wanted(items) -> list[equipment.EquipmentRequest]:

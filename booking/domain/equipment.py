@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
@@ -161,11 +162,21 @@ def _check_available(session: Session, space_id: int, wanted: dict[int, int],
                 item=item.name))
         free = item.quantity - peak_reserved(held.get(item_id, []), start, end)
         if units > free:
-            raise EquipmentUnavailable(_l(
-                "Only %(free)d of %(total)d × %(item)s are free at that time. Ask for fewer "
-                "or choose another time.", free=max(free, 0), total=item.quantity,
-                item=item.name))
+            raise EquipmentUnavailable(_not_enough_free(item, max(free, 0)))
     return items
+
+
+def _not_enough_free(item: EquipmentItem, free: int):
+    if free == 0:
+        return lazy_ngettext(
+            "The only %(item)s is taken at that time. Choose another time or book without it.",
+            "All %(num)d × %(item)s are taken at that time. Choose another time or book "
+            "without it.", item.quantity, item=item.name)
+    return lazy_ngettext(
+        "Only %(num)d of %(total)d × %(item)s is free at that time. Ask for fewer or choose "
+        "another time.",
+        "Only %(num)d of %(total)d × %(item)s are free at that time. Ask for fewer or choose "
+        "another time.", free, total=item.quantity, item=item.name)
 
 
 def reserve_equipment(session: Session, booking: Booking,
@@ -175,7 +186,9 @@ def reserve_equipment(session: Session, booking: Booking,
     if not wanted:
         return []
     if len(wanted) > MAX_LINES:
-        raise DomainError(_l("At most %(n)d kinds of equipment per booking.", n=MAX_LINES))
+        raise DomainError(lazy_ngettext("At most %(num)d kind of equipment per booking.",
+                                        "At most %(num)d kinds of equipment per booking.",
+                                        MAX_LINES))
     _check_available(session, booking.space_id, wanted, booking.start_at, booking.end_at,
                      [booking.id] if booking.id else [])
     lines = [BookingEquipment(booking_id=booking.id, item_id=item_id, quantity=units)

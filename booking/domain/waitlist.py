@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -70,8 +71,9 @@ def join_waitlist(session: Session, *, space: Space, member: Member, start: date
         raise DomainError(_l("You are already on the waiting list for this time. See your "
                              "place in My waiting list."))
     if len(mine) >= MAX_OPEN_ENTRIES:
-        raise DomainError(_l("You wait for %(n)d times already. Leave one of them first.",
-                             n=MAX_OPEN_ENTRIES))
+        raise DomainError(lazy_ngettext(
+            "You wait for %(num)d time already. Leave it first.",
+            "You wait for %(num)d times already. Leave one of them first.", MAX_OPEN_ENTRIES))
     entry = WaitlistEntry(space_id=space.id, member_id=member.id, start_at=start, end_at=end,
                           auto_book=auto_book, status="waiting", created_at=now,
                           updated_at=now)
