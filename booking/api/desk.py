@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import jsonify
 
 from .. import clock
+from ..domain import bookings as rules
 from ..domain import equipment, waitlist
 from ..extensions import db
-from ..models import Space, WaitlistEntry
+from ..models import Booking, Space, WaitlistEntry
 from ..timezones import current_tz
 from .actions import api_action
 from .auth import current_member
@@ -112,6 +113,35 @@ def accept_waitlist_offer(entry_id, body):
                                         title=body["title"], now=clock.now(), tz=current_tz())
         answer = booking_json(booking, equipment_lines=[])
     return jsonify(answer), 201
+
+
+def _changeable_booking(booking_id: int) -> Booking:
+    try:
+        booking = (rules.booking_for(db.session, booking_id, current_member())
+                   if booking_id <= MAX_ID else None)
+    except rules.NotAllowed:
+        raise ApiProblem(403) from None
+    if booking is None:
+        raise ApiProblem(404)
+    return booking
+
+
+@endpoint(bp, "/bookings/<int:booking_id>/equipment", "PUT",
+          summary="Change the equipment of a booking", tag="equipment",
+          body=ref("EquipmentChange"), response=ref("Booking"), errors=(403, 409),
+          description="Replaces what the booking holds (an empty list gives everything back). "
+                      "Its member or a co-manager, until it ends. Added units must be free for "
+                      "the whole booking (422 equipment-unavailable otherwise); dates of a "
+                      "series hold no equipment (422).")
+def change_booking_equipment(booking_id, body):
+    booking = _changeable_booking(booking_id)
+    wanted = [equipment.EquipmentRequest(line["item_id"], line["quantity"])
+              for line in body["equipment"]]
+    with api_action():
+        lines = equipment.change_equipment(db.session, booking, wanted,
+                                           actor=current_member(), now=clock.now())
+        answer = booking_json(booking, equipment_lines=lines)
+    return jsonify(answer)
 
 
 @endpoint(bp, "/equipment", "GET", summary="Equipment to reserve with a space",

@@ -236,6 +236,12 @@ COMPONENTS: dict = {
         "type": "object", "additionalProperties": False, "required": ["item_id", "quantity"],
         "properties": {"item_id": ID, "quantity": _int(1, 10000)},
     },
+    "EquipmentChange": {
+        "type": "object", "additionalProperties": False, "required": ["equipment"],
+        "properties": {"equipment": {
+            "type": "array", "maxItems": 20, "items": _ref("EquipmentRequest"),
+            "description": "Every item the booking is to hold, with its units."}},
+    },
     "EquipmentLine": {
         "type": "object", "required": ["item_id", "name", "quantity"],
         "properties": {"item_id": ID, "name": {"type": "string"},

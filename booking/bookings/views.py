@@ -267,7 +267,27 @@ def edit(booking_id: int):
             flash(_("Booking changed (%(n)d dates).", n=len(changed)) if len(changed) > 1
                   else _("Booking changed."), "success")
             return redirect(url_for("bookings.detail", booking_id=booking_id))
-    return render_template("bookings/edit.html", form=form, booking=booking)
+    items, held = equipment.equipment_choices(db.session, booking)
+    return render_template("bookings/edit.html", form=form, booking=booking,
+                           equipment_items=items, equipment_held=held,
+                           equipment_form=EmptyForm())
+
+
+@bp.route("/bookings/<int:booking_id>/equipment", methods=["POST"])
+@login_required
+def change_equipment(booking_id: int):
+    """The equipment part of the change page: its own form, so a time and its equipment are
+    never checked half-changed."""
+    booking = _booking_or_403(booking_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with user_action(_("Equipment saved.")) as done:
+        equipment.change_equipment(db.session, booking,
+                                   _equipment_wanted(equipment.all_items(db.session)),
+                                   actor=current_user, now=clock.now())
+    if not done:
+        return redirect(url_for("bookings.edit", booking_id=booking_id))
+    return redirect(url_for("bookings.detail", booking_id=booking_id))
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
