@@ -135,7 +135,7 @@ def new():
                            skipped=len(skipped)), "success")
             return redirect(url_for("bookings.mine"))
     chosen = next((s for s in spaces if s.id == form.space_id.data), None)
-    narrowed_to = chosen if chosen is not None and _space_known() else None
+    narrowed_to = chosen if chosen is not None and _space_known(chosen) else None
     shown_items = equipment.items_for_space(items, chosen.id) if narrowed_to else items
     statuses = quotas.quota_overview(db.session, current_user, current_tz(), clock.now(),
                                      space=chosen) if chosen else []
@@ -150,10 +150,10 @@ def new():
                            waitlist_form=waitlist_form)
 
 
-def _space_known() -> bool:
+def _space_known(chosen: Space) -> bool:
     """Whether the member chose the space (sent the form, or came from its calendar) rather
     than seeing the form's first one: only then is the equipment narrowed to that space's."""
-    return request.method == "POST" or request.args.get("space", type=int) is not None
+    return request.method == "POST" or request.args.get("space", type=int) == chosen.id
 
 
 def _equipment_wanted(items) -> list[equipment.EquipmentRequest]:
