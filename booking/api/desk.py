@@ -60,7 +60,8 @@ def join_waitlist(body):
           tag="waitlist", response=array_of("WaitlistEntry"), comanager=True,
           description="Entries waiting or offered and not over yet, of every member, by space "
                       "(name), then start, then order of joining, with the place in each line. "
-                      "Remove one with DELETE /waitlist/{id}.")
+                      "Take one off with POST /waitlist/{id}/remove (a reason the member "
+                      "is told).")
 def all_waitlists():
     entries = waitlist.open_entries(db.session, clock.now())
     places = waitlist.positions(db.session, entries)

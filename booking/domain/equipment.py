@@ -179,6 +179,12 @@ def _not_enough_free(item: EquipmentItem, free: int):
         "another time.", free, total=item.quantity, item=item.name)
 
 
+def _too_many_kinds() -> DomainError:
+    return DomainError(lazy_ngettext("At most %(num)d kind of equipment per booking.",
+                                     "At most %(num)d kinds of equipment per booking.",
+                                     MAX_LINES))
+
+
 def reserve_equipment(session: Session, booking: Booking,
                       requests: Iterable[EquipmentRequest]) -> list[BookingEquipment]:
     """Hold the units for the booking's time, or raise EquipmentUnavailable (nothing held)."""
@@ -186,9 +192,7 @@ def reserve_equipment(session: Session, booking: Booking,
     if not wanted:
         return []
     if len(wanted) > MAX_LINES:
-        raise DomainError(lazy_ngettext("At most %(num)d kind of equipment per booking.",
-                                        "At most %(num)d kinds of equipment per booking.",
-                                        MAX_LINES))
+        raise _too_many_kinds()
     _check_available(session, booking.space_id, wanted, booking.start_at, booking.end_at,
                      [booking.id] if booking.id else [])
     lines = [BookingEquipment(booking_id=booking.id, item_id=item_id, quantity=units)
@@ -217,9 +221,7 @@ def change_equipment(session: Session, booking: Booking, requests: Iterable[Equi
                              "on its own with the equipment."))
     wanted = _merged(requests)
     if len(wanted) > MAX_LINES:
-        raise DomainError(lazy_ngettext("At most %(num)d kind of equipment per booking.",
-                                        "At most %(num)d kinds of equipment per booking.",
-                                        MAX_LINES))
+        raise _too_many_kinds()
     lock_space_for_booking(session, booking.space_id)
     held = {line.item_id: line for line in session.execute(select(BookingEquipment).where(
         BookingEquipment.booking_id == booking.id)).scalars()}
