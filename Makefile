@@ -61,7 +61,7 @@ migrate: setup
 
 # For developers: collect new strings into the catalogs after changing code or templates.
 extract-messages: setup
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o booking/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o booking/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i booking/translations/messages.pot -d booking/translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 	$(BIN)/python booking/translations/fill_english.py
 

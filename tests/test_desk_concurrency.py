@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from booking.domain import bookings as rules
 from booking.domain import waitlist
 from booking.extensions import db
-from booking.models import Booking, BookingEquipment, EquipmentItem, WaitlistEntry
+from booking.models import Booking, BookingEquipment, EquipmentItem, Space, WaitlistEntry
 from tests.conftest import local
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -156,3 +156,47 @@ def test_an_offer_accepted_several_times_at_once_books_once(app, make_member, ma
         Booking.space_id == space.id, Booking.status.in_(("pending", "confirmed")))
     ).scalars().all()
     assert [b.member_id for b in active] == [waiting[0].id]
+
+
+def test_parallel_equipment_changes_and_bookings_never_exceed_the_quantity(
+        app, make_member, make_space, make_booking, token_for):
+    """Five existing bookings ask for a van while five new bookings do, in ten rooms, with a
+    pool of 3: a change takes the lock a new booking takes, so three get one in all."""
+    item = EquipmentItem(name="Van", quantity=3, description="", hourly_weight_pct=0,
+                         active=True)
+    db.session.add(item)
+    db.session.commit()
+    item_id = item.id
+    members = [make_member() for _ in range(PARALLEL)]
+    headers = [token_for(m) for m in members]
+    spaces = [make_space().id for _ in range(PARALLEL)]
+    existing = [make_booking(db.session.get(Space, spaces[i]), members[i],
+                             local(2026, 12, 1, 18), local(2026, 12, 1, 20)).id
+                for i in range(PARALLEL // 2)]
+    wanted = [{"item_id": item_id, "quantity": 1}]
+
+    def change(i):
+        def call(client):
+            response = client.put(f"/api/v1/bookings/{existing[i]}/equipment",
+                                  headers=headers[i], json={"equipment": wanted})
+            return response.status_code, response.get_json()
+        return call
+
+    def create(i):
+        def call(client):
+            response = client.post("/api/v1/bookings", headers=headers[i], json={
+                "space_id": spaces[i], "start": "2026-12-01T19:00:00+01:00",
+                "end": "2026-12-01T21:00:00+01:00", "title": f"Tournée {i}",
+                "equipment": wanted})
+            return response.status_code, response.get_json()
+        return call
+
+    results = _in_parallel(app, [change(i) for i in range(PARALLEL // 2)]
+                           + [create(i) for i in range(PARALLEL // 2, PARALLEL)])
+    codes = [code for code, _ in results]
+    assert sum(code in (200, 201) for code in codes) == 3, results
+    assert all(body["type"].endswith("equipment-unavailable")
+               for code, body in results if code == 422), results
+    db.session.expire_all()
+    held = db.session.execute(select(func.sum(BookingEquipment.quantity))).scalar()
+    assert held == 3

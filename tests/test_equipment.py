@@ -97,8 +97,7 @@ def test_never_more_units_than_there_are_at_one_instant(client, login, make_memb
     refused = _book_form(client, spaces[2], local(2026, 12, 1, 19, 30),
                          local(2026, 12, 1, 20, 30), **field)
     assert refused.status_code == 200
-    assert "Seuls 0 sur 2" in refused.get_data(as_text=True) or \
-        "0 of 2" in refused.get_data(as_text=True)
+    assert "Les 2 × Projecteurs sont tous pris à ce moment-là" in refused.get_data(as_text=True)
     # 20:00-21:00: the first has ended, one is free again.
     assert _book_form(client, spaces[3], local(2026, 12, 1, 20), local(2026, 12, 1, 21),
                       **field).status_code == 302
@@ -119,6 +118,71 @@ def test_equipment_tied_to_other_spaces_is_refused_and_nothing_is_booked(
     assert response.json["type"].endswith("equipment-unavailable")
     assert "Échafaudage" in response.json["detail"]
     assert db.session.execute(select(Booking)).first() is None
+
+
+def test_booking_form_lists_only_equipment_usable_in_the_chosen_space(
+        client, login, member, make_space, make_item):
+    hall, studio = make_space(name="Salle"), make_space(name="Studio")
+    make_item("Échafaudage", quantity=1, spaces=[hall])
+    make_item("Table de mixage", quantity=1, spaces=[studio])
+    make_item("Rallonge", quantity=5)
+    login(member)
+    from_calendar = client.get(f"/bookings/new?space={studio.id}").get_data(as_text=True)
+    assert "Table de mixage" in from_calendar and "Rallonge" in from_calendar
+    assert "Échafaudage" not in from_calendar
+    assert "le matériel utilisable à Studio" in from_calendar
+    # Sent for the hall (the booking refused for another reason): the hall's equipment.
+    sent = client.post("/bookings/new", data={
+        "space_id": hall.id, "start": form_time(local(2026, 12, 1, 20)),
+        "end": form_time(local(2026, 12, 1, 18)), "title": "Décor", "note": "",
+        "repeat": "none"}).get_data(as_text=True)
+    assert "Échafaudage" in sent and "Rallonge" in sent and "Table de mixage" not in sent
+    # No space chosen yet: every item, each saying where it can be used.
+    unchosen = client.get("/bookings/new").get_data(as_text=True)
+    assert all(name in unchosen for name in ("Échafaudage", "Table de mixage", "Rallonge"))
+    assert "seulement dans Salle" in unchosen and "seulement dans Studio" in unchosen
+
+
+def test_an_item_of_another_space_sent_anyway_is_refused_clearly(client, login, member,
+                                                                 make_space, make_item):
+    hall, studio = make_space(name="Salle"), make_space(name="Studio")
+    scaffold = make_item("Échafaudage", quantity=1, spaces=[hall])
+    login(member)
+    refused = _book_form(client, studio, local(2026, 12, 1, 18), local(2026, 12, 1, 20),
+                         **{f"equipment-{scaffold.id}": "1"})
+    assert refused.status_code == 200
+    assert "Échafaudage" in refused.get_data(as_text=True)
+    assert db.session.execute(select(Booking)).first() is None
+
+
+@pytest.mark.parametrize(("locale", "total", "held", "expected"), [
+    ("fr", 1, 1, "Le seul exemplaire de Sono est pris à ce moment-là."),
+    ("fr", 3, 3, "Les 3 × Sono sont tous pris à ce moment-là."),
+    ("fr", 3, 2, "Il n’en reste que 1 de libre sur 3 × Sono à ce moment-là."),
+    ("fr", 4, 2, "Il n’en reste que 2 de libres sur 4 × Sono à ce moment-là."),
+    ("nl", 1, 1, "Het enige exemplaar van Sono is dan bezet."),
+    ("nl", 3, 2, "Slechts 1 van 3 × Sono is dan vrij."),
+    ("nl", 4, 2, "Slechts 2 van 4 × Sono zijn dan vrij."),
+    ("en", 1, 1, "The only Sono is taken at that time."),
+    ("en", 3, 3, "All 3 × Sono are taken at that time."),
+    ("en", 3, 2, "Only 1 of 3 × Sono is free at that time."),
+    ("en", 4, 2, "Only 2 of 4 × Sono are free at that time."),
+])
+def test_the_refusal_counts_units_with_proper_plural_forms(api, make_member, token_for,
+                                                            make_space, make_item, locale,
+                                                            total, held, expected):
+    pa = make_item("Sono", quantity=total)
+    holder, asker = make_member(), make_member(locale=locale)
+    body = {"start": "2026-12-01T18:00:00+01:00", "end": "2026-12-01T20:00:00+01:00",
+            "title": "Concert"}
+    assert api("POST", "/bookings", token_for(holder), json={
+        **body, "space_id": make_space().id,
+        "equipment": [{"item_id": pa.id, "quantity": held}]}).status_code == 201
+    refused = api("POST", "/bookings", token_for(asker), json={
+        **body, "space_id": make_space().id,
+        "equipment": [{"item_id": pa.id, "quantity": total - held + 1}]})
+    assert refused.status_code == 422
+    assert refused.json["detail"].startswith(expected), refused.json["detail"]
 
 
 def test_api_books_with_equipment_and_shows_it(api, member, token_for, make_space, make_item):

@@ -6,7 +6,8 @@ from booking.extensions import db
 from booking.models import AuditEvent, Member, Organisation
 
 COMANAGER_ONLY = {"spaces.new", "spaces.edit", "spaces.closures", "spaces.closure",
-                  "bookings.approvals"}
+                  "bookings.approvals", "desk.equipment_list", "desk.equipment_new",
+                  "desk.waiting_lines"}
 
 
 def _comanager_get_paths(app, ids: dict[str, int]) -> list[str]:

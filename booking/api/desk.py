@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import jsonify
 
 from .. import clock
+from ..domain import bookings as rules
 from ..domain import equipment, waitlist
 from ..extensions import db
-from ..models import Space, WaitlistEntry
+from ..models import Booking, Space, WaitlistEntry
 from ..timezones import current_tz
 from .actions import api_action
 from .auth import current_member
@@ -18,7 +19,8 @@ from .problems import ApiProblem
 
 
 def entry_json(entry: WaitlistEntry, position: int | None) -> dict:
-    return {"id": entry.id, "space_id": entry.space_id, "start": format_instant(entry.start_at),
+    return {"id": entry.id, "space_id": entry.space_id, "member_id": entry.member_id,
+            "start": format_instant(entry.start_at),
             "end": format_instant(entry.end_at), "auto_book": entry.auto_book,
             "status": entry.status, "position": position,
             "offer_expires_at": format_instant(entry.offer_expires_at),
@@ -54,6 +56,18 @@ def join_waitlist(body):
     return jsonify(answer), 201
 
 
+@endpoint(bp, "/waitlist", "GET", summary="Every open waiting list (co-managers)",
+          tag="waitlist", response=array_of("WaitlistEntry"), comanager=True,
+          description="Entries waiting or offered and not over yet, of every member, by space "
+                      "(name), then start, then order of joining, with the place in each line. "
+                      "Take one off with POST /waitlist/{id}/remove (a reason the member "
+                      "is told).")
+def all_waitlists():
+    entries = waitlist.open_entries(db.session, clock.now())
+    places = waitlist.positions(db.session, entries)
+    return jsonify([entry_json(e, places.get(e.id)) for e in entries])
+
+
 @endpoint(bp, "/me/waitlist", "GET", summary="The caller's waiting list", tag="waitlist",
           response=array_of("WaitlistEntry"),
           description="Entries not over yet, soonest first, with the place in each line.")
@@ -74,6 +88,21 @@ def leave_waitlist(entry_id):
     return "", 204
 
 
+@endpoint(bp, "/waitlist/<int:entry_id>/remove", "POST",
+          summary="Take someone off a waiting list (co-managers)", tag="waitlist",
+          body=ref("WaitlistRemove"), response=ref("WaitlistEntry"), comanager=True,
+          errors=(404, 409),
+          description="The member is told, with the reason. An offer held for them passes to "
+                      "the next in line.")
+def remove_waitlist_entry(entry_id, body):
+    entry = _own_entry(entry_id)
+    with api_action():
+        waitlist.remove_entry(db.session, entry, actor=current_member(), reason=body["reason"],
+                              now=clock.now())
+        answer = entry_json(entry, None)
+    return jsonify(answer)
+
+
 @endpoint(bp, "/waitlist/<int:entry_id>/accept", "POST", summary="Book an offered time",
           tag="waitlist", status=201, body=ref("WaitlistAccept"), response=ref("Booking"),
           errors=(403, 409),
@@ -85,6 +114,35 @@ def accept_waitlist_offer(entry_id, body):
                                         title=body["title"], now=clock.now(), tz=current_tz())
         answer = booking_json(booking, equipment_lines=[])
     return jsonify(answer), 201
+
+
+def _changeable_booking(booking_id: int) -> Booking:
+    try:
+        booking = (rules.booking_for(db.session, booking_id, current_member())
+                   if booking_id <= MAX_ID else None)
+    except rules.NotAllowed:
+        raise ApiProblem(403) from None
+    if booking is None:
+        raise ApiProblem(404)
+    return booking
+
+
+@endpoint(bp, "/bookings/<int:booking_id>/equipment", "PUT",
+          summary="Change the equipment of a booking", tag="equipment",
+          body=ref("EquipmentChange"), response=ref("Booking"), errors=(403, 409),
+          description="Replaces what the booking holds (an empty list gives everything back). "
+                      "Its member or a co-manager, until it ends. Added units must be free for "
+                      "the whole booking (422 equipment-unavailable otherwise); dates of a "
+                      "series hold no equipment (422).")
+def change_booking_equipment(booking_id, body):
+    booking = _changeable_booking(booking_id)
+    wanted = [equipment.EquipmentRequest(line["item_id"], line["quantity"])
+              for line in body["equipment"]]
+    with api_action():
+        lines = equipment.change_equipment(db.session, booking, wanted,
+                                           actor=current_member(), now=clock.now())
+        answer = booking_json(booking, equipment_lines=lines)
+    return jsonify(answer)
 
 
 @endpoint(bp, "/equipment", "GET", summary="Equipment to reserve with a space",

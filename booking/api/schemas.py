@@ -240,6 +240,12 @@ COMPONENTS: dict = {
         "type": "object", "additionalProperties": False, "required": ["item_id", "quantity"],
         "properties": {"item_id": ID, "quantity": _int(1, 10000)},
     },
+    "EquipmentChange": {
+        "type": "object", "additionalProperties": False, "required": ["equipment"],
+        "properties": {"equipment": {
+            "type": "array", "maxItems": 20, "items": _ref("EquipmentRequest"),
+            "description": "Every item the booking is to hold, with its units."}},
+    },
     "EquipmentLine": {
         "type": "object", "required": ["item_id", "name", "quantity"],
         "properties": {"item_id": ID, "name": {"type": "string"},
@@ -265,9 +271,10 @@ COMPONENTS: dict = {
     },
     "WaitlistEntry": {
         "type": "object",
-        "required": ["id", "space_id", "start", "end", "auto_book", "status", "position"],
+        "required": ["id", "space_id", "member_id", "start", "end", "auto_book", "status",
+                     "position"],
         "properties": {
-            "id": ID, "space_id": ID, "start": INSTANT, "end": INSTANT,
+            "id": ID, "space_id": ID, "member_id": ID, "start": INSTANT, "end": INSTANT,
             "auto_book": {"type": "boolean"},
             "status": {"type": "string",
                        "enum": ["waiting", "offered", "booked", "expired", "cancelled"]},
@@ -275,6 +282,11 @@ COMPONENTS: dict = {
                          "description": "Place in the line (1 = next); null once served."},
             "offer_expires_at": NULLABLE_INSTANT, "booking_id": NULLABLE_ID,
         },
+    },
+    "WaitlistRemove": {
+        "type": "object", "additionalProperties": False, "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500,
+                                  "description": "Why; the member reads it."}},
     },
     "WaitlistAccept": {
         "type": "object", "additionalProperties": False, "required": ["title"],

@@ -135,6 +135,8 @@ def new():
                            skipped=len(skipped)), "success")
             return redirect(url_for("bookings.mine"))
     chosen = next((s for s in spaces if s.id == form.space_id.data), None)
+    narrowed_to = chosen if chosen is not None and _space_known(chosen) else None
+    shown_items = equipment.items_for_space(items, chosen.id) if narrowed_to else items
     statuses = quotas.quota_overview(db.session, current_user, current_tz(), clock.now(),
                                      space=chosen) if chosen else []
     return render_template("bookings/new.html", form=form, preview=preview,
@@ -143,8 +145,15 @@ def new():
                            statuses=statuses, tz=current_tz(),
                            guide=_guide(chosen.id if chosen else None),
                            describe_rule=quotas.describe_rule,
-                           describe_period=quotas.describe_period, equipment_items=items,
+                           describe_period=quotas.describe_period,
+                           equipment_items=shown_items, equipment_space=narrowed_to,
                            waitlist_form=waitlist_form)
+
+
+def _space_known(chosen: Space) -> bool:
+    """Whether the member chose the space (sent the form, or came from its calendar) rather
+    than seeing the form's first one: only then is the equipment narrowed to that space's."""
+    return request.method == "POST" or request.args.get("space", type=int) == chosen.id
 
 
 def _equipment_wanted(items) -> list[equipment.EquipmentRequest]:
@@ -258,7 +267,27 @@ def edit(booking_id: int):
             flash(_("Booking changed (%(n)d dates).", n=len(changed)) if len(changed) > 1
                   else _("Booking changed."), "success")
             return redirect(url_for("bookings.detail", booking_id=booking_id))
-    return render_template("bookings/edit.html", form=form, booking=booking)
+    items, held = equipment.equipment_choices(db.session, booking)
+    return render_template("bookings/edit.html", form=form, booking=booking,
+                           equipment_items=items, equipment_held=held,
+                           equipment_form=EmptyForm())
+
+
+@bp.route("/bookings/<int:booking_id>/equipment", methods=["POST"])
+@login_required
+def change_equipment(booking_id: int):
+    """The equipment part of the change page: its own form, so a time and its equipment are
+    never checked half-changed."""
+    booking = _booking_or_403(booking_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with user_action(_("Equipment saved.")) as done:
+        equipment.change_equipment(db.session, booking,
+                                   _equipment_wanted(equipment.all_items(db.session)),
+                                   actor=current_user, now=clock.now())
+    if not done:
+        return redirect(url_for("bookings.edit", booking_id=booking_id))
+    return redirect(url_for("bookings.detail", booking_id=booking_id))
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])

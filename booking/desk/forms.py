@@ -62,3 +62,11 @@ class JoinWaitlistForm(FlaskForm):
 class AcceptOfferForm(FlaskForm):
     title = StringField(_l("What for"), validators=[
         DataRequired(_l("Say in a few words what the booking is for.")), Length(max=200)])
+
+
+class RemoveWaitlistEntryForm(FlaskForm):
+    """A co-manager takes someone off a line, saying why (the member reads it)."""
+
+    reason = StringField(_l("Why is it removed?"), validators=[
+        DataRequired(_l("Say why the entry is removed: the member will read it.")),
+        Length(max=500)])

@@ -18,7 +18,7 @@ from ..forms import EmptyForm, choices
 from ..models import EquipmentItem, Space
 from ..security import role_required
 from ..timezones import current_tz, from_local
-from .forms import AcceptOfferForm, EquipmentForm, JoinWaitlistForm
+from .forms import AcceptOfferForm, EquipmentForm, JoinWaitlistForm, RemoveWaitlistEntryForm
 
 bp = Blueprint("desk", __name__)
 
@@ -130,6 +130,35 @@ def join_waitlist():
     if not done:
         return redirect(url_for("bookings.new", space=space.id))
     return redirect(url_for("desk.my_waitlist"))
+
+
+@bp.route("/waitlist/lines")
+@role_required("comanager")
+def waiting_lines():
+    """Every open line, for the co-managers: who waits in which order, the offers held."""
+    now = clock.now()
+    entries = waitlist.open_entries(db.session, now)
+    by_space: dict[int, list] = {}
+    for entry in entries:
+        by_space.setdefault(entry.space_id, []).append(entry)
+    return render_template("desk/waiting_lines.html", lines=list(by_space.values()), now=now,
+                           places=waitlist.positions(db.session, entries),
+                           remove_form=RemoveWaitlistEntryForm())
+
+
+@bp.route("/waitlist/<int:entry_id>/remove", methods=["POST"])
+@role_required("comanager")
+def remove_waitlist_entry(entry_id: int):
+    entry = _entry_or_403(entry_id)
+    form = RemoveWaitlistEntryForm()
+    if not form.validate_on_submit():
+        flash(_("Say why the entry is removed: the member will read it."), "error")
+        return redirect(url_for("desk.waiting_lines"))
+    with user_action(_("%(name)s is off the waiting list and was told why.",
+                       name=entry.member.name)):
+        waitlist.remove_entry(db.session, entry, actor=current_user, reason=form.reason.data,
+                              now=clock.now())
+    return redirect(url_for("desk.waiting_lines"))
 
 
 def _entry_or_403(entry_id: int):

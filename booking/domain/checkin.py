@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
@@ -57,8 +58,10 @@ def check_in(session: Session, booking: Booking, *, member: Member, now: datetim
         raise CheckInRefused(_l("This booking can no longer be checked in: it was marked as a "
                                 "no-show or is not confirmed. Ask a co-manager."))
     if now < check_in_opens(booking):
-        raise CheckInRefused(_l("Check-in opens %(n)d minutes before the start. Come back then.",
-                                n=booking.space.checkin_opens_minutes))
+        raise CheckInRefused(lazy_ngettext(
+            "Check-in opens %(num)d minute before the start. Come back then.",
+            "Check-in opens %(num)d minutes before the start. Come back then.",
+            booking.space.checkin_opens_minutes))
     if now >= booking.end_at:
         raise CheckInRefused(_l("This booking is over."))
     booking.checked_in_at = now
@@ -118,8 +121,10 @@ def _apply_no_show(session: Session, booking: Booking, now: datetime, tz: str) -
     if released:
         booking.status = "cancelled"
         booking.cancelled_at = now
-        booking.cancel_reason = str(_l("No-show: not checked in within %(n)d minutes of the "
-                                       "start.", n=space.checkin_grace_minutes))
+        booking.cancel_reason = str(lazy_ngettext(
+            "No-show: not checked in within %(num)d minute of the start.",
+            "No-show: not checked in within %(num)d minutes of the start.",
+            space.checkin_grace_minutes))
         # "quota": the hours count anyway, as a late cancellation's do.
         booking.late_cancellation = space.no_show_cost == "quota"
         booking.sequence += 1

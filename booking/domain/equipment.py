@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import String, bindparam, cast, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
@@ -161,11 +162,27 @@ def _check_available(session: Session, space_id: int, wanted: dict[int, int],
                 item=item.name))
         free = item.quantity - peak_reserved(held.get(item_id, []), start, end)
         if units > free:
-            raise EquipmentUnavailable(_l(
-                "Only %(free)d of %(total)d × %(item)s are free at that time. Ask for fewer "
-                "or choose another time.", free=max(free, 0), total=item.quantity,
-                item=item.name))
+            raise EquipmentUnavailable(_not_enough_free(item, max(free, 0)))
     return items
+
+
+def _not_enough_free(item: EquipmentItem, free: int):
+    if free == 0:
+        return lazy_ngettext(
+            "The only %(item)s is taken at that time. Choose another time or book without it.",
+            "All %(num)d × %(item)s are taken at that time. Choose another time or book "
+            "without it.", item.quantity, item=item.name)
+    return lazy_ngettext(
+        "Only %(num)d of %(total)d × %(item)s is free at that time. Ask for fewer or choose "
+        "another time.",
+        "Only %(num)d of %(total)d × %(item)s are free at that time. Ask for fewer or choose "
+        "another time.", free, total=item.quantity, item=item.name)
+
+
+def _too_many_kinds() -> DomainError:
+    return DomainError(lazy_ngettext("At most %(num)d kind of equipment per booking.",
+                                     "At most %(num)d kinds of equipment per booking.",
+                                     MAX_LINES))
 
 
 def reserve_equipment(session: Session, booking: Booking,
@@ -175,7 +192,7 @@ def reserve_equipment(session: Session, booking: Booking,
     if not wanted:
         return []
     if len(wanted) > MAX_LINES:
-        raise DomainError(_l("At most %(n)d kinds of equipment per booking.", n=MAX_LINES))
+        raise _too_many_kinds()
     _check_available(session, booking.space_id, wanted, booking.start_at, booking.end_at,
                      [booking.id] if booking.id else [])
     lines = [BookingEquipment(booking_id=booking.id, item_id=item_id, quantity=units)
@@ -183,6 +200,66 @@ def reserve_equipment(session: Session, booking: Booking,
     session.add_all(lines)
     session.flush()
     return lines
+
+
+def change_equipment(session: Session, booking: Booking, requests: Iterable[EquipmentRequest],
+                     *, actor: Member, now: datetime) -> list[EquipmentLine]:
+    """Replace what the booking holds by `requests` (none: give everything back), under the
+    lock a new booking takes: only added units are checked, against every other booking at
+    that time, so the units held at any instant never exceed the quantity. Dates of a series
+    hold no equipment (as a series is booked without it)."""
+    from . import bookings
+    from .availability import lock_space_for_booking
+    from .notifications import events as notices
+
+    if not bookings.can_change(booking, actor, now):
+        raise bookings.NotAllowed(_l("This booking can no longer be changed by you: it is "
+                                     "over, cancelled, or someone else's."))
+    if booking.series_id is not None:
+        raise DomainError(_l("This date belongs to a series, and equipment is reserved with "
+                             "single bookings only. Cancel this date of the series and book it "
+                             "on its own with the equipment."))
+    wanted = _merged(requests)
+    if len(wanted) > MAX_LINES:
+        raise _too_many_kinds()
+    lock_space_for_booking(session, booking.space_id)
+    held = {line.item_id: line for line in session.execute(select(BookingEquipment).where(
+        BookingEquipment.booking_id == booking.id)).scalars()}
+    if wanted == {item_id: line.quantity for item_id, line in held.items()}:
+        return equipment_of(session, [booking.id]).get(booking.id, [])
+    added = {item_id: units for item_id, units in wanted.items()
+             if units > (held[item_id].quantity if item_id in held else 0)}
+    if added:
+        _check_available(session, booking.space_id, added, booking.start_at, booking.end_at,
+                         [booking.id])
+    for item_id, line in held.items():
+        if item_id not in wanted:
+            session.delete(line)
+        else:
+            line.quantity = wanted[item_id]
+    session.add_all([BookingEquipment(booking_id=booking.id, item_id=item_id, quantity=units)
+                     for item_id, units in sorted(wanted.items()) if item_id not in held])
+    booking.sequence += 1  # the feeds' description names the equipment
+    booking.updated_at = now
+    session.flush()
+    lines = equipment_of(session, [booking.id]).get(booking.id, [])
+    record_audit(session, actor, "booking.equipment", "booking", booking.id,
+                 describe_lines(lines))
+    if actor.id != booking.member_id:  # a co-manager's change is told to the member
+        notices.bookings_changed(session, [booking], actor)
+    return lines
+
+
+def equipment_choices(session: Session, booking: Booking
+                      ) -> tuple[list[EquipmentItem], dict[int, int]]:
+    """What the booking's change page offers: the items usable in its space, plus any it
+    holds that no longer are (so they can be given back), and the units held of each."""
+    held = {item_id: units for item_id, units in session.execute(
+        select(BookingEquipment.item_id, BookingEquipment.quantity).where(
+            BookingEquipment.booking_id == booking.id))}
+    items = all_items(session)
+    return ([i for i in items if i.id in held or i in items_for_space(items, booking.space_id)],
+            held)
 
 
 def recheck_moved(session: Session, bookings: Sequence[Booking]) -> None:

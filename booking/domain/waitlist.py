@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import WAITLIST_OPEN, Booking, Member, Space, WaitlistEntry
-from .accounts import get_settings
+from .accounts import get_settings, record_audit
 from .availability import busy_between, check_rules, lock_space_for_booking, rules_for
 from .closures import closures_between
 from .errors import DomainError
@@ -70,8 +71,9 @@ def join_waitlist(session: Session, *, space: Space, member: Member, start: date
         raise DomainError(_l("You are already on the waiting list for this time. See your "
                              "place in My waiting list."))
     if len(mine) >= MAX_OPEN_ENTRIES:
-        raise DomainError(_l("You wait for %(n)d times already. Leave one of them first.",
-                             n=MAX_OPEN_ENTRIES))
+        raise DomainError(lazy_ngettext(
+            "You wait for %(num)d time already. Leave it first.",
+            "You wait for %(num)d times already. Leave one of them first.", MAX_OPEN_ENTRIES))
     entry = WaitlistEntry(space_id=space.id, member_id=member.id, start_at=start, end_at=end,
                           auto_book=auto_book, status="waiting", created_at=now,
                           updated_at=now)
@@ -104,6 +106,28 @@ def leave_waitlist(session: Session, entry: WaitlistEntry, *, actor: Member,
         range_freed(session, entry.space_id, entry.start_at, entry.end_at, now)
 
 
+def remove_entry(session: Session, entry: WaitlistEntry, *, actor: Member, reason: str,
+                 now: datetime) -> None:
+    """A co-manager takes an entry off its line (kept, marked cancelled) and tells the member
+    why; a held offer passes to the next. Claimed like an offer, so a removal racing the
+    member's accept or another co-manager's removal happens once."""
+    if not actor.is_comanager:
+        raise WaitlistNotAllowed(_l("Only co-managers take someone off a waiting list."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("Say why the entry is removed: the member will read it."))
+    was_offered = entry.status == "offered"
+    if not entry.is_open or not _claim(session, entry, entry.status, "cancelled", now):
+        raise WaitlistNotAllowed(_l("This entry is no longer waiting: it was served, left or "
+                                    "removed meanwhile. Reload the page."))
+    record_audit(session, actor, "waitlist.remove", "waitlist_entry", entry.id, reason)
+    notify(session, entry.member, "waitlist_removed", link="/waitlist",
+           space=entry.space.name, start=entry.start_at.isoformat(),
+           end=entry.end_at.isoformat(), reason=reason, by=actor.name)
+    if was_offered:
+        range_freed(session, entry.space_id, entry.start_at, entry.end_at, now)
+
+
 # --- where one stands ------------------------------------------------------------------------
 
 def positions(session: Session, entries: Sequence[WaitlistEntry]) -> dict[int, int]:
@@ -131,6 +155,17 @@ def waitlist_of(session: Session, member_id: int, now: datetime) -> list[Waitlis
         select(WaitlistEntry).options(joinedload(WaitlistEntry.space))
         .where(WaitlistEntry.member_id == member_id, WaitlistEntry.end_at > now)
         .order_by(WaitlistEntry.start_at, WaitlistEntry.id)).scalars())
+
+
+def open_entries(session: Session, now: datetime) -> list[WaitlistEntry]:
+    """Every line still open (waiting, or offered), for the co-managers: by space, then time,
+    then order of joining; with the space and the member, one query."""
+    return list(session.execute(
+        select(WaitlistEntry)
+        .options(joinedload(WaitlistEntry.space), joinedload(WaitlistEntry.member))
+        .join(Space, Space.id == WaitlistEntry.space_id)
+        .where(WaitlistEntry.status.in_(WAITLIST_OPEN), WaitlistEntry.end_at > now)
+        .order_by(Space.name, Space.id, WaitlistEntry.start_at, WaitlistEntry.id)).scalars())
 
 
 # --- when a slot frees -----------------------------------------------------------------------
@@ -261,6 +296,6 @@ def expire_offers(session: Session, now: datetime) -> int:
     return count
 
 
-__all__ = ["WaitlistNotAllowed", "accept_offer", "entry_for",
-           "expire_offers", "is_taken", "join_waitlist", "leave_waitlist", "positions",
-           "range_freed", "slots_freed", "waitlist_of"]
+__all__ = ["WaitlistNotAllowed", "accept_offer", "entry_for", "expire_offers", "is_taken",
+           "join_waitlist", "leave_waitlist", "open_entries", "positions", "range_freed",
+           "remove_entry", "slots_freed", "waitlist_of"]

@@ -164,6 +164,13 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          lambda p, f: _("Booked from the waiting list: %(space)s", space=p["space"]),
          lambda p, f: [_("The time you waited for freed up and is booked for you, as you "
                          "asked:"), _booking_line(p, f)]),
+    Kind("waitlist_removed", _l("Taken off a waiting list by a co-manager"),
+         lambda p, f: _("Off the waiting list: %(space)s", space=p["space"]),
+         lambda p, f: [_("%(who)s took you off the waiting list for this time at %(space)s:",
+                         who=p.get("by", ""), space=p["space"]),
+                       f.when(p["start"], p["end"]), *_reason(p),
+                       _("If you still need this time, ask the co-managers or choose another "
+                         "time in the booking form.")]),
     Kind("booking_reminder", _l("Reminder before a booking"),
          lambda p, f: _("Reminder: %(space)s", space=p["space"]),
          lambda p, f: [_("Your booking is coming up:"), _booking_line(p, f)]),
