@@ -273,7 +273,10 @@ def _same_kind_with_busy(session: Session, space: Space, wanted: Interval, windo
     others = list(session.execute(select(Space).where(
         Space.id != space.id, Space.id.in_(_same_kind_ids(space)))
         .order_by(Space.name, Space.id)).scalars())
-    near = (wanted[0] - timedelta(days=1), wanted[1] + timedelta(days=1))
+    # A booking of another space is in the way of the time asked when it meets it widened
+    # by that space's buffer (its own blocked range already carries the buffer after it).
+    pad = timedelta(minutes=max((s.buffer_minutes for s in others), default=0))
+    near = (wanted[0] - pad, wanted[1] + pad)
     busy: dict[int, list[Interval]] = {s.id: [] for s in (space, *others)}
     query = select(Booking.space_id, Booking.start_at, Booking.end_at).where(
         Booking.status.in_(ACTIVE_STATUSES),
