@@ -304,7 +304,7 @@ def counted_rows(session: Session, member: Member, rules: Sequence[QuotaRule],
                     Booking.member_id, Member.organisation_id, Booking.organisation_id)
              .join(Space, Space.id == Booking.space_id)
              .join(Member, Member.id == Booking.member_id)
-             .where(counted_bookings(), Booking.start_at < end, Booking.end_at > start,
+             .where(counted_bookings(), *Booking.meeting(start, end),
                     or_(*holders)))
     exclude_ids = list(exclude_ids)
     if exclude_ids:
