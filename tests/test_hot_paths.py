@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from booking.domain import api_tokens
 from booking.extensions import db
-from booking.models import ApiToken
+from booking.models import ApiToken, QuotaRule
 from tests.conftest import local
 
 NOW = local(2026, 11, 30, 9)  # a Monday
@@ -140,6 +140,44 @@ def test_member_pages_run_a_fixed_number_of_statements(client, login, member, fi
     # Home: the member's upcoming bookings with their spaces, the quota rules and the
     # balance. Settings come from the process's cache.
     assert big == [8, 7, 7, 5], big
+
+
+def test_quota_summaries_cost_the_same_with_one_rule_or_four(client, login, member, fill,
+                                                             make_space, make_booking,
+                                                             count_queries):
+    """Home and Find a slot show each rule's use: the hours are read once for all the rules,
+    not once per rule."""
+    space = fill(1, 2)[0]
+    login(member)
+
+    def rule(**fields):
+        values = {"member_id": member.id, "space_kind": "rehearsal_room", "period": "month",
+                  "limit_minutes": 600, "over_limit": "approval", **fields}
+        db.session.add(QuotaRule(**values))
+        db.session.commit()
+
+    def counts():
+        assert client.get("/dashboard").status_code == 200  # settings fresh in this process
+        found = []
+        for path in _pages(space.id)[2:]:
+            with count_queries() as counter:
+                body = client.get(path).get_data(as_text=True)
+            found.append(counter.count)
+        return found, body
+
+    rule()
+    one, _ = counts()
+    make_booking(space, member, DAY + timedelta(hours=9), DAY + timedelta(hours=11))
+    rule(period="week", limit_minutes=240)
+    rule(space_kind=None, space_id=space.id, limit_minutes=300)
+    rule(space_kind="decor_workshop", limit_minutes=120)
+    four, home = counts()
+    assert one == four, (one, four)
+    assert home.count('class="meter') == 8  # four rules, this period and the next
+    # Each rule counts what it covers: the rehearsal booking in its month, week and space
+    # rules, not in the workshop's.
+    assert "2 h utilisées sur 10 h" in home and "2 h utilisées sur 4 h" in home
+    assert "2 h utilisées sur 5 h" in home and "2 h utilisées sur 2 h" not in home
 
 
 def test_a_revocation_elsewhere_takes_effect_within_seconds(api, member, token_for,

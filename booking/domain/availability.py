@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..formatting import format_datetime
 from ..models import ACTIVE_STATUSES, Booking, Closure, Space, WaitlistEntry
+from ..models.bookings import LONGEST_BLOCK
 from ..models.spaces import WEEKDAY_KEYS
 from . import schedule
 from .alternatives import (
@@ -119,8 +120,7 @@ def active_bookings_between(session: Session, space_ids: int | Iterable[int], st
     query = select(Booking).options(joinedload(Booking.member)).where(
         Booking.space_id.in_(ids),
         Booking.status.in_(ACTIVE_STATUSES),
-        Booking.start_at < end,
-        Booking.blocked_until > start,
+        *Booking.meeting(start, end, blocked=True),
     ).order_by(Booking.start_at)
     exclude_ids = list(exclude_ids)
     if exclude_ids:
@@ -137,9 +137,9 @@ def busy_between(session: Session, space_id: int, start: datetime, end: datetime
 
 
 def _busy_conditions(space_id: int, start: datetime, end: datetime,
-                     exclude_ids: Iterable[int]) -> list:
+                     exclude_ids: Iterable[int], earliest=None) -> list:
     conditions = [Booking.space_id == space_id, Booking.status.in_(ACTIVE_STATUSES),
-                  Booking.start_at < end, Booking.blocked_until > start]
+                  *Booking.meeting(start, end, blocked=True, earliest=earliest)]
     exclude_ids = list(exclude_ids)
     if exclude_ids:
         conditions.append(Booking.id.not_in(exclude_ids))
@@ -172,6 +172,7 @@ def check_free(session: Session, space: Space, rules: SpaceRules, start: datetim
     exclude_ids = list(exclude_ids)
     window = search_window((start, end))
     params = {"space_id": space.id, "kind": space.kind, "start": start, "end": end,
+              "earliest": start - LONGEST_BLOCK,
               "blocked_until": end + timedelta(minutes=space.buffer_minutes),
               "window_start": window[0], "window_end": window[1]}
     if member_id is not None:
@@ -211,7 +212,7 @@ def _check_statement(with_member: bool, with_excluded: bool):
         taken = select(literal(False), Booking.space_id, Booking.start_at, Booking.end_at,
                        literal("")).where(*_busy_conditions(
                            bindparam("space_id"), bindparam("start"), bindparam("blocked_until"),
-                           ()))
+                           (), earliest=bindparam("earliest")))
         if with_excluded:
             taken = taken.where(Booking.id.not_in(bindparam("exclude_ids", expanding=True)))
         same_kind = select(Space.id).where(Space.kind == bindparam("kind"),
@@ -253,7 +254,7 @@ def busy_by_space(session: Session, space_ids: Iterable[int], start: datetime, e
         return busy
     query = select(Booking.space_id, Booking.start_at, Booking.end_at).where(
         Booking.space_id.in_(ids), Booking.status.in_(ACTIVE_STATUSES),
-        Booking.start_at < end, Booking.blocked_until > start)
+        *Booking.meeting(start, end, blocked=True))
     exclude_ids = list(exclude_ids)
     if exclude_ids:
         query = query.where(Booking.id.not_in(exclude_ids))
@@ -273,14 +274,16 @@ def _same_kind_with_busy(session: Session, space: Space, wanted: Interval, windo
     others = list(session.execute(select(Space).where(
         Space.id != space.id, Space.id.in_(_same_kind_ids(space)))
         .order_by(Space.name, Space.id)).scalars())
-    near = (wanted[0] - timedelta(days=1), wanted[1] + timedelta(days=1))
+    # A booking of another space is in the way of the time asked when it meets it widened
+    # by that space's buffer (its own blocked range already carries the buffer after it).
+    pad = timedelta(minutes=max((s.buffer_minutes for s in others), default=0))
+    near = (wanted[0] - pad, wanted[1] + pad)
     busy: dict[int, list[Interval]] = {s.id: [] for s in (space, *others)}
     query = select(Booking.space_id, Booking.start_at, Booking.end_at).where(
         Booking.status.in_(ACTIVE_STATUSES),
-        or_(and_(Booking.space_id == space.id, Booking.start_at < window[1],
-                 Booking.blocked_until > window[0]),
-            and_(Booking.space_id.in_([s.id for s in others]), Booking.start_at < near[1],
-                 Booking.blocked_until > near[0])))
+        or_(and_(Booking.space_id == space.id, *Booking.meeting(*window, blocked=True)),
+            and_(Booking.space_id.in_([s.id for s in others]),
+                 *Booking.meeting(*near, blocked=True))))
     exclude_ids = list(exclude_ids)
     if exclude_ids:
         query = query.where(Booking.id.not_in(exclude_ids))

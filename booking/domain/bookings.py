@@ -23,6 +23,7 @@ from ..models import (
     RefusedBooking,
     Space,
 )
+from ..models.bookings import LONGEST_BLOCK
 from . import equipment, quotas, schedule, waitlist
 from .availability import (
     BookableSlot,
@@ -189,7 +190,7 @@ def taking_part_ids(session: Session, viewer: Member, start: datetime, end: date
     member: one query, for a calendar to show them as the viewer's."""
     return set(session.execute(select(Booking.id).where(
         mine_condition(viewer.id, viewer.organisation_id), Booking.member_id != viewer.id,
-        Booking.start_at < end, Booking.end_at > start)).scalars())
+        *Booking.meeting(start, end))).scalars())
 
 
 def title_visible_to(booking: Booking, viewer: Member, show_titles: bool | None = None) -> bool:
@@ -476,7 +477,7 @@ def booking_rows_in_period(session: Session, *, start: datetime, end: datetime,
     `show_titles`: hundreds are serialised without building an object per booking. With
     `member_id`, the bookings one takes part in too, each with the member's `role`."""
     params = {"start": start, "end": end, "member_id": member_id, "space_id": space_id,
-              "organisation_id": organisation_id}
+              "organisation_id": organisation_id, "earliest": start - LONGEST_BLOCK}
     statement = _listing_statement(member_id is not None, organisation_id is not None,
                                    space_id is not None, limit)
     # On the session's connection: plain rows need none of the ORM's result machinery.
@@ -500,13 +501,14 @@ def _listing_statement(one_member: bool, with_organisation: bool, one_space: boo
             query, bindparam("start"), bindparam("end"),
             bindparam("member_id") if one_member else None,
             bindparam("space_id") if one_space else None,
-            bindparam("organisation_id") if with_organisation else None).limit(limit)
+            bindparam("organisation_id") if with_organisation else None,
+            earliest=bindparam("earliest")).limit(limit)
     return _LISTINGS[key]
 
 
 def _in_period(query, start: datetime, end: datetime, member_id: int | None,
-               space_id: int | None, organisation_id: int | None = None):
-    query = query.where(Booking.start_at < end, Booking.end_at > start)
+               space_id: int | None, organisation_id: int | None = None, earliest=None):
+    query = query.where(*Booking.meeting(start, end, earliest=earliest))
     if member_id is not None:
         query = query.where(mine_condition(member_id, organisation_id))
     else:

@@ -43,8 +43,7 @@ def upcoming_closures(session: Session, now: datetime) -> list[Closure]:
 
 def _hits(space_id: int | None, start: datetime, end: datetime) -> list:
     """What makes a booking hit by a closure of `space_id` (None: every space) over [start, end)."""
-    conditions = [Booking.status.in_(ACTIVE_STATUSES), Booking.start_at < end,
-                  Booking.end_at > start]
+    conditions = [Booking.status.in_(ACTIVE_STATUSES), *Booking.meeting(start, end)]
     if space_id is not None:
         conditions.append(Booking.space_id == space_id)
     return conditions

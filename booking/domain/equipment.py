@@ -135,8 +135,7 @@ def reserved_between(session: Session, item_ids: list[int], start: datetime, end
                     BookingEquipment.quantity)
              .join(Booking, Booking.id == BookingEquipment.booking_id)
              .where(BookingEquipment.item_id.in_(item_ids),
-                    Booking.status.in_(ACTIVE_STATUSES), Booking.start_at < end,
-                    Booking.end_at > start))
+                    Booking.status.in_(ACTIVE_STATUSES), *Booking.meeting(start, end)))
     excluded = list(exclude_booking_ids)
     if excluded:
         query = query.where(Booking.id.not_in(excluded))
@@ -362,7 +361,7 @@ def equipment_usage(session: Session, start: datetime, end: datetime) -> list[Eq
                Booking.end_at, BookingEquipment.quantity)
         .join(BookingEquipment, BookingEquipment.item_id == EquipmentItem.id)
         .join(Booking, Booking.id == BookingEquipment.booking_id)
-        .where(counted_bookings(), Booking.start_at < end, Booking.end_at > start)).all()
+        .where(counted_bookings(), *Booking.meeting(start, end))).all()
     totals: dict[int, list] = {}
     for item_id, name, quantity, a, b, units in rows:
         minutes = (min(b, end) - max(a, start)).total_seconds() / 60
@@ -384,7 +383,7 @@ def weighted_equipment_minutes(session: Session, start: datetime, end: datetime,
              .join(BookingEquipment, BookingEquipment.booking_id == Booking.id)
              .join(EquipmentItem, EquipmentItem.id == BookingEquipment.item_id)
              .where(counted_bookings(), EquipmentItem.hourly_weight_pct > 0,
-                    Booking.start_at < end, Booking.end_at > start))
+                    *Booking.meeting(start, end)))
     if space_id is not None:
         query = query.where(Booking.space_id == space_id)
     extra: dict[tuple[int, int], float] = defaultdict(float)

@@ -176,32 +176,6 @@ def describe_rule(rule: QuotaRule):
               hours=describe_duration(rule.limit_minutes), per=per, scope=scope)
 
 
-def _used_by_period(session: Session, rule: QuotaRule, member: Member,
-                    periods: Sequence[Interval], tz: str,
-                    exclude_ids: Iterable[int] = ()) -> list[float]:
-    """Weighted minutes already counted in each period: one query for all of them."""
-    start, end = periods[0][0], periods[-1][1]
-    query = select(Booking.start_at, Booking.end_at).where(
-        counted_bookings(), Booking.start_at < end, Booking.end_at > start)
-    if rule.organisation_id is not None:
-        query = query.join(Member, Member.id == Booking.member_id).where(
-            Member.organisation_id == rule.organisation_id)
-    else:
-        # What is booked for the organisation draws on its pool, not on the booker's quota.
-        query = query.where(Booking.member_id == member.id, Booking.organisation_id.is_(None))
-    if rule.space_id is not None:
-        query = query.where(Booking.space_id == rule.space_id)
-    else:
-        query = query.join(Space, Space.id == Booking.space_id).where(
-            Space.kind == rule.space_kind)
-    exclude_ids = list(exclude_ids)
-    if exclude_ids:
-        query = query.where(Booking.id.not_in(exclude_ids))
-    rows = session.execute(query).all()
-    return [sum(weighted_minutes(rule, max(s, p_start), min(e, p_end), tz) for s, e in rows)
-            for p_start, p_end in periods]
-
-
 # --- the budget: many candidate times judged in memory ---------------------------------------
 
 @dataclass(frozen=True)
@@ -310,24 +284,32 @@ def quota_budget(session: Session, member: Member, start: datetime, end: datetim
     rules = applicable_rules(session, member, with_names=False)
     if for_organisation:
         rules = [r for r in rules if r.organisation_id is not None]
-    rows: list[CountedRow] = []
-    if rules and end > start:
-        first = min(periods_touching(r.period, start, end, tz)[0][0] for r in rules)
-        last = max(periods_touching(r.period, start, end, tz)[-1][1] for r in rules)
-        holders = [Booking.member_id == member.id]
-        if member.organisation_id and any(r.organisation_id for r in rules):
-            holders.append(Member.organisation_id == member.organisation_id)
-        query = (select(Booking.start_at, Booking.end_at, Booking.space_id, Space.kind,
-                        Booking.member_id, Member.organisation_id, Booking.organisation_id)
-                 .join(Space, Space.id == Booking.space_id)
-                 .join(Member, Member.id == Booking.member_id)
-                 .where(counted_bookings(), Booking.start_at < last, Booking.end_at > first,
-                        or_(*holders)))
-        exclude_ids = list(exclude_ids)
-        if exclude_ids:
-            query = query.where(Booking.id.not_in(exclude_ids))
-        rows = [CountedRow(*row) for row in session.execute(query)]
-    return QuotaBudget(rules, rows, member_id=member.id, tz=tz)
+    if not rules or end <= start:
+        return QuotaBudget(rules, [], member_id=member.id, tz=tz)
+    first = min(periods_touching(r.period, start, end, tz)[0][0] for r in rules)
+    last = max(periods_touching(r.period, start, end, tz)[-1][1] for r in rules)
+    return QuotaBudget(rules, counted_rows(session, member, rules, first, last, exclude_ids),
+                       member_id=member.id, tz=tz)
+
+
+def counted_rows(session: Session, member: Member, rules: Sequence[QuotaRule],
+                 start: datetime, end: datetime,
+                 exclude_ids: Iterable[int] = ()) -> list[CountedRow]:
+    """The bookings meeting [start, end) that any of the rules may count: the member's own,
+    and their organisation's when an organisation rule is among them. One query."""
+    holders = [Booking.member_id == member.id]
+    if member.organisation_id and any(r.organisation_id for r in rules):
+        holders.append(Member.organisation_id == member.organisation_id)
+    query = (select(Booking.start_at, Booking.end_at, Booking.space_id, Space.kind,
+                    Booking.member_id, Member.organisation_id, Booking.organisation_id)
+             .join(Space, Space.id == Booking.space_id)
+             .join(Member, Member.id == Booking.member_id)
+             .where(counted_bookings(), *Booking.meeting(start, end),
+                    or_(*holders)))
+    exclude_ids = list(exclude_ids)
+    if exclude_ids:
+        query = query.where(Booking.id.not_in(exclude_ids))
+    return [CountedRow(*row) for row in session.execute(query)]
 
 
 # --- checking --------------------------------------------------------------------------------
@@ -422,10 +404,10 @@ class QuotaStatus:
 def quota_usage_in_month(session: Session, member: Member, tz: str, first_day: date
                          ) -> list[QuotaStatus]:
     """Used / limit / left of each rule over a month: the month itself for monthly rules,
-    each week starting in it for weekly ones (one query per rule)."""
-    statuses = []
+    each week starting in it for weekly ones."""
     zone = ZoneInfo(tz)
     after = next_period_day("month", first_day)
+    periods_of = {}
     for rule in applicable_rules(session, member):
         if rule.period == "month":
             periods = [period_bounds("month", first_day, tz)]
@@ -434,19 +416,16 @@ def quota_usage_in_month(session: Session, member: Member, tz: str, first_day: d
             while day < after:
                 periods.append(period_bounds("week", day, tz))
                 day = periods[-1][1].astimezone(zone).date()
-        if not periods:
-            continue
-        used = _used_by_period(session, rule, member, periods, tz)
-        statuses += [QuotaStatus(rule, p_start, p_end, u, rule.limit_minutes)
-                     for (p_start, p_end), u in zip(periods, used, strict=True)]
-    return statuses
+        if periods:
+            periods_of[rule] = periods
+    return _statuses(session, member, periods_of, tz)
 
 
 def quota_overview(session: Session, member: Member, tz: str, now: datetime,
                    space: Space | None = None, periods_ahead: int = 1) -> list[QuotaStatus]:
     """Used / limit / left for the current period (and the next ones) of each rule."""
-    statuses = []
     zone = ZoneInfo(tz)
+    periods_of = {}
     for rule in applicable_rules(session, member, space):
         day = now.astimezone(zone).date()
         periods = []
@@ -454,10 +433,24 @@ def quota_overview(session: Session, member: Member, tz: str, now: datetime,
             bounds = period_bounds(rule.period, day, tz)
             periods.append(bounds)
             day = bounds[1].astimezone(zone).date()
-        used = _used_by_period(session, rule, member, periods, tz)
-        statuses += [QuotaStatus(rule, p_start, p_end, u, rule.limit_minutes)
-                     for (p_start, p_end), u in zip(periods, used, strict=True)]
-    return statuses
+        periods_of[rule] = periods
+    return _statuses(session, member, periods_of, tz)
+
+
+def _statuses(session: Session, member: Member,
+              periods_of: dict[QuotaRule, list[Interval]], tz: str) -> list[QuotaStatus]:
+    """Each rule's use of each of its periods, from one query of the hours counted in all of
+    them, whatever the number of rules (the budget sorts the rows to their rules)."""
+    if not periods_of:
+        return []
+    start = min(periods[0][0] for periods in periods_of.values())
+    end = max(periods[-1][1] for periods in periods_of.values())
+    budget = QuotaBudget(list(periods_of), counted_rows(session, member, list(periods_of),
+                                                        start, end),
+                         member_id=member.id, tz=tz)
+    return [QuotaStatus(rule, p_start, p_end, budget.used(rule, (p_start, p_end)),
+                        rule.limit_minutes)
+            for rule, periods in periods_of.items() for p_start, p_end in periods]
 
 
 # --- setting up ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import ACTIVE_STATUSES, SPACE_KINDS, Booking, Member, Space
+from ..models.bookings import LONGEST_BOOKING, LONGEST_BUFFER
 from ..models.spaces import WEEKDAY_KEYS
 from .accounts import record_audit
 from .errors import DomainError
@@ -104,6 +105,12 @@ def check_space_values(values: dict) -> None:
         if values.get(key, 0) < 0:
             raise DomainError(_l("Numbers of minutes, hours, days and amounts cannot be "
                                  "negative."))
+    if values.get("max_minutes", 0) > LONGEST_BOOKING.total_seconds() // 60:
+        raise DomainError(_l("A booking lasts at most 14 days: give a longest booking of "
+                             "20160 minutes or less."))
+    if values.get("buffer_minutes", 0) > LONGEST_BUFFER.total_seconds() // 60:
+        raise DomainError(_l("The buffer between two bookings is at most a day: give 1440 "
+                             "minutes or less."))
     if values.get("checkin_grace_minutes", 1) < 1 or values.get("waitlist_offer_minutes", 1) < 1:
         raise DomainError(_l("The check-in grace and the waiting-list offer last at least one "
                              "minute."))

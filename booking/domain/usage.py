@@ -84,7 +84,7 @@ def usage_by_member(session: Session, start: datetime, end: datetime,
         select(Booking.member_id, Booking.space_id, func.sum(clipped), func.sum(late),
                func.sum(overage), Space.hourly_weight_pct)
         .join(Space, Space.id == Booking.space_id)
-        .where(counted_bookings(), Booking.start_at < p_end, Booking.end_at > p_start)
+        .where(counted_bookings(), *Booking.meeting(start, end))
         .group_by(Booking.member_id, Booking.space_id, Space.hourly_weight_pct)
         .order_by(Booking.member_id, Booking.space_id)
     )

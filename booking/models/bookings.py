@@ -1,7 +1,7 @@
 """Bookings of a space, recurring series, and closures (when a space cannot be booked)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -46,6 +46,16 @@ class BookingSeries(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# The longest booking a space may allow, and its longest buffer: a booking's blocked range
+# [start_at, blocked_until) is never longer than their sum (checked by the database). So a
+# booking meeting a time starts at most LONGEST_BLOCK before it, which bounds every
+# time-range lookup on the (space_id, start_at, ...) index from both sides: without that
+# lower bound, each lookup read the space's whole history up to the time asked.
+LONGEST_BOOKING = timedelta(days=14)
+LONGEST_BUFFER = timedelta(days=1)
+LONGEST_BLOCK = LONGEST_BOOKING + LONGEST_BUFFER
+
+
 class Booking(db.Model):
     """A member's hold on a space for [start_at, end_at). Cancelled bookings are kept.
 
@@ -58,6 +68,9 @@ class Booking(db.Model):
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="ends_after_start"),
         CheckConstraint("blocked_until >= end_at", name="buffer_after_end"),
+        # LONGEST_BLOCK; SQLite's migration installs triggers that refuse the same rows.
+        CheckConstraint("blocked_until <= start_at + interval '15 days'",
+                        name="block_within_longest").ddl_if(dialect="postgresql"),
         CheckConstraint("status IN ('pending', 'confirmed', 'cancelled', 'rejected')",
                         name="status_known"),
         Index("ix_bookings_space_time", "space_id", "start_at", "blocked_until"),
@@ -102,6 +115,17 @@ class Booking(db.Model):
     # Booked for the booker's organisation: all its members take part, its pool is counted.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"),
                                                         index=True)
+
+    @classmethod
+    def meeting(cls, start, end, *, blocked: bool = False, earliest=None) -> list:
+        """The conditions of the bookings whose [start_at, end_at) (with `blocked`, their
+        blocked range) meets [start, end): both ends of the index range bounded, as none
+        starts more than LONGEST_BLOCK before it. `earliest` stands for start - LONGEST_BLOCK
+        where `start` is a bound parameter."""
+        if earliest is None:
+            earliest = start - LONGEST_BLOCK
+        until = cls.blocked_until if blocked else cls.end_at
+        return [cls.start_at < end, until > start, cls.start_at > earliest]
 
     space: Mapped[Space] = relationship()
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
