@@ -15,6 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from .formatting import CENTS, format_decimal
 
 # Belgian members type both conventions whatever their page language: "12,50" and "12.50".
+# What an <input type="datetime-local"> sends and shows (a machine format, not for reading).
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 FALLBACK_LOCALES = ("fr_BE", "nl_BE", "en")
 SPACES = (" ", "\u00a0", "\u202f")
 NUMBER_CHARACTERS = re.compile(r"[+-]?[0-9][0-9.,\s\u00a0\u202f]*")

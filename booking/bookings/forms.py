@@ -17,9 +17,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..domain.spaces import KIND_LABELS
-from ..forms import choices
+from ..forms import LOCAL_FORMAT, choices
 
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 SCOPE_CHOICES = [("one", _l("Only this date")), ("following", _l("This date and the following")),
                  ("all", _l("All the dates still to come"))]
 

@@ -31,12 +31,11 @@ from ..domain.knowledge import space_guide
 from ..domain.spaces import KIND_LABELS, active_spaces, most_used_space_id
 from ..domain.wording import describe_slots
 from ..extensions import db
-from ..forms import EmptyForm, choices
+from ..forms import LOCAL_FORMAT, EmptyForm, choices
 from ..models import Booking, Closure, Member, Space
 from ..security import role_required
 from ..timezones import current_tz, from_local, to_local
 from .forms import (
-    LOCAL_FORMAT,
     BookingForm,
     CancelBookingForm,
     EditBookingForm,

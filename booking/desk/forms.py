@@ -16,8 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from ..bookings.forms import LOCAL_FORMAT
-from ..forms import parse_decimal
+from ..forms import LOCAL_FORMAT, parse_decimal
 
 
 class EquipmentForm(FlaskForm):

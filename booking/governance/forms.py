@@ -15,9 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import EurosField, choices
+from ..forms import LOCAL_FORMAT, EurosField, choices
 
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 KIND_CHOICES = [("consent", _l("Consent (agree, abstain, disagree, block)")),
                 ("majority", _l("Majority vote (yes, no, abstain)")),
                 ("choice", _l("Choice among options")),

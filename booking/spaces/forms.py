@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ..domain.spaces import KIND_LABELS, parse_ranges
 from ..formatting import CENTS, format_decimal
-from ..forms import choices, parse_decimal
+from ..forms import LOCAL_FORMAT, choices, parse_decimal
 from ..models.spaces import COLOURS, WEEKDAY_KEYS
 
 COLOUR_LABELS = {
@@ -153,9 +153,9 @@ class SpaceForm(FlaskForm):
 
 class ClosureForm(FlaskForm):
     space_id = SelectField(_l("Space"), coerce=int)
-    start = DateTimeLocalField(_l("From"), format="%Y-%m-%dT%H:%M", validators=[
+    start = DateTimeLocalField(_l("From"), format=LOCAL_FORMAT, validators=[
         DataRequired(_l("Give the start date and time."))])
-    end = DateTimeLocalField(_l("Until"), format="%Y-%m-%dT%H:%M", validators=[
+    end = DateTimeLocalField(_l("Until"), format=LOCAL_FORMAT, validators=[
         DataRequired(_l("Give the end date and time."))])
     reason = StringField(_l("Reason"), validators=[
         DataRequired(_l("Say why the space is closed: members will see it.")), Length(max=200)])
