@@ -14,12 +14,12 @@ from ..domain import checkin, equipment
 from ..domain.errors import BookingRefused, DomainError
 from ..domain.spaces import KIND_LABELS
 from ..extensions import db
-from ..models import Booking, Member, Space
+from ..models import Member, Space
 from ..timezones import current_tz
 from .actions import api_action, commit_keeping_state, refusal_problem
 from .auth import comanager_required, current_member
 from .blueprint import bp
-from .inputs import MAX_ID, interval, parse_date, parse_instant
+from .inputs import interval, parse_date, parse_instant
 from .json import (
     booking_json,
     bookings_json,
@@ -27,6 +27,7 @@ from .json import (
     listed_bookings_json,
     period,
     slot_json,
+    visible_booking,
 )
 from .openapi import array_of, endpoint, query_param, ref
 from .problems import ApiProblem
@@ -35,18 +36,6 @@ MAX_LIST_DAYS = 92
 MAX_BOOKINGS = 1000
 MAX_SEARCH_DAYS = 62
 MAX_SLOTS = 1000
-
-
-def _own_booking(booking_id: int) -> Booking:
-    """The booking, when it is the caller's or the caller is a co-manager (as the pages)."""
-    try:
-        booking = (rules.booking_for(db.session, booking_id, current_member())
-                   if booking_id <= MAX_ID else None)
-    except rules.NotAllowed:
-        raise ApiProblem(403) from None
-    if booking is None:
-        raise ApiProblem(404)
-    return booking
 
 
 def _refused(error: BookingRefused, member_id: int, space_id: int, start: datetime,
@@ -193,7 +182,7 @@ def availability_across_spaces(query):
 @endpoint(bp, "/bookings/<int:booking_id>", "GET", summary="One booking", tag="bookings",
           response=ref("Booking"), errors=(403,))
 def get_booking(booking_id):
-    return jsonify(booking_json(_own_booking(booking_id)))
+    return jsonify(booking_json(visible_booking(booking_id)))
 
 
 @endpoint(bp, "/bookings/<int:booking_id>", "PATCH", summary="Move or rename a booking",
@@ -202,7 +191,7 @@ def get_booking(booking_id):
           description="Changes the times, title or note; with scope, the series' dates too "
                       "(each shifted like this one). Returns the changed bookings.")
 def update_booking(booking_id, body):
-    booking = _own_booking(booking_id)
+    booking = visible_booking(booking_id)
     start = parse_instant(body["start"], "start") if "start" in body else booking.start_at
     end = parse_instant(body["end"], "end") if "end" in body else booking.end_at
     with api_action():
@@ -217,7 +206,7 @@ def update_booking(booking_id, body):
           tag="bookings", body=ref("Cancel"), response=array_of("Booking"), errors=(403, 409),
           description="Cancelled bookings are kept; late ones still count for quotas.")
 def cancel_booking(booking_id, body):
-    booking = _own_booking(booking_id)
+    booking = visible_booking(booking_id)
     with api_action():
         cancelled = rules.cancel_booking(db.session, booking, actor=current_member(),
                                          reason=body.get("reason", ""), now=clock.now(),
@@ -229,7 +218,7 @@ def cancel_booking(booking_id, body):
           tag="approvals", comanager=True, response=ref("Booking"), errors=(409,))
 @comanager_required
 def approve_booking(booking_id):
-    booking = _own_booking(booking_id)
+    booking = visible_booking(booking_id)
     with api_action():
         rules.approve_booking(db.session, booking, actor=current_member(), now=clock.now())
     return jsonify(booking_json(booking))
@@ -240,7 +229,7 @@ def approve_booking(booking_id):
           errors=(409,))
 @comanager_required
 def reject_booking(booking_id, body):
-    booking = _own_booking(booking_id)
+    booking = visible_booking(booking_id)
     with api_action():
         rules.reject_booking(db.session, booking, actor=current_member(),
                              reason=body["reason"], now=clock.now())
@@ -252,7 +241,7 @@ def reject_booking(booking_id, body):
           description="On a space requiring check-in, from its opening (minutes before the "
                       "start) to the end; the booking's member only.")
 def check_in(booking_id):
-    booking = _own_booking(booking_id)
+    booking = visible_booking(booking_id)
     with api_action():
         checkin.check_in(db.session, booking, member=current_member(), now=clock.now())
     return jsonify(booking_json(booking))

@@ -4,16 +4,15 @@ from __future__ import annotations
 from flask import jsonify
 
 from .. import clock
-from ..domain import bookings as rules
 from ..domain import equipment, waitlist
 from ..extensions import db
-from ..models import Booking, Space, WaitlistEntry
+from ..models import Space, WaitlistEntry
 from ..timezones import current_tz
 from .actions import api_action
 from .auth import current_member
 from .blueprint import bp
 from .inputs import MAX_ID, format_instant, parse_instant
-from .json import booking_json, get_object
+from .json import booking_json, get_object, visible_booking
 from .openapi import array_of, endpoint, ref
 from .problems import ApiProblem
 
@@ -116,17 +115,6 @@ def accept_waitlist_offer(entry_id, body):
     return jsonify(answer), 201
 
 
-def _changeable_booking(booking_id: int) -> Booking:
-    try:
-        booking = (rules.booking_for(db.session, booking_id, current_member())
-                   if booking_id <= MAX_ID else None)
-    except rules.NotAllowed:
-        raise ApiProblem(403) from None
-    if booking is None:
-        raise ApiProblem(404)
-    return booking
-
-
 @endpoint(bp, "/bookings/<int:booking_id>/equipment", "PUT",
           summary="Change the equipment of a booking", tag="equipment",
           body=ref("EquipmentChange"), response=ref("Booking"), errors=(403, 409),
@@ -135,7 +123,7 @@ def _changeable_booking(booking_id: int) -> Booking:
                       "the whole booking (422 equipment-unavailable otherwise); dates of a "
                       "series hold no equipment (422).")
 def change_booking_equipment(booking_id, body):
-    booking = _changeable_booking(booking_id)
+    booking = visible_booking(booking_id)
     wanted = [equipment.EquipmentRequest(line["item_id"], line["quantity"])
               for line in body["equipment"]]
     with api_action():

@@ -31,6 +31,19 @@ def get_object(model, object_id: int):
     return obj
 
 
+def visible_booking(booking_id: int) -> Booking:
+    """The booking, when it is the caller's, one they take part in, or the caller is a
+    co-manager (as the pages); else a 404, or a 403 when it exists."""
+    try:
+        booking = (rules.booking_for(db.session, booking_id, current_member())
+                   if booking_id <= MAX_ID else None)
+    except rules.NotAllowed:
+        raise ApiProblem(403) from None
+    if booking is None:
+        raise ApiProblem(404)
+    return booking
+
+
 def hours(minutes: float) -> float:
     return round(minutes / 60, 2)
 
