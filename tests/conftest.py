@@ -285,6 +285,16 @@ def make_booking(app):
 
 
 @pytest.fixture
+def taken(make_member, make_space, make_booking):
+    """(space, holder, booking): "Studio" taken on Tuesday 1 December 2026, 18:00-20:00, by
+    Hélène (the waiting-list tests queue for it)."""
+    space = make_space(name="Studio")
+    holder = make_member(name="Hélène")
+    booking = make_booking(space, holder, local(2026, 12, 1, 18), local(2026, 12, 1, 20))
+    return space, holder, booking
+
+
+@pytest.fixture
 def token_for(app):
     """token_for(member) -> the Authorization header of a fresh API token of theirs."""
 

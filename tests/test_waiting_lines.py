@@ -21,15 +21,6 @@ def app_config():
     return {"FROZEN_NOW": NOW}
 
 
-@pytest.fixture
-def taken(make_member, make_space, make_booking):
-    """Studio taken on Tuesday 18:00-20:00 by the holder."""
-    space = make_space(name="Studio")
-    holder = make_member(name="Hélène")
-    booking = make_booking(space, holder, local(2026, 12, 1, 18), local(2026, 12, 1, 20))
-    return space, holder, booking
-
-
 def _wait(space, member, auto_book=False, start=(18, 0), end=(20, 0), day=1):
     entry = waitlist.join_waitlist(
         db.session, space=space, member=member, start=local(2026, 12, day, *start),

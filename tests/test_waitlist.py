@@ -23,15 +23,6 @@ def app_config():
     return {"FROZEN_NOW": NOW}
 
 
-@pytest.fixture
-def taken(make_member, make_space, make_booking):
-    """Studio taken on Tuesday 18:00-20:00 by the holder."""
-    space = make_space(name="Studio")
-    holder = make_member(name="Hélène")
-    booking = make_booking(space, holder, local(2026, 12, 1, 18), local(2026, 12, 1, 20))
-    return space, holder, booking
-
-
 def _join(api, headers, space, auto_book=False, start=START, end=END):
     return api("POST", "/waitlist", headers, json={"space_id": space.id, "start": start,
                                                    "end": end, "auto_book": auto_book})
