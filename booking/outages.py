@@ -259,18 +259,22 @@ def _watched_ping(ping, breaker: Breaker, deadline: float, dbapi_connection) -> 
     try:
         alive = ping(dbapi_connection)
     except BaseException:
-        if time.monotonic() - started >= deadline:
-            breaker.failed()
-        else:
-            breaker.release()
+        _unanswered_or_released(breaker, started, deadline)
         raise
     finally:
         WATCHDOG.disarm(dbapi_connection)
     if alive:
         breaker.succeeded()
+    else:  # the dialect reports a cut connection as not alive rather than raising
+        _unanswered_or_released(breaker, started, deadline)
+    return alive
+
+
+def _unanswered_or_released(breaker: Breaker, started: float, deadline: float) -> None:
+    if time.monotonic() - started >= deadline:
+        breaker.failed()
     else:
         breaker.release()
-    return alive
 
 
 def init_app(app: Flask, engines) -> None:
