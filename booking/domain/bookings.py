@@ -122,8 +122,7 @@ def create_booking(session: Session, *, space: Space, member: Member, start: dat
     decision = quotas.check_quotas(session, member, space, [(start, end)], tz,
                                    for_organisation=for_organisation)
     values = {
-        **_NEW_BOOKING, "space_id": space.id, "member_id": member.id,
-        "start_at": start,
+        **_NEW_BOOKING, "space_id": space.id, "member_id": member.id, "start_at": start,
         "end_at": end, "blocked_until": end + timedelta(minutes=space.buffer_minutes),
         "status": "pending" if space.needs_approval or decision.pending[0] else "confirmed",
         "overage_minutes": decision.overage_minutes[0],
