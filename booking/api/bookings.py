@@ -185,20 +185,33 @@ def get_booking(booking_id):
     return jsonify(booking_json(visible_booking(booking_id)))
 
 
-@endpoint(bp, "/bookings/<int:booking_id>", "PATCH", summary="Move or rename a booking",
-          tag="bookings", body=ref("BookingUpdate"), response=array_of("Booking"),
-          errors=(403, 409),
+@endpoint(bp, "/bookings/<int:booking_id>", "PATCH",
+          summary="Move or rename a booking, or change its participants", tag="bookings",
+          body=ref("BookingUpdate"), response=array_of("Booking"), errors=(403, 409),
           description="Changes the times, title or note; with scope, the series' dates too "
-                      "(each shifted like this one). Returns the changed bookings.")
+                      "(each shifted like this one). With `participant_ids`, the members "
+                      "named replace the booking's participants (this booking only, even in "
+                      "a series; active members, at most 50, the booker left out; 422 "
+                      "otherwise, and nothing changes): those added and removed are told. "
+                      "Without start, end, title or note, nothing else changes (scope is "
+                      "then ignored). Returns the changed bookings.")
 def update_booking(booking_id, body):
     booking = visible_booking(booking_id)
-    start = parse_instant(body["start"], "start") if "start" in body else booking.start_at
-    end = parse_instant(body["end"], "end") if "end" in body else booking.end_at
-    with api_action():
-        changed = rules.update_booking(
-            db.session, booking, actor=current_member(), start=start, end=end,
-            title=body.get("title", booking.title), note=body.get("note", booking.note),
-            now=clock.now(), tz=current_tz(), scope=body.get("scope", "one"))
+    actor, now = current_member(), clock.now()
+    participant_ids = body.get("participant_ids")
+    changed = [booking]
+    with api_action(commit=participant_ids is None):
+        if participant_ids is None or body.keys() & {"start", "end", "title", "note"}:
+            start = parse_instant(body["start"], "start") if "start" in body else booking.start_at
+            end = parse_instant(body["end"], "end") if "end" in body else booking.end_at
+            changed = rules.update_booking(
+                db.session, booking, actor=actor, start=start, end=end,
+                title=body.get("title", booking.title), note=body.get("note", booking.note),
+                now=now, tz=current_tz(), scope=body.get("scope", "one"))
+        if participant_ids is not None:
+            rules.change_participants(db.session, booking, participant_ids, actor=actor,
+                                      now=now)
+            commit_keeping_state()  # the answer names the participants just written
     return jsonify(bookings_json(changed))
 
 

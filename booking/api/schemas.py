@@ -310,7 +310,11 @@ COMPONENTS: dict = {
                        "note": {"type": "string", "maxLength": 2000},
                        "scope": {"type": "string", "enum": ["one", "following", "all"],
                                  "description": "For a series: this date only (default), "
-                                                "this one and the following, or all."}},
+                                                "this one and the following, or all."},
+                       "participant_ids": {"type": "array", "items": ID, "maxItems": 50,
+                                           "description": "Members taking part, replacing "
+                                                          "those named (this booking only; "
+                                                          "[]: none)."}},
     },
     "Cancel": {
         "type": "object", "additionalProperties": False,

@@ -39,12 +39,17 @@ class BookingDetailsForm(FlaskForm):
             raise ValidationError(_l("The end must come after the start. Check the times."))
 
 
+def participants_field(**options) -> SelectMultipleField:
+    """Who takes part, as the booking form and the change page name them."""
+    return SelectMultipleField(_l("Participants (optional)"), coerce=int,
+                               validators=[Optional()], **options)
+
+
 class BookingForm(BookingDetailsForm):
     space_id = SelectField(_l("Space"), coerce=int)
     # Co-managers only (the view removes it for members): book on a member's behalf.
     member_id = SelectField(_l("Booked for"), coerce=int, validators=[Optional()])
-    participant_ids = SelectMultipleField(_l("Participants (optional)"), coerce=int,
-                                          validators=[Optional()])
+    participant_ids = participants_field()
     for_organisation = BooleanField(_l("For the organisation: all its members take part and "
                                        "its quota pool is counted"))
     repeat = SelectField(_l("Repeat"), choices=choices([
@@ -64,6 +69,13 @@ class BookingForm(BookingDetailsForm):
 
 class EditBookingForm(BookingDetailsForm):
     scope = SelectField(_l("Apply to"), choices=choices(SCOPE_CHOICES), default="one")
+
+
+class ParticipantsForm(FlaskForm):
+    """The change page's participants, posted on their own. The domain says why a member
+    named is refused (no longer active), so the choices are not checked here."""
+
+    participant_ids = participants_field(validate_choice=False)
 
 
 class CancelBookingForm(FlaskForm):

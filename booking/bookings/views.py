@@ -40,6 +40,7 @@ from .forms import (
     CancelBookingForm,
     EditBookingForm,
     FindSlotForm,
+    ParticipantsForm,
     RejectBookingForm,
 )
 from .grid import Column, agenda, build_grid
@@ -269,7 +270,36 @@ def edit(booking_id: int):
     items, held = equipment.equipment_choices(db.session, booking)
     return render_template("bookings/edit.html", form=form, booking=booking,
                            equipment_items=items, equipment_held=held,
-                           equipment_form=EmptyForm())
+                           equipment_form=EmptyForm(),
+                           participants_form=_participants_form(booking))
+
+
+def _participants_form(booking: Booking) -> ParticipantsForm:
+    """The active members but the booker, those named chosen."""
+    form = ParticipantsForm(formdata=None)
+    form.participant_ids.choices = choices(
+        (member_id, name) for member_id, name in active_member_choices(db.session)
+        if member_id != booking.member_id)
+    form.participant_ids.data = [p.member_id for p in booking.participants]
+    return form
+
+
+@bp.route("/bookings/<int:booking_id>/participants", methods=["POST"])
+@login_required
+def change_participants(booking_id: int):
+    """The participants part of the change page: its own form, as the equipment's."""
+    booking = _booking_or_403(booking_id)
+    form = ParticipantsForm()
+    if not form.validate_on_submit():
+        flash(_("The participants could not be read: choose them from the list of members "
+                "and save again."), "error")
+        return redirect(url_for("bookings.edit", booking_id=booking_id))
+    with user_action(_("Participants saved.")) as done:
+        rules.change_participants(db.session, booking, form.participant_ids.data or [],
+                                  actor=current_user, now=clock.now())
+    if not done:
+        return redirect(url_for("bookings.edit", booking_id=booking_id))
+    return redirect(url_for("bookings.detail", booking_id=booking_id))
 
 
 @bp.route("/bookings/<int:booking_id>/equipment", methods=["POST"])

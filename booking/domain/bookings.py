@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..models.bookings import LONGEST_BLOCK
 from . import equipment, quotas, schedule, waitlist
+from .accounts import record_audit
 from .availability import (
     BookableSlot,
     BookingConflict,
@@ -53,7 +54,8 @@ __all__ = [
     "BookingConflict", "BookingRefused", "ClosureConflict", "NotAllowed", "Occurrence",
     "active_bookings_between", "approve_booking", "awaiting_approval", "awaiting_approval_count",
     "booking_for", "bookings_hit_by", "can_change", "can_see_booking", "cancel_booking",
-    "cancel_for_closure", "closures_between", "create_booking", "create_closure", "create_series",
+    "cancel_for_closure", "change_participants", "closures_between", "create_booking",
+    "create_closure", "create_series",
     "is_late_cancellation", "past_bookings_query", "preview_series", "record_refusal",
     "reject_booking", "rules_for", "schedule_message", "title_visible_to", "upcoming_bookings",
     "update_booking",
@@ -329,6 +331,36 @@ def update_booking(session: Session, booking: Booking, *, actor: Member, start: 
         equipment.recheck_moved(session, targets)
     notices.bookings_changed(session, targets, actor)
     return targets
+
+
+def change_participants(session: Session, booking: Booking, member_ids: Sequence[int], *,
+                        actor: Member, now: datetime) -> list[Member]:
+    """Name these members as the booking's participants instead of those named before (a band
+    with a new drummer), for this booking only (a date of a series keeps the others'). The
+    same rules as naming them when booking: active members, at most MAX_PARTICIPANTS, the
+    booker left out. Those added hear they take part, those removed that they no longer do.
+    Returns the participants now named."""
+    if not can_change(booking, actor, now):
+        raise NotAllowed(_l("This booking can no longer be changed by you: it is over, "
+                            "cancelled, or someone else's."))
+    wanted = participants_named(session, member_ids, booking.member)
+    named = {p.member_id: p for p in booking.participants}
+    wanted_ids = {m.id for m in wanted}
+    if wanted_ids == set(named):
+        return wanted
+    removed = [p.member for p in booking.participants if p.member_id not in wanted_ids]
+    added = [m for m in wanted if m.id not in named]
+    booking.participants = [
+        *(p for p in booking.participants if p.member_id in wanted_ids),
+        *(BookingParticipant(booking_id=booking.id, member_id=m.id, member=m) for m in added)]
+    _bump(booking, now)  # the feeds of those added and removed must show the change
+    session.flush()
+    changes = [f"{what} {', '.join(str(m.id) for m in people)}"
+               for what, people in (("added", added), ("removed", removed)) if people]
+    record_audit(session, actor, "booking.participants", "booking", booking.id,
+                 "; ".join(changes))
+    notices.participants_changed(session, booking, actor, added, removed)
+    return wanted
 
 
 def _shift_local(moment: datetime, shift: timedelta, tz: str) -> datetime:

@@ -114,6 +114,27 @@ def bookings_changed(session, targets: Sequence[Booking], actor: Member) -> None
         _ask_approval(session, pending)
 
 
+def participants_changed(session, booking: Booking, actor: Member, added: Sequence[Member],
+                         removed: Sequence[Member]) -> None:
+    """Those added hear they take part, those removed that they no longer do (but the members
+    of the organisation it is for, who take part anyway); the member hears of a co-manager's
+    change."""
+    def told(person: Member) -> bool:
+        return person.id != actor.id and not (
+            booking.organisation_id is not None
+            and person.organisation_id == booking.organisation_id)
+
+    for person in filter(told, added):
+        notify(session, person, "booking_participant", booking=booking,
+               by=booking.member.name, dates=_dates([booking]))
+    for person in filter(told, removed):
+        notify(session, person, "booking_participant_removed", booking=booking,
+               by=actor.name)
+    if actor.id != booking.member_id:
+        notify(session, booking.member, "booking_changed", booking=booking, by=actor.name,
+               count=1, dates=_dates([booking]))
+
+
 def bookings_cancelled(session, targets: Sequence[Booking], actor: Member, reason: str,
                        closure: Closure | None = None) -> None:
     """The member hears of a cancellation they did not make (by a co-manager, or a closure)."""
