@@ -262,15 +262,20 @@ def test_rate_limit_counts_without_a_thread_per_request(app, api, member, token_
 def test_process_memory_counts_expire_with_their_window(monkeypatch):
     from booking import ratelimit
 
-    storage = ratelimit.ProcessMemoryStorage()
+    # One clock for both wall and monotonic time, set before the storage exists: the sweep's
+    # first mark must come from the same clock as the later readings, whatever the uptime.
     now = [1000.0]
     monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: now[0])
+    storage = ratelimit.ProcessMemoryStorage()
     assert [storage.incr("k", 60) for _ in range(3)] == [1, 2, 3]
     now[0] += 61
     assert storage.get("k") == 0 and storage.incr("k", 60) == 1
     storage.incr("idle", 60)
-    now[0] += 61
-    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: now[0] + 10_000)
+    now[0] += 30
+    storage.incr("k", 60)  # no sweep yet: the last one was 30 s ago
+    assert "idle" in storage.storage
+    now[0] += 31
     storage.incr("k", 60)  # the minute's sweep forgets the idle key
     assert "idle" not in storage.storage and "idle" not in storage.expirations
 
