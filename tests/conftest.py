@@ -44,7 +44,8 @@ def _config(uri: str, **extra) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # cheap hashing keeps the suite fast
         "RATELIMIT_STORAGE_URI": "process-memory://",
         # Settings read on every request, as statement counts expect; tests/test_hot_paths.py
-        # runs with the per-process cache production has.
+        # keeps them (and token grants) cached for the whole test, and tests the caches'
+        # production lifetimes where it tests the caches.
         "SETTINGS_CACHE_SECONDS": 0,
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
