@@ -109,7 +109,7 @@ def test_comanager_removes_an_entry_with_a_reason_the_member_reads(
     assert "Noé n’est plus sur la liste d’attente" in page
     assert "Personne n’attend" in page
     db.session.expire_all()
-    assert db.session.get(WaitlistEntry, entry_id).status == "cancelled"
+    assert db.session.get(WaitlistEntry, entry_id).status == "removed"
     notice = _notices(waiting)[-1]
     assert notice.kind == "waitlist_removed"
     assert notice.params["reason"] == "Réservé aux membres actifs"
@@ -121,6 +121,8 @@ def test_comanager_removes_an_entry_with_a_reason_the_member_reads(
     login(waiting)
     told = client.get("/notifications").get_data(as_text=True)
     assert "Réservé aux membres actifs" in told
+    mine = client.get("/waitlist").get_data(as_text=True)
+    assert "Retirée par un cogestionnaire" in mine and "Quittée" not in mine
     assert client.post(f"/waitlist/{entry_id}/remove", data={"reason": "Encore"}
                        ).status_code == 403
 
@@ -137,7 +139,7 @@ def test_removing_a_held_offer_passes_it_to_the_next(client, login, comanager, m
     login(comanager)
     client.post(f"/waitlist/{first_id}/remove", data={"reason": "Doublon"})
     db.session.expire_all()
-    assert db.session.get(WaitlistEntry, first_id).status == "cancelled"
+    assert db.session.get(WaitlistEntry, first_id).status == "removed"
     assert db.session.get(WaitlistEntry, second_id).status == "offered"
     assert "waitlist_offer" in [n.kind for n in _notices(second)]
     # Removing it again says it is no longer waiting, and changes nothing.
@@ -190,10 +192,32 @@ def test_api_removal_needs_a_reason_and_a_comanager(api, token_for, comanager, m
     assert api("POST", path, token_for(comanager), json={}).status_code == 422
     assert api("POST", path, token_for(comanager), json={"reason": "  "}).status_code == 422
     removed = api("POST", path, token_for(comanager), json={"reason": "Doublon"})
-    assert removed.status_code == 200 and removed.json["status"] == "cancelled"
+    assert removed.status_code == 200 and removed.json["status"] == "removed"
     assert _notices(waiting)[-1].kind == "waitlist_removed"
     assert api("POST", path, token_for(comanager), json={"reason": "Doublon"}
                ).status_code == 409
+
+
+def test_a_comanager_deleting_someones_entry_takes_them_off_and_tells_them(
+        api, token_for, comanager, make_member, taken):
+    space, _holder, _booking = taken
+    waiting, left = make_member(), make_member()
+    entry_id, left_id = _wait(space, waiting).id, _wait(space, left, start=(18, 30)).id
+    assert api("DELETE", f"/waitlist/{left_id}", token_for(left)).status_code == 204
+    assert api("DELETE", f"/waitlist/{entry_id}", token_for(comanager)).status_code == 204
+    db.session.expire_all()
+    assert db.session.get(WaitlistEntry, entry_id).status == "removed"
+    assert db.session.get(WaitlistEntry, left_id).status == "cancelled"  # left by the member
+    notice = _notices(waiting)[-1]
+    assert notice.kind == "waitlist_removed" and notice.params["by"] == comanager.name
+    assert not notice.params["reason"]
+    assert "waitlist_removed" not in [n.kind for n in _notices(left)]
+    audit = db.session.execute(select(AuditEvent).where(
+        AuditEvent.action == "waitlist.remove")).scalar_one()
+    assert (audit.object_id, audit.actor_id) == (entry_id, comanager.id)
+    statuses = {e["id"]: e["status"] for e in api("GET", "/me/waitlist", token_for(waiting)).json}
+    assert statuses == {entry_id: "removed"}
+    assert api("DELETE", f"/waitlist/{entry_id}", token_for(comanager)).status_code == 409
 
 
 def test_the_openapi_document_describes_the_comanagers_waitlist(api):

@@ -277,7 +277,10 @@ COMPONENTS: dict = {
             "id": ID, "space_id": ID, "member_id": ID, "start": INSTANT, "end": INSTANT,
             "auto_book": {"type": "boolean"},
             "status": {"type": "string",
-                       "enum": ["waiting", "offered", "booked", "expired", "cancelled"]},
+                       "enum": ["waiting", "offered", "booked", "expired", "cancelled",
+                                "removed"],
+                       "description": "cancelled: the member left the line; removed: a "
+                                      "co-manager took them off it (they were told why)."},
             "position": {"type": ["integer", "null"],
                          "description": "Place in the line (1 = next); null once served."},
             "offer_expires_at": NULLABLE_INSTANT, "booking_id": NULLABLE_ID,

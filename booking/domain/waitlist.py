@@ -94,9 +94,14 @@ def entry_for(session: Session, entry_id: int, viewer: Member) -> WaitlistEntry 
 
 def leave_waitlist(session: Session, entry: WaitlistEntry, *, actor: Member,
                    now: datetime) -> None:
-    """Leave the line (kept, marked cancelled); a declined offer passes to the next."""
-    if entry.member_id != actor.id and not actor.is_comanager:
-        raise WaitlistNotAllowed(_l("This waiting-list entry is someone else's."))
+    """Leave the line (kept, marked cancelled); a declined offer passes to the next. A
+    co-manager doing this to someone else's entry takes them off it, as remove_entry does but
+    with no reason given: the member is still told, and it is audited."""
+    if entry.member_id != actor.id:
+        if not actor.is_comanager:
+            raise WaitlistNotAllowed(_l("This waiting-list entry is someone else's."))
+        _take_off(session, entry, actor, "", now)
+        return
     if not entry.is_open:
         raise WaitlistNotAllowed(_l("This entry is no longer waiting: nothing to leave."))
     was_offered = entry.status == "offered"
@@ -108,16 +113,22 @@ def leave_waitlist(session: Session, entry: WaitlistEntry, *, actor: Member,
 
 def remove_entry(session: Session, entry: WaitlistEntry, *, actor: Member, reason: str,
                  now: datetime) -> None:
-    """A co-manager takes an entry off its line (kept, marked cancelled) and tells the member
-    why; a held offer passes to the next. Claimed like an offer, so a removal racing the
-    member's accept or another co-manager's removal happens once."""
+    """A co-manager takes an entry off its line (kept, marked removed) and tells the member
+    why; a held offer passes to the next."""
     if not actor.is_comanager:
         raise WaitlistNotAllowed(_l("Only co-managers take someone off a waiting list."))
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_l("Say why the entry is removed: the member will read it."))
+    _take_off(session, entry, actor, reason, now)
+
+
+def _take_off(session: Session, entry: WaitlistEntry, actor: Member, reason: str,
+              now: datetime) -> None:
+    """Claimed like an offer, so a removal racing the member's accept or another
+    co-manager's removal happens once."""
     was_offered = entry.status == "offered"
-    if not entry.is_open or not _claim(session, entry, entry.status, "cancelled", now):
+    if not entry.is_open or not _claim(session, entry, entry.status, "removed", now):
         raise WaitlistNotAllowed(_l("This entry is no longer waiting: it was served, left or "
                                     "removed meanwhile. Reload the page."))
     record_audit(session, actor, "waitlist.remove", "waitlist_entry", entry.id, reason)

@@ -23,7 +23,8 @@ from .bookings import Booking
 from .spaces import Space
 from .types import UTCDateTime, utcnow
 
-WAITLIST_STATUSES = ("waiting", "offered", "booked", "expired", "cancelled")
+# "cancelled": the member left the line; "removed": a co-manager took them off it.
+WAITLIST_STATUSES = ("waiting", "offered", "booked", "expired", "cancelled", "removed")
 WAITLIST_OPEN = ("waiting", "offered")
 
 equipment_spaces = Table(
@@ -81,7 +82,8 @@ class WaitlistEntry(db.Model):
     __tablename__ = "waitlist_entries"
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="ends_after_start"),
-        CheckConstraint("status IN ('waiting', 'offered', 'booked', 'expired', 'cancelled')",
+        CheckConstraint("status IN ('waiting', 'offered', 'booked', 'expired', 'cancelled', "
+                        "'removed')",
                         name="status_known"),
         Index("ix_waitlist_entries_space_time", "space_id", "start_at", "end_at"),
         Index("ix_waitlist_entries_status_expiry", "status", "offer_expires_at"),
