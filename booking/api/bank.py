@@ -7,7 +7,7 @@ from flask import Response, jsonify, request, url_for
 from ..domain import bank
 from ..extensions import db
 from ..i18n import cooperative_settings
-from ..models import BankLine, Member, Organisation
+from ..models import BankLine, CsvMapping, Member, Organisation
 from . import bank_schemas  # noqa: F401  (registers the schemas)
 from .actions import api_action
 from .auth import comanager_required, current_member
@@ -96,6 +96,41 @@ def import_bank_statement():
             "name": p.account_name}, "amount_cents": p.payment.amount_cents,
             "matched_by": p.matched_by} for p in result.payments],
     }), 201
+
+
+def _mapping_json(mapping: CsvMapping) -> dict:
+    return {"id": mapping.id, "bank_name": mapping.bank_name, "delimiter": mapping.delimiter,
+            "date_format": mapping.date_format, "decimal_comma": mapping.decimal_comma,
+            **{name: getattr(mapping, name) for name in bank.csv_import_fields}}
+
+
+@endpoint(bp, "/bank-csv-mappings", "GET", summary="The saved CSV column mappings", tag="bank",
+          comanager=True, response={"type": "array", "items": ref("CsvMapping")},
+          description="One per bank, by name: the `mapping_id` to give when importing a CSV "
+                      "statement.")
+@comanager_required
+def csv_mappings():
+    return jsonify([_mapping_json(m) for m in bank.csv_mappings(db.session)])
+
+
+@endpoint(bp, "/bank-csv-mappings", "POST", summary="Save a bank's CSV column mapping",
+          tag="bank", comanager=True, status=201, body=ref("CsvMappingSave"),
+          response=ref("CsvMapping"), errors=(422,),
+          description="Creates the bank's mapping (201), or replaces the one saved under the "
+                      "same bank_name (200), as the CSV mappings page does. A date format "
+                      "that cannot read a date, or both an amount column and debit/credit "
+                      "columns, is a 422 and nothing is saved.")
+@comanager_required
+def save_csv_mapping(body):
+    known = {m.bank_name for m in bank.csv_mappings(db.session)}
+    with api_action():
+        mapping = bank.save_csv_mapping(
+            db.session, current_member(), bank_name=body["bank_name"],
+            delimiter=body.get("delimiter", ";"), date_format=body.get("date_format", ""),
+            decimal_comma=body.get("decimal_comma", True),
+            **{name: body.get(name, "") for name in bank.csv_import_fields})
+        answer = _mapping_json(mapping)
+    return jsonify(answer), 200 if answer["bank_name"] in known else 201
 
 
 def _line_json(line: BankLine) -> dict:

@@ -65,4 +65,30 @@ BANK_COMPONENTS = {
     },
 }
 
+_COLUMN = {"type": "string", "maxLength": 80}
+_MAPPING_FIELDS = {
+    "bank_name": {"type": "string", "minLength": 1, "maxLength": 80,
+                  "description": "One mapping per bank: saving a known name replaces it."},
+    "delimiter": {"enum": [";", ",", "\t"], "default": ";"},
+    "date_format": {"type": "string", "maxLength": 20, "default": "%d/%m/%Y",
+                    "examples": ["%d/%m/%Y", "%Y-%m-%d"]},
+    "decimal_comma": {"type": "boolean", "default": True,
+                      "description": "Amounts written 12,50 (true) or 12.50 (false)."},
+    "date_column": _COLUMN,
+    "amount_column": {**_COLUMN, "description": "One signed amount; or leave it empty and "
+                                                 "give debit_column and credit_column."},
+    "debit_column": _COLUMN, "credit_column": _COLUMN, "name_column": _COLUMN,
+    "iban_column": _COLUMN, "communication_column": _COLUMN, "reference_column": _COLUMN,
+}
+BANK_COMPONENTS["CsvMapping"] = {
+    "type": "object", "required": ["id", *_MAPPING_FIELDS],
+    "properties": {"id": ID, **_MAPPING_FIELDS},
+}
+BANK_COMPONENTS["CsvMappingSave"] = {
+    "type": "object", "additionalProperties": False, "required": ["bank_name", "date_column"],
+    "description": "Column names as in the CSV file's header row. Either amount_column, or "
+                   "both debit_column and credit_column (ING, Belfius).",
+    "properties": _MAPPING_FIELDS,
+}
+
 COMPONENTS.update(BANK_COMPONENTS)

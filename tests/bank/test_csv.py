@@ -345,3 +345,50 @@ def test_the_api_refuses_an_unreadable_file_with_a_translated_422(api, token_for
         content_type="multipart/form-data")
     assert "cannot be read as a CSV export" in english.get_json()["detail"]
     assert db.session.scalar(select(func.count(BankLine.id))) == 0
+
+
+def test_the_api_saves_lists_and_replaces_a_banks_mapping_then_imports_with_it(
+        api, token_for, member, comanager, sample_people):
+    body = {"bank_name": " ING ", "delimiter": ";", "date_format": "%d/%m/%Y",
+            "decimal_comma": True, **ING_COLUMNS}
+    assert api("POST", "/bank-csv-mappings", token_for(member), json=body).status_code == 403
+    assert api("GET", "/bank-csv-mappings", token_for(member)).status_code == 403
+    headers = token_for(comanager)
+    created = api("POST", "/bank-csv-mappings", headers, json=body)
+    assert created.status_code == 201
+    saved = created.get_json()
+    assert saved["bank_name"] == "ING" and saved["debit_column"] == "Débit"
+    # The same bank again replaces its mapping (200), it does not add a second one.
+    replaced = api("POST", "/bank-csv-mappings", headers,
+                   json={**body, "reference_column": "Numéro de mouvement"})
+    assert replaced.status_code == 200 and replaced.get_json()["id"] == saved["id"]
+    listed = api("GET", "/bank-csv-mappings", headers).get_json()
+    assert [(m["id"], m["bank_name"], m["reference_column"]) for m in listed] == [
+        (saved["id"], "ING", "Numéro de mouvement")]
+    imported = api("POST", "/bank-statements", headers, data={
+        "file": (io.BytesIO(ING), "ing.csv"), "format": "csv",
+        "mapping_id": str(saved["id"])}, content_type="multipart/form-data")
+    assert imported.status_code == 201 and imported.get_json()["lines"] == 4
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"date_format": "jour/mois"}, "Ce format de date ne lit pas de date"),
+    ({"date_format": "%d/%m"}, "Ce format de date ne lit pas de date"),
+    ({"amount_column": "Débit"}, "pas les deux"),
+    ({"debit_column": "", "credit_column": ""}, "soit la colonne du montant"),
+])
+def test_the_api_refuses_a_mapping_that_cannot_read_the_file_and_saves_nothing(
+        api, token_for, comanager, change, words):
+    body = {"bank_name": "ING", "date_format": "%d/%m/%Y", **ING_COLUMNS, **change}
+    refused = api("POST", "/bank-csv-mappings", token_for(comanager), json=body)
+    assert refused.status_code == 422
+    assert words in refused.get_json()["detail"]
+    assert db.session.scalar(select(func.count(CsvMapping.id))) == 0
+
+
+def test_the_page_refuses_a_date_format_that_reads_no_date(client, login, comanager):
+    login(comanager)
+    refused = _save_ing(client, date_format="dd/mm/yyyy")
+    assert refused.status_code == 422
+    assert "écrivez-le avec %d (jour), %m (mois) et %Y (année)" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(CsvMapping.id))) == 0

@@ -295,10 +295,29 @@ def csv_mappings(session: Session) -> list[CsvMapping]:
     return list(session.execute(select(CsvMapping).order_by(CsvMapping.bank_name)).scalars())
 
 
+CSV_DELIMITERS = (";", ",", "\t")
+_SAMPLE_DAY = datetime(2027, 2, 28)
+
+
+def _reads_a_date(date_format: str) -> bool:
+    """The format writes a day and reads the same day back (%d, %m or %b, and %Y or %y)."""
+    try:
+        return datetime.strptime(_SAMPLE_DAY.strftime(date_format), date_format) == _SAMPLE_DAY
+    except ValueError:
+        return False
+
+
 def save_csv_mapping(session: Session, actor: Member, *, bank_name: str, delimiter: str,
                      date_format: str, decimal_comma: bool, **columns: str) -> CsvMapping:
     """Create or update the mapping of one bank (by name)."""
     bank_name = bank_name.strip()
+    delimiter, date_format = delimiter or ";", (date_format or "%d/%m/%Y").strip()
+    if delimiter not in CSV_DELIMITERS:
+        raise StatementUnreadable(_l("The separator is a semicolon, a comma or a tab."))
+    if len(date_format) > 20 or not _reads_a_date(date_format):
+        raise StatementUnreadable(_l(
+            "This date format cannot read a date: write it with %d (day), %m (month) and %Y "
+            "(year), for example %d/%m/%Y for 28/02/2027."))
     amount = (columns.get("amount_column") or "").strip()
     debit = (columns.get("debit_column") or "").strip()
     credit = (columns.get("credit_column") or "").strip()
@@ -313,7 +332,7 @@ def save_csv_mapping(session: Session, actor: Member, *, bank_name: str, delimit
             "credit column, not both: leave the other choice empty."))
     mapping = session.execute(select(CsvMapping).where(CsvMapping.bank_name == bank_name)
                               ).scalar_one_or_none() or CsvMapping(bank_name=bank_name)
-    mapping.delimiter, mapping.date_format = delimiter or ";", date_format or "%d/%m/%Y"
+    mapping.delimiter, mapping.date_format = delimiter, date_format
     mapping.decimal_comma = decimal_comma
     for name in MAPPED_FIELDS:
         setattr(mapping, name, (columns.get(name) or "").strip())
