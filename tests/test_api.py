@@ -143,6 +143,24 @@ def test_comanagers_create_and_change_spaces_members_cannot(api, member, comanag
     assert api("PATCH", "/spaces/999", boss, json={}).status_code == 404
 
 
+def test_the_api_takes_opening_hours_written_as_on_the_space_form(api, comanager, token_for):
+    boss = token_for(comanager)
+    body = {"name": "Studio B", "kind": "rehearsal_room",
+            "opening_hours": {"mon": "10h-22h", "tue": "10:00-22:00", "wed": "8u30-12u, 13u-24u",
+                              "thu": [["09:00", "17:00"]], "sun": ""}}
+    created = api("POST", "/spaces", boss, json=body)
+    assert created.status_code == 201, created.json
+    hours = created.json["opening_hours"]
+    assert hours["mon"] == hours["tue"] == [["10:00", "22:00"]]
+    assert hours["wed"] == [["08:30", "12:00"], ["13:00", "24:00"]]
+    assert hours["thu"] == [["09:00", "17:00"]] and hours["sun"] == [] == hours["fri"]
+    bad = api("PATCH", f"/spaces/{created.json['id']}", boss,
+              json={"opening_hours": {"mon": "22h-10h"}})
+    assert bad.status_code == 422 and "24:00" in bad.json["detail"]
+    listed = {s["id"]: s for s in api("GET", "/spaces", boss).json}
+    assert listed[created.json["id"]]["opening_hours"]["mon"] == [["10:00", "22:00"]]
+
+
 def test_availability_lists_free_slots_around_bookings(api, member, token_for, make_space,
                                                        make_booking):
     space = make_space(opening_hours={"tue": [["10:00", "14:00"]]})

@@ -12,7 +12,7 @@ SPACE_FORM = {
     "capacity": 12, "access_instructions": "Clé au boîtier", "address": "Chaussée de Haecht 300",
     "colour": "ochre", "hourly_weight": "1,5", "hourly_rate": "20",
     "mon": "08:00-12:00, 13:00-20:00",
-    "tue": "08:00-20:00", "wed": "", "thu": "8h00-20h00", "fri": "08:00-20:00",
+    "tue": "08:00-20:00", "wed": "", "thu": "8h00-20h00", "fri": "8u-20u",
     "sat": "09:00-17:00", "sun": "", "slot_minutes": 60, "min_minutes": 120, "max_minutes": 600,
     "horizon_days": 120, "notice_hours": 24, "buffer_minutes": 30, "cancel_notice_hours": 72,
     "needs_approval": "y",
@@ -26,6 +26,7 @@ def test_comanager_creates_a_space_with_opening_hours(client, login, comanager):
     space = db.session.execute(select(Space)).scalar_one()
     assert space.opening_hours["mon"] == [["08:00", "12:00"], ["13:00", "20:00"]]
     assert space.opening_hours["wed"] == [] and space.opening_hours["thu"] == [["08:00", "20:00"]]
+    assert space.opening_hours["fri"] == [["08:00", "20:00"]]  # written the Dutch way
     assert (space.hourly_weight_pct, space.hourly_rate_cents) == (150, 2000)
     assert (space.notice_minutes, space.buffer_minutes, space.needs_approval) == (1440, 30, True)
     assert "Atelier Grand Format" in client.get("/spaces/").get_data(as_text=True)

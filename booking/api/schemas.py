@@ -83,6 +83,8 @@ SPACE_SETTINGS = {
     "waitlist_offer_minutes": _int(1, 10080, "How long a freed slot is held for the first "
                                              "on its waiting list."),
 }
+# What a caller sends: the same, with opening hours also written as text.
+SPACE_INPUT = {**SPACE_SETTINGS, "opening_hours": _ref("OpeningHoursInput")}
 
 COMPONENTS: dict = {
     "Problem": {
@@ -118,13 +120,22 @@ COMPONENTS: dict = {
                      "horizon_days", "notice_minutes", "buffer_minutes"],
         "properties": {"id": ID, **SPACE_SETTINGS},
     },
+    "OpeningHoursInput": {
+        "type": "object", "additionalProperties": False,
+        "description": "Per weekday, ranges as in the answers, or written as on the space "
+                       "form: \"10h-22h\", \"10:00-22:00\", \"8h30-12h, 13h-23h\" (\"\" "
+                       "is closed; 24:00 or 24h is midnight). Answers always give the ranges.",
+        "properties": {day: {"oneOf": [DAY_HOURS, {"type": "string", "maxLength": 200}]}
+                       for day in WEEKDAYS},
+        "examples": [{"mon": "10h-22h", "tue": [["08:00", "23:00"]], "sun": ""}],
+    },
     "SpaceCreate": {
         "type": "object", "additionalProperties": False,
         "required": ["name", "kind", "opening_hours"],
-        "properties": SPACE_SETTINGS,
+        "properties": SPACE_INPUT,
     },
     "SpaceUpdate": {
-        "type": "object", "additionalProperties": False, "properties": SPACE_SETTINGS,
+        "type": "object", "additionalProperties": False, "properties": SPACE_INPUT,
     },
     "ClosureCreate": {
         "type": "object", "additionalProperties": False,

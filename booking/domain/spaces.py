@@ -32,8 +32,8 @@ SPACE_FIELDS = (
 )
 
 
-# 10:00, 10.00, 10h, 10h30 (the French and Belgian way of writing hours).
-_TIME = r"(\d{1,2})(?:[:.](\d{2})|[hH](\d{2})?)"
+# 10:00, 10.00, 10h, 10h30 (the French way of writing hours), 10u, 10u30 (the Dutch way).
+_TIME = r"(\d{1,2})(?:[:.](\d{2})|[hHuU](\d{2})?)"
 _RANGE = re.compile(rf"^\s*{_TIME}\s*[-–]\s*{_TIME}\s*$")
 
 
@@ -66,23 +66,26 @@ def parse_ranges(text: str) -> list[list[str]]:
 
 
 def check_opening_hours(opening_hours) -> dict:
-    """{"mon": [["08:00", "23:00"]], ...} checked day by day; missing days are closed.
+    """{"mon": [["08:00", "23:00"]], ...} checked day by day; missing days are closed. A day
+    may also be written as on the form ("10h-22h, 23h-24h").
 
     Returns the normalised hours, or raises DomainError naming the day that is not right.
     """
+    shape = _l("Give opening hours for the days mon, tue, wed, thu, fri, sat and sun, each as "
+               "a list of [\"08:00\", \"23:00\"] ranges or as a text like \"10h-22h\".")
     if not isinstance(opening_hours, dict) or set(opening_hours) - set(WEEKDAY_KEYS):
-        raise DomainError(_l("Give opening hours for the days mon, tue, wed, thu, fri, sat "
-                             "and sun, each as a list of [\"08:00\", \"23:00\"] ranges."))
+        raise DomainError(shape)
     checked = {}
     for key in WEEKDAY_KEYS:
         ranges = opening_hours.get(key) or []
-        if not isinstance(ranges, list) or not all(
+        if isinstance(ranges, list) and all(
                 isinstance(r, list | tuple) and len(r) == 2 and all(isinstance(v, str) for v in r)
                 for r in ranges):
-            raise DomainError(_l("Give opening hours for the days mon, tue, wed, thu, fri, sat "
-                                 "and sun, each as a list of [\"08:00\", \"23:00\"] ranges."))
+            ranges = ", ".join(f"{a}-{b}" for a, b in ranges)
+        elif not isinstance(ranges, str):
+            raise DomainError(shape)
         try:
-            checked[key] = parse_ranges(", ".join(f"{a}-{b}" for a, b in ranges))
+            checked[key] = parse_ranges(ranges)
         except ValueError as error:
             raise DomainError(error.args[0]) from None
     return checked
