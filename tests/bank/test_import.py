@@ -8,7 +8,13 @@ from booking.domain import bank, ledger
 from booking.extensions import db
 from booking.models import BankLine, BankLinePayment, ClosedMonth, CsvMapping, LedgerEntry, Payment
 
-from .conftest import SAMPLE, with_closing_balance, without_balances
+from .conftest import (
+    JAN_COMMUNICATION,
+    LEA_COMMUNICATION,
+    SAMPLE,
+    with_closing_balance,
+    without_balances,
+)
 
 
 def _import(comanager, content=None, fmt="camt053"):
@@ -199,3 +205,51 @@ def test_a_closing_balance_in_the_red_adds_up_with_its_sign():
         '<Amt Ccy="EUR">83.25</Amt><CdtDbtInd>DBIT</CdtDbtInd>')
     [statement] = bank.parse_camt053(text.encode())  # 10.35 - 93.60 = -83.25
     assert len(statement.lines) == 6
+
+
+def _structured_credit(digits: str, ref: str = "") -> str:
+    """A credit with only a structured communication (CAMT Strd), and no bank reference when
+    `ref` is empty: the line is then recognised by its content."""
+    reference = f"<AcctSvcrRef>{ref}</AcctSvcrRef>" if ref else ""
+    return (f"<Ntry><Amt Ccy=\"EUR\">20.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+            f"<BookgDt><Dt>2027-03-03</Dt></BookgDt>{reference}<NtryDtls><TxDtls><RltdPties>"
+            f"<Dbtr><Nm>FAMILLE DUPONT-PEETERS</Nm></Dbtr><DbtrAcct><Id>"
+            f"<IBAN>BE62510007547061</IBAN></Id></DbtrAcct></RltdPties><RmtInf><Strd>"
+            f"<CdtrRefInf><Ref>{digits}</Ref></CdtrRefInf></Strd></RmtInf></TxDtls>"
+            f"</NtryDtls></Ntry>")
+
+
+def _statement(*entries: str) -> bytes:
+    text = without_balances(SAMPLE.read_text())
+    head, tail = text[:text.index("<Ntry>")], text[text.index("</Stmt>"):]
+    return (head + "".join(entries) + tail).encode()
+
+
+def test_two_transfers_alike_but_for_their_structured_communication_are_two_payments(
+        sample_people, comanager):
+    """One household pays for two members the same day, same amount, no bank reference:
+    both are recorded (they were taken for a duplicate, and Jan's payment was lost)."""
+    lea, jan, _sofia = sample_people
+    both = _statement(_structured_credit(LEA_COMMUNICATION), _structured_credit(JAN_COMMUNICATION))
+    result = _import(comanager, both)
+    assert (result.lines, result.matched, result.duplicates) == (2, 2, 0)
+    assert sorted(p.payment.member_id for p in result.payments) == sorted([lea.id, jan.id])
+    again = _import(comanager, both)
+    assert (again.matched, again.duplicates) == (0, 2)
+    assert db.session.scalar(select(func.count(Payment.id))) == 2
+
+
+def test_a_line_stored_under_the_earlier_key_is_still_a_duplicate(sample_people, comanager):
+    """Lines imported before the structured communication counted in the key are recognised
+    when their statement is imported again, and only those."""
+    lea, jan, _sofia = sample_people
+    _import(comanager, _statement(_structured_credit(LEA_COMMUNICATION)))
+    line = db.session.execute(select(BankLine)).scalar_one()
+    _fmt, [parsed] = bank.read_statement_file(
+        db.session, _statement(_structured_credit(LEA_COMMUNICATION)), "camt053")
+    line.dedup_key = parsed.lines[0].unstructured_key  # as the earlier code stored it
+    db.session.commit()
+    again = _import(comanager, _statement(_structured_credit(LEA_COMMUNICATION),
+                                          _structured_credit(JAN_COMMUNICATION)))
+    assert (again.duplicates, again.matched) == (1, 1)
+    assert [p.payment.member_id for p in again.payments] == [jan.id]

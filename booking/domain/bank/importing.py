@@ -67,16 +67,33 @@ def _known_keys(session: Session, keys: list[str]) -> set[str]:
     return known
 
 
+def _known_unstructured(session: Session, lines: list[ParsedLine]) -> set[tuple[str, str]]:
+    """(key, structured communication) of lines stored under the key without it, which
+    earlier imports used: the same transfer imported again is recognised by both."""
+    keys = [line.unstructured_key for line in lines]
+    known: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), _CHUNK):
+        known.update((key, structured) for key, structured in session.execute(
+            select(BankLine.dedup_key, BankLine.structured).where(
+                BankLine.dedup_key.in_(keys[start:start + _CHUNK]),
+                BankLine.structured.is_not(None))))
+    return known
+
+
 def _new_lines(session: Session, statements: list[ParsedStatement], result: ImportResult
                ) -> list[tuple[ParsedStatement, list[ParsedLine]]]:
     keys = [line.dedup_key for s in statements for line in s.lines]
     seen = _known_keys(session, keys)
+    earlier = _known_unstructured(session, [
+        line for s in statements for line in s.lines
+        if line.structured and not line.bank_reference])
     fresh = []
     for parsed in statements:
         lines = []
         for line in parsed.lines:
             result.lines += 1
-            if line.dedup_key in seen:
+            if line.dedup_key in seen or (
+                    line.structured and (line.unstructured_key, line.structured) in earlier):
                 result.duplicates += 1
                 continue
             seen.add(line.dedup_key)

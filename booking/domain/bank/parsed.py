@@ -23,13 +23,26 @@ class ParsedLine:
 
     @property
     def dedup_key(self) -> str:
-        """The bank's reference when there is one, else a hash of what identifies a transfer."""
+        """The bank's reference when there is one, else a hash of what identifies a transfer:
+        with the structured communication, so two transfers alike but for it (two members
+        paying the same amount the same day from one account) are two lines."""
         if self.bank_reference:
             return "ref:" + self.bank_reference
-        text = "|".join((self.booked_on.isoformat(), str(self.amount_cents),
-                         self.counterparty_name.strip().lower(),
-                         self.counterparty_iban, self.communication.strip()))
-        return "hash:" + hashlib.sha256(text.encode()).hexdigest()
+        if not self.structured:
+            return self.unstructured_key
+        return "hash:" + hashlib.sha256(
+            f"{self._identity()}|{self.structured}".encode()).hexdigest()
+
+    @property
+    def unstructured_key(self) -> str:
+        """The hash without the structured communication: the key lines were stored under
+        before it counted, still recognised on a re-import (see importing._new_lines)."""
+        return "hash:" + hashlib.sha256(self._identity().encode()).hexdigest()
+
+    def _identity(self) -> str:
+        return "|".join((self.booked_on.isoformat(), str(self.amount_cents),
+                         self.counterparty_name.strip().lower(), self.counterparty_iban,
+                         self.communication.strip()))
 
 
 @dataclass
