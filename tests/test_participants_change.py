@@ -153,7 +153,8 @@ def test_a_member_cannot_change_the_participants_of_someone_elses_booking(
     sign_in(drummer)
     response = client.post(f"/bookings/{booking.id}/participants",
                            data={"participant_ids": [bassist.id]}, follow_redirects=True)
-    assert "ne pouvez plus modifier" in response.get_data(as_text=True)
+    assert ("Seul le membre qui l’a faite, ou un cogestionnaire, peut modifier cette "
+            "réservation") in response.get_data(as_text=True)
     assert _named(booking.id) == [drummer.id] and _kinds(bassist) == []
 
 
@@ -259,8 +260,17 @@ def test_the_api_refuses_someone_elses_booking(api, band, make_member, token_for
     other = make_member(name="Autre")
     assert api("PATCH", f"/bookings/{booking.id}", token_for(other),
                json={"participant_ids": [other.id]}).status_code == 403
-    assert api("PATCH", f"/bookings/{booking.id}", token_for(drummer),
-               json={"participant_ids": [bassist.id]}).status_code == 409
+    # A participant reads it but changes nothing: forbidden (403), as for anyone else, not
+    # a 409 that would say the booking is in the wrong state.
+    headers, path = token_for(drummer), f"/bookings/{booking.id}"
+    assert api("PATCH", path, headers, json={"participant_ids": [bassist.id]}).status_code == 403
+    moved = api("PATCH", path, headers, json={"title": "Ma répétition"})
+    assert moved.status_code == 403 and moved.json["type"].endswith(":forbidden")
+    assert api("POST", f"{path}/cancel", headers, json={}).status_code == 403
+    assert api("PUT", f"{path}/equipment", headers, json={"equipment": []}).status_code == 403
+    db.session.expire_all()
+    stored = db.session.get(Booking, booking.id)
+    assert (stored.title, stored.status) == ("Répétition du groupe", "confirmed")
     assert _named(booking.id) == [drummer.id]
 
 

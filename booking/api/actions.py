@@ -44,6 +44,8 @@ def refusal_problem(error: BookingRefused) -> ApiProblem:
 def problem_for(error: DomainError) -> ApiProblem:
     if isinstance(error, BookingRefused):
         return refusal_problem(error)
+    if isinstance(error, rules.NotYours):
+        return ApiProblem(403, error.message, "forbidden")
     if isinstance(error, (rules.NotAllowed, checkin.CheckInRefused,
                           waitlist.WaitlistNotAllowed)):
         return ApiProblem(409, error.message, "invalid-state")

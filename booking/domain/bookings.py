@@ -69,6 +69,10 @@ class NotAllowed(DomainError):
     """The person may not do this to this booking."""
 
 
+class NotYours(NotAllowed):
+    """Someone else's booking: its participants and other members only read it."""
+
+
 # --- creating --------------------------------------------------------------------------------
 
 def check_booker(member: Member, booked_by: Member | None, for_organisation: bool) -> Member:
@@ -229,6 +233,16 @@ def can_change(booking: Booking, actor: Member, now: datetime) -> bool:
     return booking.member_id == actor.id or actor.is_comanager
 
 
+def ensure_can_change(booking: Booking, actor: Member, now: datetime, refusal) -> None:
+    """Raises NotYours for someone else's booking (a participant's included), else NotAllowed
+    with `refusal` when it is over or cancelled: not the same answer (403, 409)."""
+    if booking.member_id != actor.id and not actor.is_comanager:
+        raise NotYours(_l("Only the member who booked it, or a co-manager, can change this "
+                          "booking."))
+    if not can_change(booking, actor, now):
+        raise NotAllowed(refusal)
+
+
 def _series_targets(session: Session, booking: Booking, scope: str, now: datetime) -> list[Booking]:
     if scope == "one" or booking.series_id is None:
         return [booking]
@@ -253,9 +267,9 @@ def cancel_booking(session: Session, booking: Booking, *, actor: Member, reason:
     A cancellation closer to the start than the space's notice is marked late (it still
     counts for quotas and costs), unless a closure forced it.
     """
-    if not can_change(booking, actor, now):
-        raise NotAllowed(_l("This booking can no longer be cancelled by you: it is over, "
-                            "already cancelled, or someone else's."))
+    ensure_can_change(booking, actor, now, _l(
+        "This booking can no longer be cancelled by you: it is over, already cancelled, or "
+        "someone else's."))
     targets = _series_targets(session, booking, scope, now)
     for target in targets:
         late = is_late_cancellation(target, now)
@@ -280,9 +294,9 @@ def update_booking(session: Session, booking: Booking, *, actor: Member, start: 
     All the dates must be free, or nothing changes. On a space that needs approval, a
     member's move sends the booking back to the queue.
     """
-    if not can_change(booking, actor, now):
-        raise NotAllowed(_l("This booking can no longer be changed by you: it is over, "
-                            "cancelled, or someone else's."))
+    ensure_can_change(booking, actor, now, _l(
+        "This booking can no longer be changed by you: it is over, cancelled, or someone "
+        "else's."))
     space = booking.space
     rules = rules_for(space, tz)
     shift = start - booking.start_at
@@ -340,9 +354,9 @@ def change_participants(session: Session, booking: Booking, member_ids: Sequence
     same rules as naming them when booking: active members, at most MAX_PARTICIPANTS, the
     booker left out. Those added hear they take part, those removed that they no longer do.
     Returns the participants now named."""
-    if not can_change(booking, actor, now):
-        raise NotAllowed(_l("This booking can no longer be changed by you: it is over, "
-                            "cancelled, or someone else's."))
+    ensure_can_change(booking, actor, now, _l(
+        "This booking can no longer be changed by you: it is over, cancelled, or someone "
+        "else's."))
     wanted = participants_named(session, member_ids, booking.member)
     named = {p.member_id: p for p in booking.participants}
     wanted_ids = {m.id for m in wanted}

@@ -211,9 +211,9 @@ def change_equipment(session: Session, booking: Booking, requests: Iterable[Equi
     from .availability import lock_space_for_booking
     from .notifications import events as notices
 
-    if not bookings.can_change(booking, actor, now):
-        raise bookings.NotAllowed(_l("This booking can no longer be changed by you: it is "
-                                     "over, cancelled, or someone else's."))
+    bookings.ensure_can_change(booking, actor, now, _l(
+        "This booking can no longer be changed by you: it is over, cancelled, or someone "
+        "else's."))
     if booking.series_id is not None:
         raise DomainError(_l("This date belongs to a series, and equipment is reserved with "
                              "single bookings only. Cancel this date of the series and book it "
