@@ -259,6 +259,17 @@ def test_cancel_page_warns_only_inside_the_spaces_notice(client, login, member, 
     assert warning not in client.get(f"/bookings/{outside.id}/cancel").get_data(as_text=True)
     assert _count() == 2
 
+def test_a_one_hour_notice_reads_in_the_singular(client, login, member, make_space,
+                                                make_booking):
+    space = make_space(cancel_notice_hours=1)  # now is Monday 09:00
+    soon = make_booking(space, member, local(2026, 3, 2, 9, 30), local(2026, 3, 2, 10, 30))
+    login(member)
+    cancel = client.get(f"/bookings/{soon.id}/cancel").get_data(as_text=True)
+    assert "Il reste moins de 1 heure avant le début" in cancel
+    new = client.get(f"/bookings/new?space={space.id}").get_data(as_text=True)
+    assert "Annulez au moins 1 heure à l’avance" in new
+
+
 def test_comanager_can_cancel_any_booking(client, login, comanager, member, make_space,
                                           make_booking):
     booking = make_booking(make_space(), member, local(2026, 3, 10, 18), local(2026, 3, 10, 20))

@@ -108,6 +108,15 @@ def test_reimport_updates_by_uid_instead_of_duplicating(client, login, comanager
     assert "Rien à changer" in html
 
 
+def test_the_import_says_what_it_did_in_the_singular_for_one(client, login, comanager,
+                                                             make_space):
+    space = make_space()
+    login(comanager)
+    html = upload(client, space.id, venue_calendar(CONCERT)).get_data(as_text=True)
+    page = client.get(confirm(client, html, space.id).headers["Location"]).get_data(as_text=True)
+    assert "1 fermeture ajoutée, 0 mise à jour, 0 retirée." in page
+
+
 def test_recurring_venue_events_become_one_closure_per_date(client, login, comanager,
                                                             make_space):
     weekly = vevent("yoga@venue", ";TZID=Europe/Brussels:20260303T180000",

@@ -165,6 +165,27 @@ def test_series_partly_booked_lists_the_skipped_dates(app, member, make_space, m
     assert [s["start"] for s in row.params["skipped"]] == [local(2026, 10, 12, 10).isoformat()]
 
 
+def test_one_date_of_a_series_booked_reads_in_the_singular(app, member, make_space,
+                                                           make_booking):
+    from flask_babel import force_locale
+
+    from booking.domain.notifications.delivery import render
+    from booking.domain.notifications.kinds import Formatter
+
+    space = make_space()
+    make_booking(space, member, local(2026, 10, 12, 10), local(2026, 10, 12, 12))
+    rules.create_series(db.session, space=space, member=member,
+                        first=(local(2026, 10, 5, 10), local(2026, 10, 5, 12)), freq="weekly",
+                        interval=1, count=2, until=None, title="Répétition", note="", now=NOW,
+                        tz=TZ)
+    db.session.commit()
+    [row] = rows("series_partly_booked")
+    with force_locale("fr"):
+        _, paragraphs = render(row, Formatter("fr", TZ))
+    assert paragraphs[0].startswith(
+        "1 date de votre série «\u00a0Répétition\u00a0» est réservée")
+
+
 def test_payments_recorded_or_confirmed_are_told_once(app, member, comanager):
     ledger.record_payment(db.session, member=member, amount_cents=2500, paid_on=date(2026, 9, 30),
                           method="transfer", reference="sept", actor=comanager)

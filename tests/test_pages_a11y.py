@@ -2,6 +2,7 @@
 their fields, a readable API page, the balance on the home page, fields that apply."""
 import re
 from datetime import date
+from pathlib import Path
 
 from booking.extensions import db
 from booking.models import LedgerEntry
@@ -117,3 +118,37 @@ def test_cancelling_for_a_closure_asks_first(client, login, comanager, member, m
     assert 'name="message" value="Désolés"' in page
     db.session.refresh(hit)
     assert hit.status == "confirmed"
+
+
+def test_each_calendar_view_has_one_main_heading(client, login, member, make_space):
+    """Screen-reader users jump to the h1 to learn which day, week or month they are on."""
+    space = make_space(name="Studio Bleu")
+    login(member)
+    for path in (f"/calendar/week?space={space.id}&date=2030-03-04",
+                 f"/calendar/week?space={space.id}&date=2030-03-04&view=day",
+                 "/calendar/day?date=2030-03-04",
+                 f"/calendar/month?space={space.id}&date=2030-03-04"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        headings = re.findall(r"<h1[^>]*>(.*?)</h1>", response.get_data(as_text=True), re.S)
+        assert len(headings) == 1, (path, headings)
+        assert "2030" in headings[0], (path, headings)
+
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def test_every_scrolling_table_can_be_reached_with_the_keyboard():
+    """A table wider than a phone scrolls in its box: without tabindex, keyboard users cannot
+    scroll it (axe's scrollable-region-focusable)."""
+    unreachable = [f"{path.relative_to(TEMPLATES)}: {tag}"
+                   for path in TEMPLATES.rglob("*.html")
+                   for tag in re.findall(r'<div class="table-scroll[^"]*"[^>]*>', path.read_text())
+                   if 'tabindex="0"' not in tag]
+    assert unreachable == []
+
+
+def test_every_table_header_cell_has_words_for_screen_readers():
+    empty = [str(path.relative_to(TEMPLATES)) for path in TEMPLATES.rglob("*.html")
+             if re.search(r"<th[^>]*>\s*</th>", path.read_text())]
+    assert empty == []

@@ -245,7 +245,11 @@ def confirm_import():
                                      now=clock.now())
     if not done:
         return redirect(url_for("spaces.import_closures"))
-    flash(_("Calendar imported: %(created)d closures added, %(updated)d updated, %(removed)d "
-            "removed.", created=len(plan.to_create), updated=len(plan.to_update),
-            removed=len(plan.to_remove)), "success")
+    flash(_("Calendar imported: %(added)s, %(updated)s, %(removed)s.",
+            added=ngettext("%(num)d closure added", "%(num)d closures added",
+                           len(plan.to_create)),
+            updated=ngettext("%(num)d closure updated", "%(num)d closures updated",
+                             len(plan.to_update)),
+            removed=ngettext("%(num)d closure removed", "%(num)d closures removed",
+                             len(plan.to_remove))), "success")
     return redirect(url_for("spaces.closures"))

@@ -164,12 +164,23 @@ class QuestionForm(FlaskForm):
                            remove=bool(row.form.remove.data))
                 for row in self.options.entries]
 
+    def _written_options(self) -> list[FormField]:
+        """The option rows kept and written in at least one language (empty rows are ignored)."""
+        return [row for row in self.options.entries
+                if not row.form.remove.data and any(
+                    (row.form[c].data or "").strip() for c in ("fr", "nl", "en"))]
+
+    def rows_missing_french(self) -> list[FormField]:
+        """The rows an options error is about, to tie it to their French field: the written
+        rows without French, or every row left when none is written."""
+        rows = self._written_options() or [
+            row for row in self.options.entries if not row.form.remove.data]
+        return [row for row in rows if not (row.form.fr.data or "").strip()]
+
     def validate_options(self, field):
         if self.kind.data not in ("single", "multiple"):
             return
-        kept = [row for row in field.entries
-                if not row.form.remove.data and any(
-                    (row.form[c].data or "").strip() for c in ("fr", "nl", "en"))]
+        kept = self._written_options()
         if not kept:
             raise ValidationError(_l("A choice question needs at least one option: write "
                                      "them in the rows below."))

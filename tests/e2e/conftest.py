@@ -147,7 +147,15 @@ def axe_violations(page: Page) -> list[dict]:
             for v in results["violations"] if v["impact"] in ("critical", "serious")]
 
 
-def assert_accessible(page: Page) -> None:
+def page_status(page: Page) -> int:
+    """The HTTP status of the document shown, after any redirect."""
+    return page.evaluate("performance.getEntriesByType('navigation')[0].responseStatus")
+
+
+def assert_accessible(page: Page, status: int = 200) -> None:
+    """No critical or serious violation on the page, which is the one meant (a 404 page that
+    passes the scan says nothing about the page that was asked for)."""
+    assert page_status(page) == status, f"{page.url} answered {page_status(page)}"
     found = axe_violations(page)
     assert found == [], f"{page.url}: " + json.dumps(found, indent=1, ensure_ascii=False)
 
@@ -159,4 +167,4 @@ def assert_fits(page: Page) -> None:
 
 
 __all__ = ["DESKTOP", "PHONE", "assert_accessible", "assert_fits", "axe_violations",
-           "launch_chromium", "serve_demo", "sign_in"]
+           "launch_chromium", "page_status", "serve_demo", "sign_in"]

@@ -98,8 +98,9 @@ def test_member_cancels_a_booking_and_it_is_kept_as_cancelled(open_page):
 def test_comanager_pages_pass_the_scan_on_desktop_and_phone(open_page):
     for size in (DESKTOP, PHONE):
         page = open_page(COMANAGER, size)
-        for path in ("/dashboard", "/approvals", "/ledger/", "/ledger/expenses", "/spaces/",
-                     "/members/", "/usage/", "/quotas/", "/settings/", "/surveys/"):
+        for path in ("/dashboard", "/bookings/approvals", "/ledger/", "/ledger/expenses/",
+                     "/spaces/", "/members/", "/usage/", "/plans/", "/settings/", "/surveys/",
+                     "/proposals", "/charter/acceptances", "/help/api"):
             page.goto(path)
             assert page.locator("h1").count() >= 1, path
             assert_fits(page)

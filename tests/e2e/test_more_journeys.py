@@ -132,7 +132,7 @@ def test_member_answers_the_survey_after_one_validation_error(open_page):
     first_error = page.locator(".question.has-error").first
     expect(first_error).to_be_visible()
     assert page.evaluate("!!document.activeElement.closest('.question.has-error')")
-    assert_accessible(page)
+    assert_accessible(page, status=422)
     for question in page.locator(".question.has-error").all():
         choice = question.locator("input[type=radio], input[type=checkbox]")
         if choice.count():
@@ -158,16 +158,24 @@ def test_comanager_creates_a_space_approves_records_rent_and_posts_it(open_page)
     expect(page.locator(".flash-success")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Studio e2e")
 
-    page.goto("/approvals")
+    # The demo has a request waiting (other journeys may have added theirs).
+    page.goto("/bookings/approvals")
     assert_accessible(page)
-    approve = page.get_by_role("button", name="Approuver")
-    if approve.count():
-        approve.first.click()
-        expect(page.locator(".flash-success")).to_be_visible()
+    waiting = page.locator("main tbody tr").first
+    approve = waiting.get_by_role("button", name="Approuver", exact=True)
+    expect(approve).to_be_visible()
+    request = waiting.locator("a").first
+    title, booking_url = request.inner_text(), request.get_attribute("href")
+    approve.click()
+    expect(page.locator(".flash-success")).to_contain_text(
+        re.compile(rf"Approuvée\s*:\s*{re.escape(title)}"))
+    expect(page.locator(f"main tbody a[href='{booking_url}']")).to_have_count(0)
+    page.goto(booking_url)
+    expect(page.locator("main .badge").first).to_have_text("Confirmée")
 
     month = date(TODAY.year, TODAY.month, 1) - timedelta(days=1)
     start = month.replace(day=1)
-    page.goto("/ledger/expenses")
+    page.goto("/ledger/expenses/")
     page.fill("input[name=label]", "Loyer e2e")
     page.select_option("select[name=category]", "rent")
     page.fill("input[name=amount]", "1 000,00")

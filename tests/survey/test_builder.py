@@ -1,4 +1,6 @@
 """Co-managers build surveys; once answered, a survey cannot be changed in ways that break it."""
+import re
+
 from sqlalchemy import func, select
 
 from booking.domain.survey import common
@@ -62,6 +64,35 @@ def test_a_survey_needs_a_french_title_and_choices_need_options(client, login, c
                            data=_question_form(survey.sections[0].id, options=[]))
     assert "au moins une option" in response.get_data(as_text=True)
     assert len(questions_of(survey)) == 1
+
+
+def _input(page: str, field_id: str) -> str:
+    return re.search(rf'<input[^>]*id="{field_id}"[^>]*>', page).group(0)
+
+
+def test_builder_errors_are_tied_to_their_fields(client, login, comanager, make_survey):
+    """A screen reader on the French title, or on an option row, reads why it is refused."""
+    survey = make_survey(publish=False, questions=[{"kind": "short_text", "text": {"fr": "Q"}}])
+    login(comanager)
+    page = client.post(f"/surveys/{survey.id}/questions/new", data=_question_form(
+        survey.sections[0].id, options=[], **{"text-fr": ""})).get_data(as_text=True)
+    french = _input(page, "text-fr")
+    assert 'aria-invalid="true"' in french
+    [error_id] = re.search(r'aria-describedby="([^"]+)"', french).group(1).split()
+    assert re.search(rf'<p class="error" id="{error_id}">[^<]*en français', page)
+    assert 'aria-invalid' not in _input(page, "text-nl")
+    option = _input(page, "options-0-fr")
+    assert 'aria-invalid="true"' in option
+    [error_id] = re.search(r'aria-describedby="([^"]+)"', option).group(1).split()
+    assert re.search(rf'<p class="error" id="{error_id}">[^<]*au moins une option', page)
+    page = client.post(f"/surveys/{survey.id}/questions/new", data=_question_form(
+        survey.sections[0].id, options=[(None, "Danse", "", ""), (None, "", "Muziek", "")])
+    ).get_data(as_text=True)
+    assert "aria-invalid" not in _input(page, "options-0-fr")
+    [error_id] = re.search(r'aria-describedby="([^"]+)"', _input(page, "options-1-fr")).group(
+        1).split()
+    assert re.search(rf'<p class="error" id="{error_id}">[^<]*libellé en français', page)
+    assert "aria-invalid" not in _input(page, "options-2-fr")  # a blank row, ignored
 
 
 def test_publishing_an_empty_survey_is_refused(client, login, comanager, make_survey):

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ...formatting import format_currency, format_date, format_datetime, format_time
 
@@ -147,8 +148,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
                        _booking_line(p, f), *_reason(p), *_more_dates(p)], itip="CANCEL"),
     Kind("series_partly_booked", _l("Series partly booked"),
          lambda p, f: _("Series partly booked: %(space)s", space=p["space"]),
-         lambda p, f: [_("%(booked)d dates of your series “%(title)s” are booked; these "
-                         "could not be:", booked=p["booked"], title=p.get("title", "")),
+         lambda p, f: [ngettext("%(num)d date of your series “%(title)s” is booked; these "
+                                "could not be:",
+                                "%(num)d dates of your series “%(title)s” are booked; these "
+                                "could not be:", p["booked"], title=p.get("title", "")),
                        *_skipped(p, f)]),
     Kind("booking_no_show", _l("Booking marked as a no-show"),
          lambda p, f: _("No-show: %(space)s", space=p["space"]),
