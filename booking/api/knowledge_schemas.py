@@ -7,7 +7,10 @@ from .schemas import COMPONENTS, ID, INSTANT, NULLABLE_ID
 
 TITLE = {"type": "string", "minLength": 1, "maxLength": 200}
 BODY = {"type": "string", "maxLength": 200_000,
-        "description": "Markdown. Raw HTML is shown as text; task lists (- [ ]) are allowed."}
+        "description": ("Markdown; task lists (- [ ]) are allowed. In body_html, raw HTML "
+                       "and links keep only what cannot run or restyle: script, iframe, "
+                       "style, event attributes and javascript:/data: addresses are "
+                       "removed.")}
 LANG = {"type": "string", "enum": list(ARTICLE_LANGUAGES)}
 KIND = {"type": "string", "enum": list(ARTICLE_KINDS),
         "description": "guide, checklist, template, or address (an address book entry)."}

@@ -16,7 +16,7 @@ def test_create_read_update_and_list_articles(api, token_for, member):
     assert created.status_code == 201
     body = created.json
     assert body["revision"] == 1 and body["tags"] == ["studio"]
-    assert "<script>" not in body["body_html"] and "&lt;script&gt;" in body["body_html"]
+    assert "script" not in body["body_html"] and "Réserver" in body["body_html"]
     article_id = body["id"]
     read = api("GET", f"/articles/{article_id}", headers).json
     assert read["body_markdown"] == "Réserver <script>x</script>"
@@ -27,6 +27,19 @@ def test_create_read_update_and_list_articles(api, token_for, member):
     items = api("GET", "/articles?q=r%C3%A9p%C3%A9titions&lang=fr", headers).json["items"]
     assert [i["id"] for i in items] == [article_id]
     assert set(items[0]) == {"id", "title", "lang", "kind", "tags", "updated_at", "excerpt"}
+
+
+def test_refused_markup_is_not_in_body_html(api, token_for, member):
+    body = ("[x](javascript:alert(1)) [d](data:text/html,hi) <img src=x onerror=alert(1)> "
+            "<span style='color:red'>rouge</span> <iframe src='https://evil.example'></iframe>"
+            "\n\n<script>alert(2)</script>\n\n[ok](https://example.org)")
+    created = api("POST", "/articles", token_for(member), json={
+        "title": "Pièges", "body_markdown": body, "lang": "fr", "kind": "guide"})
+    html = created.json["body_html"]
+    for piece in ("javascript:", "data:", "onerror", "style", "iframe", "script", "alert"):
+        assert piece not in html
+    assert "rouge" in html and '<a rel="nofollow noopener">x</a>' in html
+    assert '<a href="https://example.org" rel="nofollow noopener">ok</a>' in html
 
 
 def test_revisions_and_restore(api, token_for, member):
