@@ -80,7 +80,7 @@ def list_articles(query):
         "id": hit.article.id, "title": hit.article.title, "lang": hit.article.lang,
         "kind": hit.article.kind, "tags": _tags(hit.article),
         "updated_at": format_instant(hit.article.updated_at),
-        "excerpt": Markup(hit.excerpt).striptags(),
+        "excerpt": Markup(hit.excerpt).striptags(), "excerpt_html": str(hit.excerpt),
     } for hit in hits]})
 
 

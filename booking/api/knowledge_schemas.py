@@ -24,12 +24,19 @@ TEXT = {"type": "string", "minLength": 1, "maxLength": 20_000}
 KNOWLEDGE_COMPONENTS: dict = {
     "ArticleSummary": {
         "type": "object",
-        "required": ["id", "title", "lang", "kind", "tags", "updated_at", "excerpt"],
+        "required": ["id", "title", "lang", "kind", "tags", "updated_at", "excerpt",
+                     "excerpt_html"],
         "properties": {"id": ID, "title": {"type": "string"}, "lang": LANG, "kind": KIND,
                        "tags": {"type": "array", "items": {"type": "string"}},
                        "updated_at": INSTANT,
                        "excerpt": {"type": "string",
-                                   "description": "A passage around the words searched."}},
+                                   "description": "A passage around the words searched, "
+                                                  "as plain text (the opening words "
+                                                  "without q)."},
+                       "excerpt_html": {"type": "string",
+                                        "description": "The same passage as the page shows "
+                                                       "it: HTML-escaped text, the words "
+                                                       "found in <mark>."}},
     },
     "ArticleList": {
         "type": "object", "required": ["items"],

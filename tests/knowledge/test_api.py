@@ -26,7 +26,19 @@ def test_create_read_update_and_list_articles(api, token_for, member):
     assert patched.json["proposed"] is False
     items = api("GET", "/articles?q=r%C3%A9p%C3%A9titions&lang=fr", headers).json["items"]
     assert [i["id"] for i in items] == [article_id]
-    assert set(items[0]) == {"id", "title", "lang", "kind", "tags", "updated_at", "excerpt"}
+    assert set(items[0]) == {"id", "title", "lang", "kind", "tags", "updated_at", "excerpt",
+                             "excerpt_html"}
+
+
+def test_search_results_give_the_highlighted_extract_as_on_the_page(api, token_for, member):
+    headers = token_for(member)
+    api("POST", "/articles", headers, json={
+        "title": "Sécurité", "lang": "fr", "kind": "guide",
+        "body_markdown": "Vérifier l'extincteur <b>& la trousse</b> de l'atelier."})
+    (item,) = api("GET", "/articles?q=extincteur", headers).json["items"]
+    assert "<mark>extincteur</mark>" in item["excerpt_html"]
+    assert "&amp; la trousse" in item["excerpt_html"] and "<b>" not in item["excerpt_html"]
+    assert "<mark>" not in item["excerpt"] and "extincteur & la trousse" in item["excerpt"]
 
 
 def test_refused_markup_is_not_in_body_html(api, token_for, member):
