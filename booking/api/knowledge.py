@@ -8,12 +8,12 @@ from markupsafe import Markup
 from ..domain import knowledge
 from ..extensions import db
 from ..models import ARTICLE_KINDS, ARTICLE_LANGUAGES, Article, KnowledgeAnswer, KnowledgeQuestion
-from . import knowledge_schemas  # noqa: F401  (adds the toolbox schemas to the components)
 from .actions import api_action
 from .auth import current_member
 from .blueprint import bp
 from .inputs import format_instant
 from .json import get_object
+from .knowledge_schemas import KIND_INPUT  # also adds the toolbox schemas to the components
 from .openapi import array_of, endpoint, query_param, ref
 from .problems import ApiProblem
 
@@ -60,13 +60,12 @@ def article_json(article: Article, proposed: bool = False) -> dict:
                  query_param("tag", {"type": "string", "maxLength": 40}, "One tag."),
                  query_param("lang", {"type": "string", "enum": ["fr", "nl", "en"]},
                              "The articles' language."),
-                 query_param("kind", {"type": "string",
-                                      "enum": ["guide", "checklist", "template", "address"]},
-                             "The kind of article."),
+                 query_param("kind", KIND_INPUT, "The kind of article."),
                  query_param("limit", {"type": "integer", "minimum": 1, "maximum": 50},
                              "How many (20 by default).")])
 def list_articles(query):
-    for name, allowed in (("lang", ARTICLE_LANGUAGES), ("kind", ARTICLE_KINDS)):
+    for name, allowed in (("lang", ARTICLE_LANGUAGES),
+                          ("kind", (*ARTICLE_KINDS, *knowledge.KIND_ALIASES))):
         if query[name] is not None and query[name] not in allowed:
             raise ApiProblem(422, _l("The parameter %(field)s must be one of: %(values)s.",
                                      field=name, values=", ".join(allowed)))

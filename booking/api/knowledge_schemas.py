@@ -2,6 +2,7 @@
 components so requests are checked and the OpenAPI document describes them."""
 from __future__ import annotations
 
+from ..domain.knowledge import KIND_ALIASES
 from ..models.knowledge import ARTICLE_KINDS, ARTICLE_LANGUAGES
 from .schemas import COMPONENTS, ID, INSTANT, NULLABLE_ID
 
@@ -14,6 +15,10 @@ BODY = {"type": "string", "maxLength": 200_000,
 LANG = {"type": "string", "enum": list(ARTICLE_LANGUAGES)}
 KIND = {"type": "string", "enum": list(ARTICLE_KINDS),
         "description": "guide, checklist, template, or address (an address book entry)."}
+KIND_INPUT = {"type": "string", "enum": [*ARTICLE_KINDS, *KIND_ALIASES],
+              "description": "guide, checklist, template, or address (an address book "
+                             "entry; address_book, address-book and \"address book entry\" "
+                             "are read as address, and answers say address)."}
 TAGS = {"type": "array", "maxItems": 12,
         "items": {"type": "string", "minLength": 1, "maxLength": 40},
         "description": "Stored in lower case, without duplicates."}
@@ -64,8 +69,8 @@ KNOWLEDGE_COMPONENTS: dict = {
     "ArticleCreate": {
         "type": "object", "additionalProperties": False,
         "required": ["title", "body_markdown", "lang", "kind"],
-        "properties": {"title": TITLE, "body_markdown": BODY, "lang": LANG, "kind": KIND,
-                       "tags": TAGS, "translation_of": {**ID, "description":
+        "properties": {"title": TITLE, "body_markdown": BODY, "lang": LANG,
+                       "kind": KIND_INPUT, "tags": TAGS, "translation_of": {**ID, "description":
                                                         "An article this one translates."}},
     },
     "ArticleUpdate": {

@@ -1,11 +1,12 @@
 """The toolbox API keeps the paths and fields of issue 14."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from booking.domain import knowledge
 from booking.extensions import db
-from booking.models import ArticleRevision
+from booking.models import Article, ArticleRevision
 
 
 def test_create_read_update_and_list_articles(api, token_for, member):
@@ -116,3 +117,17 @@ def test_invalid_input_is_a_problem(api, token_for, member):
     assert api("GET", "/articles?lang=de", headers).status_code == 422
     assert api("PATCH", "/articles/1", headers, json={"summary": "x"}).status_code == 404
     assert api("GET", "/articles", {}).status_code == 401
+
+
+@pytest.mark.parametrize("kind", ["address_book", "address-book", "address book entry"])
+def test_address_book_entry_is_another_name_for_the_address_kind(api, token_for, member, kind):
+    headers = token_for(member)
+    created = api("POST", "/articles", headers, json={
+        "title": "Loueurs de matériel", "body_markdown": "Atelier X, rue Y.", "lang": "fr",
+        "kind": kind})
+    assert created.status_code == 201 and created.json["kind"] == "address"
+    listed = api("GET", "/articles", headers, query_string={"kind": kind})
+    assert listed.status_code == 200
+    assert [(i["id"], i["kind"]) for i in listed.json["items"]] == [
+        (created.json["id"], "address")]
+    assert db.session.get(Article, created.json["id"]).kind == "address"

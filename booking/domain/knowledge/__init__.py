@@ -4,8 +4,10 @@ articles (writing, revisions, restore, proposals), permissions, diff, search, ch
 files (attachments), questions, listing (front page lists), starter (seed content).
 """
 from .articles import (
+    KIND_ALIASES,
     ArticleDraft,
     NotAllowedHere,
+    article_kind,
     body_html,
     clean_tags,
     count_view,
@@ -50,7 +52,8 @@ from .questions import (
 from .search import SearchHit, search_articles
 
 __all__ = [
-    "ArticleDraft", "DiffPiece", "body_html", "NotAllowedHere", "SearchHit", "accept_answer",
+    "KIND_ALIASES", "ArticleDraft", "DiffPiece", "article_kind", "body_html", "NotAllowedHere",
+    "SearchHit", "accept_answer",
     "add_attachment", "add_to_article", "answer_question", "article_page", "ask_question",
     "can_edit_directly", "can_manage", "can_see", "clean_tags", "count_view", "create_article",
     "decide_proposal", "detect_template_type", "edit_article", "has_changes",

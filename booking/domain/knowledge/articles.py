@@ -26,6 +26,15 @@ from .permissions import can_edit_directly, can_manage, can_see
 from .search_index import index_articles
 
 MAX_TAGS = 12
+# Other names of the kinds, as the issue and API clients write them; stored and answered
+# under the kind's own name.
+KIND_ALIASES = {"address_book": "address", "address-book": "address",
+                "address book entry": "address"}
+
+
+def article_kind(name: str) -> str:
+    """The stored kind a name stands for ("address book entry" -> "address")."""
+    return KIND_ALIASES.get(name, name)
 
 
 class NotAllowedHere(DomainError):
@@ -104,6 +113,7 @@ def create_article(session: Session, author: Member | None, draft: ArticleDraft,
     _check(draft)
     if lang not in ARTICLE_LANGUAGES:
         raise DomainError(_l("Choose French, Dutch or English."))
+    kind = article_kind(kind)
     if kind not in ARTICLE_KINDS:
         raise DomainError(_l("Choose what kind of article this is."))
     if comanagers_only and author is not None and not can_manage(author):
