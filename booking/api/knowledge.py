@@ -107,9 +107,11 @@ def get_article(article_id):
 
 @endpoint(bp, "/articles/<int:article_id>", "PATCH", summary="Change an article",
           tag="toolbox", body=ref("ArticleUpdate"), response=ref("Article"),
-          description="A new revision. On a co-managers-only article a member's change is "
-                      "kept as a proposal for co-managers: the article is answered unchanged "
-                      "with proposed: true.")
+          also={202: "A proposal: the change waits for a co-manager's decision; the article "
+                     "is answered unchanged, with proposed: true."},
+          description="A new revision (200). On a co-managers-only article a member's change "
+                      "is kept as a proposal for co-managers instead: 202 Accepted, the "
+                      "article answered unchanged with proposed: true.")
 def update_article(article_id, body):
     article = _article_or_404(article_id)
     draft = knowledge.ArticleDraft(body.get("title", article.title),
@@ -118,7 +120,7 @@ def update_article(article_id, body):
     with api_action():
         revision = knowledge.edit_article(db.session, article, current_member(), draft)
         proposed = revision.status == "pending"
-    return jsonify(article_json(article, proposed=proposed))
+    return jsonify(article_json(article, proposed=proposed)), 202 if proposed else 200
 
 
 @endpoint(bp, "/articles/<int:article_id>/revisions", "GET", summary="An article's history",

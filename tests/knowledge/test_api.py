@@ -80,7 +80,7 @@ def test_member_cannot_edit_or_restore_comanagers_only_article(
     headers = token_for(member)
     patched = api("PATCH", f"/articles/{article.id}", headers,
                   json={"body_markdown": "v3 de Léa", "summary": "proposé"})
-    assert patched.status_code == 200
+    assert patched.status_code == 202  # accepted for a co-manager's decision, not applied
     assert patched.json["proposed"] is True and patched.json["body_markdown"] == "v2"
     restore = api("POST", f"/articles/{article.id}/revisions/1/restore", headers)
     assert restore.status_code == 403 and restore.json["type"].endswith(":forbidden")
@@ -88,6 +88,14 @@ def test_member_cannot_edit_or_restore_comanagers_only_article(
     assert db.session.execute(select(ArticleRevision.status).where(
         ArticleRevision.author_id == member.id)).scalar_one() == "pending"
     assert article.body_markdown == "v2"
+
+
+def test_openapi_documents_the_proposal_status(client):
+    responses = client.get("/api/v1/openapi.json").json["paths"][
+        "/api/v1/articles/{article_id}"]["patch"]["responses"]
+    assert "200" in responses and "202" in responses
+    assert "proposal" in responses["202"]["description"]
+    assert responses["202"]["content"] == responses["200"]["content"]
 
 
 def test_questions_answers_and_accept_by_asker_only(api, token_for, member, make_member):
