@@ -8,12 +8,12 @@ from markupsafe import Markup
 from ..domain import knowledge
 from ..extensions import db
 from ..models import ARTICLE_KINDS, ARTICLE_LANGUAGES, Article, KnowledgeAnswer, KnowledgeQuestion
-from . import knowledge_schemas  # noqa: F401  (adds the toolbox schemas to the components)
 from .actions import api_action
 from .auth import current_member
 from .blueprint import bp
 from .inputs import format_instant
 from .json import get_object
+from .knowledge_schemas import KIND_INPUT  # also adds the toolbox schemas to the components
 from .openapi import array_of, endpoint, query_param, ref
 from .problems import ApiProblem
 
@@ -60,13 +60,12 @@ def article_json(article: Article, proposed: bool = False) -> dict:
                  query_param("tag", {"type": "string", "maxLength": 40}, "One tag."),
                  query_param("lang", {"type": "string", "enum": ["fr", "nl", "en"]},
                              "The articles' language."),
-                 query_param("kind", {"type": "string",
-                                      "enum": ["guide", "checklist", "template", "address"]},
-                             "The kind of article."),
+                 query_param("kind", KIND_INPUT, "The kind of article."),
                  query_param("limit", {"type": "integer", "minimum": 1, "maximum": 50},
                              "How many (20 by default).")])
 def list_articles(query):
-    for name, allowed in (("lang", ARTICLE_LANGUAGES), ("kind", ARTICLE_KINDS)):
+    for name, allowed in (("lang", ARTICLE_LANGUAGES),
+                          ("kind", (*ARTICLE_KINDS, *knowledge.KIND_ALIASES))):
         if query[name] is not None and query[name] not in allowed:
             raise ApiProblem(422, _l("The parameter %(field)s must be one of: %(values)s.",
                                      field=name, values=", ".join(allowed)))
@@ -80,7 +79,7 @@ def list_articles(query):
         "id": hit.article.id, "title": hit.article.title, "lang": hit.article.lang,
         "kind": hit.article.kind, "tags": _tags(hit.article),
         "updated_at": format_instant(hit.article.updated_at),
-        "excerpt": Markup(hit.excerpt).striptags(),
+        "excerpt": Markup(hit.excerpt).striptags(), "excerpt_html": str(hit.excerpt),
     } for hit in hits]})
 
 
@@ -108,9 +107,11 @@ def get_article(article_id):
 
 @endpoint(bp, "/articles/<int:article_id>", "PATCH", summary="Change an article",
           tag="toolbox", body=ref("ArticleUpdate"), response=ref("Article"),
-          description="A new revision. On a co-managers-only article a member's change is "
-                      "kept as a proposal for co-managers: the article is answered unchanged "
-                      "with proposed: true.")
+          also={202: "A proposal: the change waits for a co-manager's decision; the article "
+                     "is answered unchanged, with proposed: true."},
+          description="A new revision (200). On a co-managers-only article a member's change "
+                      "is kept as a proposal for co-managers instead: 202 Accepted, the "
+                      "article answered unchanged with proposed: true.")
 def update_article(article_id, body):
     article = _article_or_404(article_id)
     draft = knowledge.ArticleDraft(body.get("title", article.title),
@@ -119,7 +120,7 @@ def update_article(article_id, body):
     with api_action():
         revision = knowledge.edit_article(db.session, article, current_member(), draft)
         proposed = revision.status == "pending"
-    return jsonify(article_json(article, proposed=proposed))
+    return jsonify(article_json(article, proposed=proposed)), 202 if proposed else 200
 
 
 @endpoint(bp, "/articles/<int:article_id>/revisions", "GET", summary="An article's history",

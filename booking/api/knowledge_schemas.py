@@ -2,15 +2,23 @@
 components so requests are checked and the OpenAPI document describes them."""
 from __future__ import annotations
 
+from ..domain.knowledge import KIND_ALIASES
 from ..models.knowledge import ARTICLE_KINDS, ARTICLE_LANGUAGES
 from .schemas import COMPONENTS, ID, INSTANT, NULLABLE_ID
 
 TITLE = {"type": "string", "minLength": 1, "maxLength": 200}
 BODY = {"type": "string", "maxLength": 200_000,
-        "description": "Markdown. Raw HTML is shown as text; task lists (- [ ]) are allowed."}
+        "description": ("Markdown; task lists (- [ ]) are allowed. In body_html, raw HTML "
+                       "and links keep only what cannot run or restyle: script, iframe, "
+                       "style, event attributes and javascript:/data: addresses are "
+                       "removed.")}
 LANG = {"type": "string", "enum": list(ARTICLE_LANGUAGES)}
 KIND = {"type": "string", "enum": list(ARTICLE_KINDS),
         "description": "guide, checklist, template, or address (an address book entry)."}
+KIND_INPUT = {"type": "string", "enum": [*ARTICLE_KINDS, *KIND_ALIASES],
+              "description": "guide, checklist, template, or address (an address book "
+                             "entry; address_book, address-book and \"address book entry\" "
+                             "are read as address, and answers say address)."}
 TAGS = {"type": "array", "maxItems": 12,
         "items": {"type": "string", "minLength": 1, "maxLength": 40},
         "description": "Stored in lower case, without duplicates."}
@@ -21,12 +29,19 @@ TEXT = {"type": "string", "minLength": 1, "maxLength": 20_000}
 KNOWLEDGE_COMPONENTS: dict = {
     "ArticleSummary": {
         "type": "object",
-        "required": ["id", "title", "lang", "kind", "tags", "updated_at", "excerpt"],
+        "required": ["id", "title", "lang", "kind", "tags", "updated_at", "excerpt",
+                     "excerpt_html"],
         "properties": {"id": ID, "title": {"type": "string"}, "lang": LANG, "kind": KIND,
                        "tags": {"type": "array", "items": {"type": "string"}},
                        "updated_at": INSTANT,
                        "excerpt": {"type": "string",
-                                   "description": "A passage around the words searched."}},
+                                   "description": "A passage around the words searched, "
+                                                  "as plain text (the opening words "
+                                                  "without q)."},
+                       "excerpt_html": {"type": "string",
+                                        "description": "The same passage as the page shows "
+                                                       "it: HTML-escaped text, the words "
+                                                       "found in <mark>."}},
     },
     "ArticleList": {
         "type": "object", "required": ["items"],
@@ -54,8 +69,8 @@ KNOWLEDGE_COMPONENTS: dict = {
     "ArticleCreate": {
         "type": "object", "additionalProperties": False,
         "required": ["title", "body_markdown", "lang", "kind"],
-        "properties": {"title": TITLE, "body_markdown": BODY, "lang": LANG, "kind": KIND,
-                       "tags": TAGS, "translation_of": {**ID, "description":
+        "properties": {"title": TITLE, "body_markdown": BODY, "lang": LANG,
+                       "kind": KIND_INPUT, "tags": TAGS, "translation_of": {**ID, "description":
                                                         "An article this one translates."}},
     },
     "ArticleUpdate": {

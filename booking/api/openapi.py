@@ -33,6 +33,8 @@ class Operation:
     errors: tuple[int, ...] = ()
     public: bool = False
     comanager: bool = False
+    # Other success statuses, with what each means (same response body as `status`).
+    also: dict[int, str] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -56,9 +58,10 @@ def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, tag: str,
              description: str = "", status: int = 200, response: dict | None = None,
              body: dict | None = None, query: list[dict] | None = None,
              errors: tuple[int, ...] = (), public: bool = False, comanager: bool = False,
-             body_required: bool = True):
+             body_required: bool = True, also: dict[int, str] | None = None):
     """Declare an endpoint: the view receives path values, `query` values and `body`
-    (`body_required=False`: a call may send none, the view then receives {})."""
+    (`body_required=False`: a call may send none, the view then receives {}; `also`: other
+    success statuses the view may answer, with their meaning)."""
     query = query or []
 
     def decorator(view):
@@ -82,7 +85,7 @@ def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, tag: str,
             rule=rule, method=method.lower(), endpoint=name, summary=summary,
             description=description, tag=tag, status=status, response=response, body=body,
             query=query, errors=errors, public=public, comanager=comanager,
-            body_required=body_required))
+            body_required=body_required, also=also or {}))
         return wrapped
 
     return decorator
@@ -129,6 +132,8 @@ def _operation_document(op: Operation) -> dict:
     if op.response is not None:
         success["content"] = {"application/json": {"schema": op.response}}
     doc["responses"][str(op.status)] = success
+    for status, meaning in op.also.items():
+        doc["responses"][str(status)] = {**success, "description": meaning}
     codes = set(op.errors)
     if not op.public:
         codes |= {401, 429}

@@ -1,8 +1,10 @@
 """Markdown written by members, rendered to HTML that cannot carry a script.
 
-markdown-it-py renders (raw HTML off, task lists on); nh3 then keeps only a short list of
-tags and attributes, so no script, iframe, event attribute, style or `javascript:`/`data:`
-link gets through even if the renderer let one pass. Shared by the toolbox and governance.
+markdown-it-py renders everything it reads (raw HTML and every link included, task lists
+on); nh3 then keeps only a short list of tags, attributes and link schemes. So a script,
+iframe, event attribute, style or `javascript:`/`data:` link is removed from the page, not
+left there as escaped text (a `[x](javascript:...)` link keeps its words, without an address).
+Shared by the toolbox and governance.
 """
 from __future__ import annotations
 
@@ -27,9 +29,12 @@ URL_SCHEMES = {"http", "https", "mailto"}
 # Task list items only: any other class a writer might smuggle in is dropped.
 ALLOWED_CLASSES = {"li": {"task-list-item"}, "ul": {"contains-task-list"}}
 
-_renderer = (MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_renderer = (MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
              .enable("table").enable("strikethrough")
              .use(tasklists_plugin, enabled=False))
+# Every link becomes a link: nh3 drops the addresses whose scheme is not allowed (a refused
+# link would otherwise stay on the page as its Markdown text).
+_renderer.validateLink = lambda url: True
 
 
 def _only_checkboxes(tag: str, attribute: str, value: str) -> str | None:

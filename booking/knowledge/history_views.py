@@ -60,10 +60,11 @@ def proposals():
     if not knowledge.can_manage(current_user):
         abort(403)
     waiting = knowledge.pending_proposals(db.session)
-    return render_template("knowledge/proposals.html", proposals=waiting, form=EmptyForm(),
-                           diffs={p.id: knowledge.word_diff(p.article.body_markdown,
-                                                            p.body_markdown)
-                                  for p in waiting})
+    return render_template(
+        "knowledge/proposals.html", proposals=waiting, form=EmptyForm(),
+        stale={p.id for p in waiting if knowledge.is_stale(p)},
+        diffs={p.id: knowledge.word_diff(knowledge.proposal_base_text(db.session, p),
+                                         p.body_markdown) for p in waiting})
 
 
 @bp.route("/proposals/<int:proposal_id>/<any(accept, decline):decision>", methods=["POST"])

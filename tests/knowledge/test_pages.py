@@ -93,6 +93,28 @@ def test_comanager_accepts_a_proposal(client, login, member, comanager, write_ar
     assert article.body_markdown == "Règles et stockage." and article.revision == 2
 
 
+def test_a_stale_proposal_is_shown_against_its_own_revision_and_cannot_be_accepted(
+        client, login, member, comanager, write_article):
+    article = write_article(comanager, body="Règles.", comanagers_only=True)
+    proposal = knowledge.edit_article(db.session, article, member, knowledge.ArticleDraft(
+        article.title, "Règles et stockage.", ["assurance"], "stockage"))
+    knowledge.edit_article(db.session, article, comanager, knowledge.ArticleDraft(
+        article.title, "Règles, horaires.", ["assurance"], "horaires"))
+    db.session.commit()
+    login(comanager)
+    html = _page(client, "/toolbox/proposals")
+    assert gettext("Written on revision %(number)d: the article changed since.",
+                   number=1) in html
+    assert "horaires" not in html  # the member's change, not an undoing of the newer text
+    assert f"/toolbox/proposals/{proposal.id}/accept" not in html
+    response = client.post(f"/toolbox/proposals/{proposal.id}/accept", follow_redirects=True)
+    assert gettext("The article changed since this proposal was written: review it against "
+                   "the current text, then edit the article or decline the proposal.") in \
+        response.get_data(as_text=True).replace("&#39;", "'")
+    db.session.refresh(article)
+    assert article.body_markdown == "Règles, horaires." and article.revision == 2
+
+
 def test_article_body_is_sanitised_on_the_page(client, login, member, write_article):
     article = write_article(member, body="<script>alert(1)</script> [x](javascript:alert(2))")
     login(member)

@@ -75,6 +75,22 @@ def test_member_cannot_restore_or_decide_on_comanagers_only_article(
     assert db.session.get(Article, article.id).body_markdown == "v2"
 
 
+def test_a_proposal_written_on_an_older_revision_is_not_accepted_over_newer_text(
+        write_article, member, comanager):
+    article = write_article(comanager, body="Règles.", comanagers_only=True)
+    proposal = _edit(article, member, "Règles et stockage.", "stockage")
+    _edit(article, comanager, "Règles, horaires.", "horaires")
+    with pytest.raises(DomainError, match=gettext(
+            "The article changed since this proposal was written: review it against the "
+            "current text, then edit the article or decline the proposal.")):
+        knowledge.decide_proposal(db.session, proposal, comanager, accept=True)
+    db.session.rollback()
+    assert db.session.get(Article, article.id).body_markdown == "Règles, horaires."
+    assert db.session.get(ArticleRevision, proposal.id).status == "pending"
+    knowledge.decide_proposal(db.session, proposal, comanager, accept=False)
+    assert proposal.status == "rejected"
+
+
 def test_declined_proposal_changes_nothing(write_article, member, comanager):
     article = write_article(comanager, body="v1", comanagers_only=True)
     proposal = _edit(article, member, "autre")

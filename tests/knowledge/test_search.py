@@ -142,3 +142,15 @@ def test_postgresql_search_uses_the_gin_index(library):
         "plainto_tsquery('mutualise_fr'::regconfig, 'assurance')")))
     assert "ix_articles_search_vector" in plan
     db.session.rollback()
+
+
+def test_extract_leaves_out_html_the_page_drops(write_article, member):
+    """Raw HTML is removed from the page, so the extract does not show it as text either."""
+    write_article(member, title="Sécurité", tags=("sécurité",),
+                  body="Chaque mois, vérifier <span style='color:red'>l'extincteur</span> "
+                       "de l'atelier.")
+    (hit,) = knowledge.search_articles(db.session, "extincteur")
+    assert "<mark>extincteur</mark>" in hit.excerpt
+    assert "span" not in hit.excerpt and "style" not in hit.excerpt
+    (listed,) = knowledge.search_articles(db.session, "")
+    assert "span" not in listed.excerpt and "l&#39;extincteur de" in listed.excerpt

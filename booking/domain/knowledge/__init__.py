@@ -4,16 +4,20 @@ articles (writing, revisions, restore, proposals), permissions, diff, search, ch
 files (attachments), questions, listing (front page lists), starter (seed content).
 """
 from .articles import (
+    KIND_ALIASES,
     ArticleDraft,
     NotAllowedHere,
+    article_kind,
     body_html,
     clean_tags,
     count_view,
     create_article,
     decide_proposal,
     edit_article,
+    is_stale,
     link_translation,
     pending_proposals,
+    proposal_base_text,
     restore_revision,
     revision_by_number,
     revisions,
@@ -50,11 +54,13 @@ from .questions import (
 from .search import SearchHit, search_articles
 
 __all__ = [
-    "ArticleDraft", "DiffPiece", "body_html", "NotAllowedHere", "SearchHit", "accept_answer",
+    "KIND_ALIASES", "ArticleDraft", "DiffPiece", "article_kind", "body_html", "NotAllowedHere",
+    "SearchHit", "accept_answer",
     "add_attachment", "add_to_article", "answer_question", "article_page", "ask_question",
     "can_edit_directly", "can_manage", "can_see", "clean_tags", "count_view", "create_article",
     "decide_proposal", "detect_template_type", "edit_article", "has_changes",
-    "hidden_articles", "link_translation", "open_questions", "pending_proposals",
+    "hidden_articles", "is_stale", "link_translation", "proposal_base_text", "open_questions",
+    "pending_proposals",
     "popular_articles", "question_with_answers", "questions_on", "recent_articles",
     "recent_questions", "related_articles", "restore_revision", "revision_by_number",
     "revisions", "save_ticks", "search_articles", "set_comanagers_only", "set_hidden",

@@ -26,6 +26,15 @@ from .permissions import can_edit_directly, can_manage, can_see
 from .search_index import index_articles
 
 MAX_TAGS = 12
+# Other names of the kinds, as the issue and API clients write them; stored and answered
+# under the kind's own name.
+KIND_ALIASES = {"address_book": "address", "address-book": "address",
+                "address book entry": "address"}
+
+
+def article_kind(name: str) -> str:
+    """The stored kind a name stands for ("address book entry" -> "address")."""
+    return KIND_ALIASES.get(name, name)
 
 
 class NotAllowedHere(DomainError):
@@ -104,6 +113,7 @@ def create_article(session: Session, author: Member | None, draft: ArticleDraft,
     _check(draft)
     if lang not in ARTICLE_LANGUAGES:
         raise DomainError(_l("Choose French, Dutch or English."))
+    kind = article_kind(kind)
     if kind not in ARTICLE_KINDS:
         raise DomainError(_l("Choose what kind of article this is."))
     if comanagers_only and author is not None and not can_manage(author):
@@ -173,6 +183,11 @@ def decide_proposal(session: Session, proposal: ArticleRevision, actor: Member,
         raise NotAllowedHere(_l("Only co-managers decide on proposed edits."))
     if proposal.status != "pending":
         raise DomainError(_l("This proposal was already decided."))
+    if accept and is_stale(proposal):
+        # Accepting would silently undo the revisions made since it was written.
+        raise DomainError(_l("The article changed since this proposal was written: review it "
+                             "against the current text, then edit the article or decline "
+                             "the proposal."))
     proposal.decided_by_id = actor.id
     if accept:
         _apply(session, proposal.article, ArticleDraft(
@@ -184,6 +199,20 @@ def decide_proposal(session: Session, proposal: ArticleRevision, actor: Member,
     record_audit(session, actor, "article.proposal." + ("accept" if accept else "reject"),
                  "article", proposal.article_id, str(proposal.id))
     notices.edit_decided(session, proposal, actor, accept)
+
+
+def is_stale(proposal: ArticleRevision) -> bool:
+    """A proposal written on a revision that is no longer the article's current one."""
+    return proposal.base_number != proposal.article.revision
+
+
+def proposal_base_text(session: Session, proposal: ArticleRevision) -> str:
+    """The text the proposal changed: the revision it was written on, so its differences
+    show the member's change only, even when the article moved on since."""
+    if not is_stale(proposal):
+        return proposal.article.body_markdown
+    base = revision_by_number(session, proposal.article_id, proposal.base_number)
+    return base.body_markdown if base is not None else proposal.article.body_markdown
 
 
 def set_hidden(session: Session, article: Article, actor: Member, hidden: bool) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ...models import ARTICLE_LANGUAGES, Article, Tag
 from ...models.knowledge import article_tags
+from .articles import article_kind
 from .text import crude_stem, opening, plain_text, query_terms
 
 MAX_RESULTS = 50
@@ -51,7 +52,7 @@ def _filtered(query: Select, tag: str | None, lang: str | None, kind: str | None
     if lang:
         query = query.where(Article.lang == lang)
     if kind:
-        query = query.where(Article.kind == kind)
+        query = query.where(Article.kind == article_kind(kind))
     if tag:
         query = query.where(Article.id.in_(
             select(article_tags.c.article_id).join(Tag, Tag.id == article_tags.c.tag_id)

@@ -8,6 +8,8 @@ import unicodedata
 from markupsafe import Markup, escape
 
 WORD = re.compile(r"\w+", re.UNICODE)
+# Raw HTML in Markdown: the page drops the tags it does not keep, the extracts drop them all.
+HTML_TAG = re.compile(r"<!--.*?-->|</?[A-Za-z][^<>]*>", re.DOTALL)
 
 
 def _fold_char(char: str) -> str:
@@ -35,8 +37,9 @@ def crude_stem(term: str) -> str:
 
 
 def plain_text(markdown: str) -> str:
-    """Markdown without its marks, for extracts."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    """Markdown without its marks nor raw HTML tags, for extracts."""
+    text = HTML_TAG.sub(" ", markdown)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"[#*_`>|~]+|^\s*[-+]\s+(\[[ xX]\]\s*)?", " ", text, flags=re.MULTILINE)
     return re.sub(r"\s+", " ", text).strip()
 
