@@ -88,6 +88,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     jobs.init_app(app)
     health.init_app(app)
     _register_blueprints(app)
+    logs.learn_token_paths(app)
     return app
 
 

@@ -58,7 +58,7 @@ def _render_error(code: int, detail=None):
 
 def log_unexpected(exc_info) -> None:
     """The one log entry of an unexpected error: its traceback, under the request's id."""
-    logger.error("%s %s failed (request %s)", request.method, logs.redact(request.path),
+    logger.error("%s %s failed (request %s)", request.method, logs.request_path(),
                  g.get("request_id"), exc_info=exc_info)
 
 
