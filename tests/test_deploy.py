@@ -58,3 +58,25 @@ def test_gunicorn_with_the_repository_config_serves_health_and_pages(database_ur
     assert "gthread" in text  # the configuration file was read
     assert text.count("GET /login 200") == 1  # the app's line, no second access log line
     assert "Traceback" not in text
+
+
+def _gunicorn_settings(**environment) -> dict:
+    """gunicorn.conf.py's values, read with only these GUNICORN_* variables set."""
+    import runpy
+    from unittest import mock
+
+    kept = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
+    with mock.patch.dict(os.environ, {**kept, **environment}, clear=True):
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_workers_are_never_recycled_all_at_once():
+    """Recycling after N requests restarted both workers within a second when an outage's
+    quick 503s counted up (/healthz stalled for 4-5 s): off by default, and when set, each
+    worker's point spreads over half as many requests again."""
+    assert _gunicorn_settings()["max_requests"] == 0
+    settings = _gunicorn_settings(GUNICORN_MAX_REQUESTS="2000")
+    assert settings["max_requests"] == 2000
+    assert settings["max_requests_jitter"] >= 1000
+    assert _gunicorn_settings(GUNICORN_MAX_REQUESTS="2000",
+                              GUNICORN_MAX_REQUESTS_JITTER="300")["max_requests_jitter"] == 300
