@@ -141,6 +141,16 @@ def test_stopped_database_gives_api_callers_a_503_problem_with_retry_after(caplo
     assert "127.0.0.1" not in response.get_data(as_text=True)
 
 
+def test_a_rate_limited_page_keeps_the_outage_retry_after():
+    """The login form is rate limited: its limiter's reset (a minute) must not replace the
+    few seconds after which the database may answer again."""
+    app = _app(f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/mutualise")
+    client = app.test_client()
+    response = client.post("/login", data={"email": "ada@example.org", "password": "x" * 12})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "7"
+
+
 def test_stopped_database_shows_signed_in_readers_a_static_page_in_their_language(caplog):
     app = _app(f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/mutualise")
     client = app.test_client()
