@@ -80,3 +80,19 @@ def test_workers_are_never_recycled_all_at_once():
     assert settings["max_requests_jitter"] >= 1000
     assert _gunicorn_settings(GUNICORN_MAX_REQUESTS="2000",
                               GUNICORN_MAX_REQUESTS_JITTER="300")["max_requests_jitter"] == 300
+
+
+def test_nginx_access_log_hides_the_token_of_every_route_with_one(app):
+    """deploy/nginx.conf's access log, like the app's: a token in a path is a login."""
+    import re
+
+    from tests.test_health_and_logs import SECRET, _secret_routes
+
+    config = (ROOT / "deploy" / "nginx.conf").read_text()
+    pattern, replacement = re.search(
+        r"map \$request_uri \$mutualise_loggable_uri \{\s*~(\S+)\s+\"([^\"]+)\";", config).groups()
+    pattern = re.compile(pattern.replace("(?<", "(?P<"))
+    replacement = re.sub(r"\$\{(\w+)\}", r"\\g<\1>", replacement)
+    for path in _secret_routes(app):
+        logged = pattern.sub(replacement, path)
+        assert logged == path.replace(SECRET, "[redacted]"), path
