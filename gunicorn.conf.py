@@ -29,9 +29,12 @@ timeout = _int("GUNICORN_TIMEOUT", 30)
 # On SIGTERM (systemctl stop/restart), requests in progress get this long to finish.
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
-# Recycle workers now and then: bounds the effect of any slow leak.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# Workers are not recycled by default: no leak is known, and recycling after N requests
+# restarted the workers together when an outage's quick 503s counted up (both within a second
+# at 2000 +- 200: /healthz stalled 4-5 s while they loaded the app). To bound a leak, set
+# GUNICORN_MAX_REQUESTS; each worker then stops somewhere in N to 1.5 N requests, far apart.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", max_requests // 2)
 
 # The app writes one structured line per request itself (booking/logs.py: request id, member,
 # SQL statements, tokens redacted); gunicorn's own access log would be a second, poorer line.

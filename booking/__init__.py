@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import logs, outages
+from . import errors, logs, outages
 from .config import Config
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .models.knowledge import include_in_migrations
@@ -59,6 +59,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     logs.init_logging(app)
     logs.log_each_request(app)
+    errors.keep_outage_retry_after(app)  # before the rate limiter, to run after its hook
 
     @app.before_request
     def _start_request():
@@ -78,7 +79,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import cli, errors, health, i18n, jobs, security, templating
+    from . import cli, health, i18n, jobs, security, templating
 
     i18n.init_app(app)
     security.init_app(app)
@@ -88,6 +89,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     jobs.init_app(app)
     health.init_app(app)
     _register_blueprints(app)
+    logs.learn_token_paths(app)
     return app
 
 

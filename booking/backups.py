@@ -26,12 +26,16 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy import types as sqltypes
+from sqlalchemy.orm import Session
 
+from .domain.knowledge.search_index import index_articles
 from .extensions import db
 
 ARCHIVE_FORMAT = 1
 # Folders of instance/ that hold uploaded files.
 FILE_FOLDERS = ("attachments", "toolbox")
+# Written from other columns, in each database's own way: not exported, rebuilt on import.
+DERIVED_COLUMNS = {("articles", "search_vector")}
 MANIFEST = "manifest.json"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -325,11 +329,18 @@ def _from_json(column, value):
     return value
 
 
+def _exported_columns(table) -> list:
+    return [column for column in table.columns
+            if (table.name, column.name) not in DERIVED_COLUMNS]
+
+
 def export_json(connection) -> dict:
-    """Every row of every table, parents first, ordered by primary key."""
+    """Every row of every table, parents first, ordered by primary key (derived columns, such
+    as the search index, left out: the import rebuilds them)."""
     tables = {}
     for table in data_tables():
-        rows = connection.execute(select(table).order_by(*table.primary_key.columns)).mappings()
+        rows = connection.execute(select(*_exported_columns(table))
+                                  .order_by(*table.primary_key.columns)).mappings()
         tables[table.name] = [{key: _to_json(value) for key, value in row.items()}
                               for row in rows]
     return {"format": ARCHIVE_FORMAT, "schema_revision": _revision(connection),
@@ -337,8 +348,10 @@ def export_json(connection) -> dict:
 
 
 def import_json(connection, document: dict) -> dict[str, int]:
-    """Insert an export into a migrated, empty database; PostgreSQL's id sequences are moved
-    past the imported ids so new rows do not collide with them."""
+    """Insert an export into a migrated, empty database, then rebuild the toolbox's search
+    index (an FTS5 table on SQLite, the search vectors on PostgreSQL: no table of the export);
+    PostgreSQL's id sequences are moved past the imported ids so new rows do not collide with
+    them."""
     if document.get("format") != ARCHIVE_FORMAT:
         raise BackupError("This is not a Mutualise JSON export.")
     check_revision(document.get("schema_revision"))
@@ -354,11 +367,14 @@ def import_json(connection, document: dict) -> dict[str, int]:
                           "migrated database.")
     counts = {}
     for table in data_tables():
-        rows = [{name: _from_json(table.c[name], value) for name, value in row.items()}
+        rows = [{name: _from_json(table.c[name], value) for name, value in row.items()
+                 if (table.name, name) not in DERIVED_COLUMNS}
                 for row in document["tables"].get(table.name, [])]
         for start in range(0, len(rows), 500):
             connection.execute(table.insert(), rows[start:start + 500])
         counts[table.name] = len(rows)
+    with Session(bind=connection) as session:  # joins the import's transaction
+        index_articles(session)
     if connection.dialect.name == "postgresql":
         _reset_sequences(connection)
     return counts

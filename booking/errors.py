@@ -58,7 +58,7 @@ def _render_error(code: int, detail=None):
 
 def log_unexpected(exc_info) -> None:
     """The one log entry of an unexpected error: its traceback, under the request's id."""
-    logger.error("%s %s failed (request %s)", request.method, logs.redact(request.path),
+    logger.error("%s %s failed (request %s)", request.method, logs.request_path(),
                  g.get("request_id"), exc_info=exc_info)
 
 
@@ -106,9 +106,22 @@ def database_unavailable(error: Exception):
                 locale=_reader_locale(), request_id=g.get("request_id"),
                 stylesheet=url_for("static", filename="css/app.css"))
             response = make_response(page, 503)
-    response.headers["Retry-After"] = str(current_app.config["DB_RETRY_AFTER"])
+    g.outage_retry_after = str(current_app.config["DB_RETRY_AFTER"])
+    response.headers["Retry-After"] = g.outage_retry_after
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def keep_outage_retry_after(app: Flask) -> None:
+    """Register before the rate limiter: Flask runs after_request hooks in reverse, so this
+    one runs after the limiter's, which sets Retry-After to its own reset (up to a minute) on
+    a rate-limited page; an outage's 503 says when the database may answer again."""
+
+    @app.after_request
+    def _outage_retry_after(response):
+        if "outage_retry_after" in g:
+            response.headers["Retry-After"] = g.outage_retry_after
+        return response
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """What reaches the log: one line per request (text, or JSON with LOG_FORMAT=json), every record
-with its request id (which a client cannot forge into the log), and no secret (feed tokens in
-paths, `?token=` values) written in full."""
+with its request id (which a client cannot forge into the log), and no secret (a token in a
+path, such as a feed's or a password reset's, `?token=` values) written in full."""
 from __future__ import annotations
 
 import json
@@ -15,10 +15,14 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-# /feeds/<token>/...: the token is the only login of a calendar feed.
-FEED_TOKEN_IN_PATH = re.compile(r"(/feeds/)[^/\s?\"']+")
+RULE_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
+PATH_SEGMENT = r"[^/\s?\"']+"
+# Paths of the routes with a token (filled from the app's routes; the feed token is the only
+# login of a calendar feed), for text where no route matched: 404s, other loggers' lines.
+TOKEN_IN_PATH: set[re.Pattern] = {re.compile(rf"(/feeds/)({PATH_SEGMENT})")}
 TOKEN_IN_QUERY = re.compile(r"([?&](?:token|secret|key|password)=)[^&\s\"']*", re.IGNORECASE)
 REDACTED = r"\1[redacted]"
+REDACTED_VALUE = "[redacted]"
 REQUEST_LOGGER = "booking.requests"
 
 
@@ -32,14 +36,63 @@ def request_id_from(header: str | None) -> str:
     return uuid.uuid4().hex[:12]
 
 
+def is_secret_argument(name: str) -> bool:
+    """A route argument that grants access by itself (a reset link, an invitation, a feed)."""
+    return name == "token" or name.endswith("_token")
+
+
+def _token_pattern(rule: str) -> re.Pattern | None:
+    """`rule` up to its last secret argument, as a pattern whose even groups are secrets."""
+    pattern, last, secret_end = "(", 0, None
+    for variable in RULE_VARIABLE.finditer(rule):
+        pattern += re.escape(rule[last:variable.start()])
+        if is_secret_argument(variable.group(1)):
+            pattern += f")({PATH_SEGMENT})("
+            secret_end = len(pattern)
+        else:
+            pattern += PATH_SEGMENT
+        last = variable.end()
+    return re.compile(pattern[:secret_end - 1]) if secret_end else None
+
+
+def learn_token_paths(app: Flask) -> None:
+    """Remember the paths of `app`'s routes with a token, for `redact`."""
+    for rule in app.url_map.iter_rules():
+        pattern = _token_pattern(rule.rule)
+        if pattern is not None:
+            TOKEN_IN_PATH.add(pattern)
+
+
+def _hide_secret_groups(match: re.Match) -> str:
+    return "".join(REDACTED_VALUE if number % 2 == 0 else part
+                   for number, part in enumerate(match.groups(), start=1))
+
+
 def redact(text: str) -> str:
-    """`text` with every feed token and token-like query value replaced by "[redacted]"."""
-    return TOKEN_IN_QUERY.sub(REDACTED, FEED_TOKEN_IN_PATH.sub(REDACTED, text))
+    """`text` with every token in a route's path and token-like query value replaced by
+    "[redacted]"."""
+    for pattern in TOKEN_IN_PATH:
+        text = pattern.sub(_hide_secret_groups, text)
+    return TOKEN_IN_QUERY.sub(REDACTED, text)
+
+
+def request_path() -> str:
+    """The request's path and query for the log, secrets hidden: the matched route's secret
+    arguments, whatever their paths look like, then what `redact` recognises."""
+    path = request.path
+    secrets = {str(value) for name, value in (request.view_args or {}).items()
+               if is_secret_argument(name)}
+    if secrets:
+        path = "/".join(REDACTED_VALUE if segment in secrets else segment
+                        for segment in path.split("/"))
+    if request.query_string:
+        path += "?" + request.query_string.decode(errors="replace")
+    return redact(path)
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites a record's message so a feed URL logged by anyone (the app, the development
-    server's access log) never shows its token."""
+    """Rewrites a record's message so a URL with a token logged by anyone (the app, the
+    development server's access log) never shows the token."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -128,10 +181,9 @@ def member_id() -> int | None:
 
 
 def request_fields(status: int) -> dict:
-    path = request.full_path if request.query_string else request.path
     return {
         "method": request.method,
-        "path": redact(path),
+        "path": request_path(),
         "status": status,
         "duration_ms": round((time.perf_counter() - g.get("request_started", time.perf_counter()))
                              * 1000, 1),

@@ -12,6 +12,7 @@ request tries again while the others keep failing fast: workers never pile up on
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import threading
@@ -21,6 +22,11 @@ from functools import partial
 from flask import Flask
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+
+# libpq names the server it failed to reach: 'connection to server at "host" (address), port
+# 5432 failed', or 'on socket "/run/postgresql/.s.PGSQL.5432"'.
+SERVER_ADDRESS = re.compile(r'(?<=connection to server)(?: at "[^"]*"(?: \([^)]*\))?, port \d+'
+                            r'| on socket "[^"]*")')
 
 
 class DatabaseUnavailable(Exception):
@@ -85,7 +91,7 @@ def short_reason(error: BaseException) -> str:
         return "no free connection in the pool"
     original = getattr(error, "orig", None) or error
     first_line = (str(original).strip().splitlines() or [type(original).__name__])[0]
-    return f"{type(original).__name__}: {first_line[:160]}"
+    return f"{type(original).__name__}: {SERVER_ADDRESS.sub('', first_line)[:160]}"
 
 
 class Breaker:

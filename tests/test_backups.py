@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 
 import pytest
@@ -13,7 +14,10 @@ from sqlalchemy import select
 from booking import create_app
 from booking.cli import load_demo_data
 from booking.domain import accounts
+from booking.domain.knowledge.search import search_articles
+from booking.domain.knowledge.starter_content import load_starter_articles
 from booking.extensions import db
+from booking.models import Article
 from tests.conftest import DIALECTS, ROOT, IsolatedClient, _config, needs_pg
 
 
@@ -25,11 +29,13 @@ def _app(url, instance):
 
 
 def _populated(url, instance):
-    """A migrated database with the demo cooperative, and uploaded files."""
+    """A migrated database with the demo cooperative, toolbox articles, and uploaded files."""
     app = _app(url, instance)
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         load_demo_data()
+        load_starter_articles(db.session, None)
+        db.session.commit()
         db.engine.dispose()
     (instance / "attachments" / "2026").mkdir(parents=True)
     (instance / "attachments" / "2026" / "invoice-42.pdf").write_bytes(b"%PDF-1.4 facture" * 50)
@@ -38,13 +44,30 @@ def _populated(url, instance):
     return app
 
 
-def _all_rows(app) -> dict[str, list]:
+def _all_rows(app, search_index=True) -> dict[str, list]:
+    """Every row; without the PostgreSQL search vectors (SQLite has none) if not search_index."""
     with app.app_context(), db.engine.connect() as connection:
         rows = {table.name: [tuple(row) for row in connection.execute(
-                    select(table).order_by(*table.primary_key.columns))]
+                    select(*(column for column in table.columns
+                             if search_index or column.name != "search_vector"))
+                    .order_by(*table.primary_key.columns))]
                 for table in db.metadata.sorted_tables}
         db.engine.dispose()
     return rows
+
+
+def _toolbox_search_finds_every_article(app) -> None:
+    """Each article is found by a search for a word of its title, as in the toolbox."""
+    with app.app_context():
+        articles = db.session.execute(select(Article)).scalars().all()
+        assert len(articles) > 3
+        for article in articles:
+            word = max(re.findall(r"\w+", article.title), key=len)
+            found = [hit.article.id for hit in search_articles(db.session, word,
+                                                               lang=article.lang)]
+            assert article.id in found, (article.title, word)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _files(instance) -> dict[str, bytes]:
@@ -72,6 +95,7 @@ def test_backup_and_restore_round_trip_every_row_and_file(kind, fresh_database, 
     for table, rows in source_rows.items():
         assert target_rows[table] == rows, table
     assert _files(tmp_path / "target") == _files(tmp_path / "source")
+    _toolbox_search_finds_every_article(target)
 
     again = target.test_cli_runner().invoke(args=["restore", str(archive)])
     assert again.exit_code != 0
@@ -130,7 +154,8 @@ def test_export_and_import_json_move_the_cooperative(source_kind, target_kind, f
         db.engine.dispose()
     result = target.test_cli_runner().invoke(args=["import-json", str(export)])
     assert result.exit_code == 0, result.output
-    assert _all_rows(target) == _all_rows(source)
+    assert _all_rows(target, search_index=False) == _all_rows(source, search_index=False)
+    _toolbox_search_finds_every_article(target)
 
     with target.app_context():  # new rows get new ids (PostgreSQL's sequences were moved on)
         member = accounts.create_member(db.session, email="new@example.org", name="New",

@@ -58,3 +58,41 @@ def test_gunicorn_with_the_repository_config_serves_health_and_pages(database_ur
     assert "gthread" in text  # the configuration file was read
     assert text.count("GET /login 200") == 1  # the app's line, no second access log line
     assert "Traceback" not in text
+
+
+def _gunicorn_settings(**environment) -> dict:
+    """gunicorn.conf.py's values, read with only these GUNICORN_* variables set."""
+    import runpy
+    from unittest import mock
+
+    kept = {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")}
+    with mock.patch.dict(os.environ, {**kept, **environment}, clear=True):
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_workers_are_never_recycled_all_at_once():
+    """Recycling after N requests restarted both workers within a second when an outage's
+    quick 503s counted up (/healthz stalled for 4-5 s): off by default, and when set, each
+    worker's point spreads over half as many requests again."""
+    assert _gunicorn_settings()["max_requests"] == 0
+    settings = _gunicorn_settings(GUNICORN_MAX_REQUESTS="2000")
+    assert settings["max_requests"] == 2000
+    assert settings["max_requests_jitter"] >= 1000
+    assert _gunicorn_settings(GUNICORN_MAX_REQUESTS="2000",
+                              GUNICORN_MAX_REQUESTS_JITTER="300")["max_requests_jitter"] == 300
+
+
+def test_nginx_access_log_hides_the_token_of_every_route_with_one(app):
+    """deploy/nginx.conf's access log, like the app's: a token in a path is a login."""
+    import re
+
+    from tests.test_health_and_logs import SECRET, _secret_routes
+
+    config = (ROOT / "deploy" / "nginx.conf").read_text()
+    pattern, replacement = re.search(
+        r"map \$request_uri \$mutualise_loggable_uri \{\s*~(\S+)\s+\"([^\"]+)\";", config).groups()
+    pattern = re.compile(pattern.replace("(?<", "(?P<"))
+    replacement = re.sub(r"\$\{(\w+)\}", r"\\g<\1>", replacement)
+    for path in _secret_routes(app):
+        logged = pattern.sub(replacement, path)
+        assert logged == path.replace(SECRET, "[redacted]"), path

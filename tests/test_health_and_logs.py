@@ -127,3 +127,48 @@ def test_json_log_format_writes_one_object_per_line(database_url, capsys):
     record = logging.makeLogRecord({"msg": "hello", "levelname": "INFO", "request_id": "x"})
     assert json.loads(handler.format(record))["message"] == "hello"
     create_app(_config(database_url))  # back to text for the other tests
+
+
+SECRET = "TOPSECRET0123456789"
+
+
+def _secret_routes(app) -> list[str]:
+    """A path for every route with a token in it, the token being SECRET."""
+    from booking.logs import is_secret_argument
+
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if any(is_secret_argument(name) for name in rule.arguments):
+            values = {name: SECRET if is_secret_argument(name) else "1" for name in rule.arguments}
+            paths.append(rule.build(values, append_unknown=False)[1])
+    return paths
+
+
+def test_no_token_in_a_path_reaches_the_request_log(app, client, caplog):
+    paths = _secret_routes(app)
+    for known in ("/password/reset/", "/invitation/", "/account/email/", "/feeds/",
+                  "/surveys/s/"):
+        assert any(path.startswith(known) for path in paths), known
+    # No route matched (a 404): the paths of the routes with tokens still hide them.
+    paths += [f"/password/reset/{SECRET}/more", f"/surveys/s/{SECRET}/nothing-here"]
+    with caplog.at_level(logging.INFO, logger=REQUEST_LOGGER):
+        for number, path in enumerate(paths):
+            client.get(path, headers={"X-Request-ID": f"secret-{number}"})
+    for number, path in enumerate(paths):
+        lines = [r for r in caplog.records
+                 if r.name == REQUEST_LOGGER and r.request_id == f"secret-{number}"]
+        assert len(lines) == 1, path
+        text_line, json_line = lines[0].getMessage(), JsonFormatter().format(lines[0])
+        assert SECRET not in text_line and SECRET not in json_line, path
+        assert path.replace(SECRET, "[redacted]") in text_line
+        assert json.loads(json_line)["path"] == path.replace(SECRET, "[redacted]")
+
+
+def test_no_token_in_a_path_reaches_other_loggers(app, caplog):
+    """The development server's access line, or any message naming a URL with a token."""
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("werkzeug").info('"GET /invitation/%s HTTP/1.1" 200 -', SECRET)
+        logging.getLogger("booking").info("mailed http://localhost/account/email/%s", SECRET)
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert SECRET not in logged
+    assert '"GET /invitation/[redacted] HTTP/1.1" 200' in logged

@@ -139,6 +139,40 @@ def test_stopped_database_gives_api_callers_a_503_problem_with_retry_after(caplo
     assert "database unavailable" in lines[0].getMessage()
     assert lines[0].exc_info is None
     assert "127.0.0.1" not in response.get_data(as_text=True)
+    # The reason, without where the database is (the line is read by more than admins).
+    assert "Connection refused" in lines[0].getMessage()
+    assert "127.0.0.1" not in lines[0].getMessage() and "port" not in lines[0].getMessage()
+
+
+@pytest.mark.parametrize("message, reason", [
+    ('connection failed: connection to server at "10.0.0.5", port 5432 failed: Connection '
+     'refused\n\tIs the server running on that host?',
+     "OperationalError: connection failed: connection to server failed: Connection refused"),
+    ('connection to server at "db.internal" (10.0.0.5), port 6543 failed: timeout expired',
+     "OperationalError: connection to server failed: timeout expired"),
+    ('connection to server on socket "/run/postgresql/.s.PGSQL.5432" failed: No such file or '
+     'directory', "OperationalError: connection to server failed: No such file or directory"),
+])
+def test_the_failure_reason_keeps_the_cause_and_drops_the_server_address(message, reason):
+    from sqlalchemy import exc
+
+    from booking.outages import short_reason
+
+    class OperationalError(Exception):
+        pass
+
+    error = exc.OperationalError("SELECT 1", {}, OperationalError(message))
+    assert short_reason(error) == reason
+
+
+def test_a_rate_limited_page_keeps_the_outage_retry_after():
+    """The login form is rate limited: its limiter's reset (a minute) must not replace the
+    few seconds after which the database may answer again."""
+    app = _app(f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/mutualise")
+    client = app.test_client()
+    response = client.post("/login", data={"email": "ada@example.org", "password": "x" * 12})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "7"
 
 
 def test_stopped_database_shows_signed_in_readers_a_static_page_in_their_language(caplog):
