@@ -152,7 +152,8 @@ def _line_json(line: BankLine) -> dict:
           comanager=True, response={"type": "array", "items": ref("BankLine")},
           query=[query_param("status", {"type": "string", "enum": [
               "queued", "debit", "matched", "ignored", "expense", "returned"]},
-              "Which lines (default: queued, the credits waiting for a co-manager).")])
+              "Which lines (default: queued, the credits waiting for a co-manager, and the "
+              "returned transfers, amount_cents below zero, whose original was not found).")])
 @comanager_required
 def bank_lines(query):
     return jsonify([_line_json(line)

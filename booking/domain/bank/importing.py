@@ -1,5 +1,6 @@
 """Importing a statement file: each line stored once (by its dedup key), credits matched and
-paid, returned transfers reversed, debits kept for the expenses, the rest queued."""
+paid, returned transfers reversed, debits kept for the expenses, the rest queued (reversals
+included: what the bank gives back or takes back is settled by a person)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -130,9 +131,13 @@ def import_statements(session: Session, statements: list[ParsedStatement], *, fm
             line = _bank_line(statement, parsed)
             new_lines.append(line)
             if line.amount_cents < 0:
-                line.status = "debit"
-                if parsed.reversal and parsed.original_reference:
+                # A return waits in the queue unless the transfer it gives back is found.
+                if parsed.reversal:
                     returns.append((line, parsed.original_reference))
+                else:
+                    line.status = "debit"
+                continue
+            if line.reversal:  # the bank taking back or giving back: nobody's payment
                 continue
             account, matched_by = _decide(ctx, closed, line)
             if account is not None:
