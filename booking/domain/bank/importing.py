@@ -172,15 +172,16 @@ def _bank_line(statement: BankStatement, parsed: ParsedLine) -> BankLine:
 def _decide(ctx, closed: set, line: BankLine) -> tuple[Account | None, str | None]:
     """The account a credit pays, or None: then it waits in the queue, maybe with a proposal.
 
-    A closed month leaves the line for a person to check; assigning it then counts it on the
-    first day of the first open month."""
+    A closed month leaves the line for a person to check, the account it matched proposed;
+    assigning it then counts it on the first day of the first open month."""
     match = match_credit(ctx, structured=line.structured, iban=line.counterparty_iban,
                          amount_cents=line.amount_cents, counterparty=line.counterparty_name)
     if match.account is not None and month_start(line.booked_on) not in closed:
         ctx.learn(line.counterparty_iban, match.account)
         return match.account, match.matched_by
-    if match.proposal is not None:
-        line.proposed_member_id, line.proposed_organisation_id = match.proposal
+    proposal = match.account or match.proposal
+    if proposal is not None:
+        line.proposed_member_id, line.proposed_organisation_id = proposal
     return None, None
 
 
