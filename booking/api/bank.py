@@ -162,7 +162,10 @@ def bank_lines(query):
 
 @endpoint(bp, "/bank-lines/<int:line_id>/assign", "POST", summary="Say whose payment a line is",
           tag="bank", comanager=True, response=ref("BankLine"), body=ref("BankLineAssign"),
-          errors=(409,))
+          errors=(409, 422),
+          description="A 422 when the account is not one a payment can go to: an unknown "
+                      "member or organisation, or an organisation that does not pay for its "
+                      "members (its members pay on their own accounts).")
 @comanager_required
 def assign_bank_line(line_id: int, body):
     line = get_object(BankLine, line_id)

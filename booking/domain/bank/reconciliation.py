@@ -165,15 +165,28 @@ def _account(member_id: int | None, organisation_id: int | None) -> Account:
     return member_id, organisation_id
 
 
+def _payable(session: Session, account: Account) -> Account:
+    """An account a payment can be recorded on: a member, or an organisation that pays for
+    its members (any other organisation has no account of its own in the ledger)."""
+    member_id, organisation_id = account
+    if member_id is not None and session.get(Member, member_id) is None:
+        raise DomainError(_l("Choose one account from the list."))
+    if organisation_id is not None:
+        organisation = session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise DomainError(_l("Choose one account from the list."))
+        if not organisation.pays_for_members:
+            raise DomainError(_l("%(name)s does not pay for its members: assign the transfer "
+                                 "to the member who paid.", name=organisation.name))
+    return account
+
+
 def assign_line(session: Session, line: BankLine, *, actor: Member,
                 member_id: int | None = None, organisation_id: int | None = None
                 ) -> list[Payment]:
     """A co-manager says whose payment a queued credit is (or confirms the proposal)."""
     _open_credit(line)
-    account = _account(member_id, organisation_id)
-    if (member_id and session.get(Member, member_id) is None) or (
-            organisation_id and session.get(Organisation, organisation_id) is None):
-        raise DomainError(_l("Choose one account from the list."))
+    account = _payable(session, _account(member_id, organisation_id))
     proposed = account == (line.proposed_member_id, line.proposed_organisation_id)
     payments = pay_from_line(session, line, [(account, line.amount_cents)],
                              matched_by="proposal" if proposed else "manual", actor=actor)
@@ -186,7 +199,8 @@ def split_line(session: Session, line: BankLine, parts: list[tuple[Account, int]
                actor: Member) -> list[Payment]:
     """One transfer paying for several accounts: the parts must add up to it, to the cent."""
     _open_credit(line)
-    parts = [(_account(*account), cents) for account, cents in parts if cents]
+    parts = [(_payable(session, _account(*account)), cents) for account, cents in parts
+             if cents]
     if len(parts) < 2 or any(cents <= 0 for _account_key, cents in parts):
         raise DomainError(_l("Split the amount over at least two accounts, each above zero."))
     if sum(cents for _account_key, cents in parts) != line.amount_cents:
