@@ -121,3 +121,11 @@ def test_assigning_to_an_organisation_that_does_not_pay_for_its_members_is_422(
     db.session.expire_all()
     assert db.session.get(BankLine, line["id"]).status == "queued"
     assert db.session.scalar(select(func.count(Payment.id))) == 3
+
+
+def test_an_unknown_status_is_a_422_naming_the_parameter(api, token_for, comanager):
+    response = api("GET", "/bank-lines?status=bogus", token_for(comanager))
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert problem["type"].endswith("validation-error")
+    assert "status" in problem["detail"] and "queued" in problem["detail"]
