@@ -129,3 +129,26 @@ def test_an_unknown_status_is_a_422_naming_the_parameter(api, token_for, comanag
     problem = response.get_json()
     assert problem["type"].endswith("validation-error")
     assert "status" in problem["detail"] and "queued" in problem["detail"]
+
+
+def test_bank_api_errors_are_in_the_callers_language(api, token_for, comanager, member,
+                                                     sample_people):
+    headers = {**token_for(comanager), "Accept-Language": "nl"}
+    missing = api("POST", "/bank-statements", headers, data={},
+                  content_type="multipart/form-data").get_json()
+    assert "multipart" in missing["detail"] and "Stuur" in missing["detail"]
+    wrong = api("POST", "/bank-statements", headers, content_type="multipart/form-data",
+                data={"file": (io.BytesIO(b"x"), "x.txt"), "format": "ofx"}).get_json()
+    assert wrong["detail"].startswith("Het formaat")
+    _post_statement(api, headers)
+    [line] = api("GET", "/bank-lines?status=queued", headers).get_json()
+    api("POST", f"/bank-lines/{line['id']}/assign", headers, json={"member_id": member.id})
+    twice = api("POST", f"/bank-lines/{line['id']}/assign", headers,
+                json={"member_id": member.id}).get_json()
+    assert twice["detail"] == "Deze banklijn werd al behandeld."
+
+
+def test_no_qr_code_without_the_bank_account_says_so_in_french(api, token_for, member):
+    response = api("GET", "/me/payment-qr.png", {**token_for(member), "Accept-Language": "fr"})
+    assert response.status_code == 404
+    assert "coopérative" in response.get_json()["detail"]
