@@ -110,8 +110,9 @@ def import_statements(session: Session, statements: list[ParsedStatement], *, fm
 
     Everything a line needs is read first (known keys, communications, IBANs, accounts, closed
     months: a query each), every line is decided in memory, then the lines, payments, ledger
-    entries and notifications are written in batched INSERTs: a statement of thousands of lines
-    costs a few dozen statements, not several per line.
+    entries and notifications are written in batched INSERTs (the lines and the payments: one
+    INSERT ... RETURNING each): a statement of thousands of lines costs a few dozen
+    statements, not several per line.
     """
     result = ImportResult(pending=sum(parsed.pending for parsed in statements))
     ctx = match_context(session)
@@ -144,8 +145,10 @@ def import_statements(session: Session, statements: list[ParsedStatement], *, fm
                 line.status, line.matched_by, line.handled_by_id = "matched", matched_by, actor.id
                 line.member_id, line.organisation_id = account
                 to_pay.append((line, account, matched_by))
-    session.add_all(new_lines)
-    session.flush()
+    new_lines = _insert_lines(session, new_lines)
+    to_pay = [(new_lines[line.dedup_key], account, by) for line, account, by in to_pay]
+    returns = [(new_lines[line.dedup_key], reference) for line, reference in returns]
+    new_lines = list(new_lines.values())
     _pay(session, ctx, to_pay, actor, result)
     for line, original_reference in returns:
         if reverse_returned_transfer(session, line, original_reference, actor):
@@ -159,14 +162,32 @@ def import_statements(session: Session, statements: list[ParsedStatement], *, fm
     return result
 
 
+_LINE_COLUMNS = [column.key for column in BankLine.__table__.columns
+                 if column.key not in ("id", "created_at")]
+
+
+def _insert_lines(session: Session, lines: list[BankLine]) -> dict[str, BankLine]:
+    """The decided lines written in one INSERT ... RETURNING, stored, by their dedup key
+    (unique: SQLite does not promise the order of the rows it returns)."""
+    if not lines:
+        return {}
+    rows = [{key: getattr(line, key) for key in _LINE_COLUMNS} for line in lines]
+    stored = {line.dedup_key: line
+              for line in session.scalars(insert(BankLine).returning(BankLine), rows)}
+    return {line.dedup_key: stored[line.dedup_key] for line in lines}
+
+
 def _bank_line(statement: BankStatement, parsed: ParsedLine) -> BankLine:
-    return BankLine(statement=statement, dedup_key=parsed.dedup_key,
+    """A line as decided in memory, written later with the others (_insert_lines)."""
+    return BankLine(statement_id=statement.id, dedup_key=parsed.dedup_key,
                     bank_reference=parsed.bank_reference[:140], booked_on=parsed.booked_on,
                     amount_cents=parsed.amount_cents,
                     counterparty_name=parsed.counterparty_name[:140],
                     counterparty_iban=parsed.counterparty_iban[:34],
                     communication=parsed.communication, structured=parsed.structured,
-                    reversal=parsed.reversal, status="queued")
+                    reversal=parsed.reversal, status="queued", matched_by=None,
+                    member_id=None, organisation_id=None, proposed_member_id=None,
+                    proposed_organisation_id=None, expense_id=None, handled_by_id=None)
 
 
 def _decide(ctx, closed: set, line: BankLine) -> tuple[Account | None, str | None]:
