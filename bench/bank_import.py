@@ -35,7 +35,9 @@ def statement(members, communications) -> bytes:
     for i in range(LINES):
         member = members[i % MEMBERS]
         kind = (i // MEMBERS) % 3  # each member: communication, then IBAN, then unknown
-        iban = f"BE{i % MEMBERS:014d}"
+        # The IBAN third pays from the account its communication line paid from earlier in
+        # the file; the unknown third from an account never seen, without a communication.
+        iban = f"BE{i % MEMBERS:014d}" if kind < 2 else f"BE99{i:012d}"
         entries.append(_entry(i, f"{10 + i % 90}.{i % 100:02d}", member.name.upper(), iban,
                               bank.formatted(communications[member.id]) if kind == 0 else
                               "" if kind == 1 else "cotisation"))

@@ -476,3 +476,14 @@ def test_an_impossible_clock_time_is_a_422_not_a_crash(app, comanager):
         "over_limit": "refuse", "peak_from": "24:31"})
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
+
+
+def test_a_query_parameter_outside_its_enum_is_a_translated_422(api, token_for, member):
+    """Every endpoint checks the enum of its query parameters (read_query), in the caller's
+    language, naming the parameter."""
+    response = api("GET", "/proposals?horizon=bogus", {**token_for(member),
+                                                      "Accept-Language": "fr"})
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert problem["type"].endswith("validation-error")
+    assert "horizon" in problem["detail"] and "doit" in problem["detail"]

@@ -3,6 +3,7 @@ bank lines (co-managers)."""
 from __future__ import annotations
 
 from flask import Response, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from ..domain import bank
 from ..extensions import db
@@ -48,7 +49,7 @@ def my_payment_qr():
     with api_action():
         pay = _my_instructions()
     if not pay.can_pay:
-        raise ApiProblem(404, "The cooperative's bank account is not set yet.", "not-found")
+        raise ApiProblem(404, _l("The cooperative's bank account is not set yet."), "not-found")
     return Response(bank.qr_png(pay.transfer()), mimetype="image/png")
 
 
@@ -76,10 +77,11 @@ def import_bank_statement():
     upload = request.files.get("file")
     fmt = request.form.get("format") or None
     if upload is None:
-        raise ApiProblem(422, "Send the statement as the multipart field `file`.",
+        raise ApiProblem(422, _l("Send the statement as the multipart field `file`."),
                          "validation-error", field="file")
     if fmt not in (None, "camt053", "csv"):
-        raise ApiProblem(422, "format is camt053 or csv.", "validation-error", field="format")
+        raise ApiProblem(422, _l("The format is camt053 or csv."), "validation-error",
+                         field="format")
     mapping = request.form.get("mapping_id")
     with api_action():
         fmt, statements = bank.read_statement_file(
@@ -152,7 +154,8 @@ def _line_json(line: BankLine) -> dict:
           comanager=True, response={"type": "array", "items": ref("BankLine")},
           query=[query_param("status", {"type": "string", "enum": [
               "queued", "debit", "matched", "ignored", "expense", "returned"]},
-              "Which lines (default: queued, the credits waiting for a co-manager).")])
+              "Which lines (default: queued, the credits waiting for a co-manager, and the "
+              "returned transfers, amount_cents below zero, whose original was not found).")])
 @comanager_required
 def bank_lines(query):
     return jsonify([_line_json(line)
@@ -161,12 +164,15 @@ def bank_lines(query):
 
 @endpoint(bp, "/bank-lines/<int:line_id>/assign", "POST", summary="Say whose payment a line is",
           tag="bank", comanager=True, response=ref("BankLine"), body=ref("BankLineAssign"),
-          errors=(409,))
+          errors=(409, 422),
+          description="A 422 when the account is not one a payment can go to: an unknown "
+                      "member or organisation, or an organisation that does not pay for its "
+                      "members (its members pay on their own accounts).")
 @comanager_required
 def assign_bank_line(line_id: int, body):
     line = get_object(BankLine, line_id)
     if line.status != "queued" or line.amount_cents <= 0:
-        raise ApiProblem(409, "This bank line was already handled.", "invalid-state")
+        raise ApiProblem(409, _l("This bank line was already handled."), "invalid-state")
     with api_action():
         bank.assign_line(db.session, line, actor=current_member(),
                          member_id=body.get("member_id"),

@@ -209,6 +209,10 @@ def read_query(params: list[dict]) -> dict:
             continue
         if "\x00" in raw:
             raise ApiProblem(422, _l("Text cannot contain the NUL character."))
+        if "enum" in schema and raw not in (str(value) for value in schema["enum"]):
+            raise ApiProblem(422, _l("The parameter %(field)s must be one of: %(values)s.",
+                                     field=name, values=", ".join(map(str, schema["enum"]))),
+                             "validation-error", field=name)
         kind = schema.get("type")
         if kind == "integer":
             minimum = schema.get("minimum", 1)

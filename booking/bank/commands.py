@@ -19,8 +19,15 @@ __all__ = ["bp", "remind_payments"]
 @click.option("--days", default=30, show_default=True,
               help="...for more than this many days.")
 def remind_payments(threshold: float, days: int) -> None:
+    """Send a payment reminder, with the payment details, to each account owing more than
+    --threshold euros for more than --days days (an organisation that pays for its members:
+    to each of them). Run it daily: a reminder goes once per --days window. Refused while the
+    cooperative's IBAN is not in the settings."""
     today = to_local(clock.now()).date()
     settings = cooperative_settings()
+    if not settings.bank_iban:
+        raise click.ClickException("The cooperative's IBAN is not set (Settings): a reminder "
+                                   "would not say where to pay. Nothing was sent.")
     owing = bank.members_to_remind(db.session, threshold_cents=round(threshold * 100),
                                    days=days, today=today)
     sent = 0

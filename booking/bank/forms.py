@@ -79,6 +79,13 @@ class AssignForm(FlaskForm):
     account = StringField(_l("Account"), validators=[DataRequired(_l("Choose an account"))])
 
 
+class GiveBackForm(FlaskForm):
+    """The id of the credit line a returned transfer gives back; the domain checks it."""
+
+    original = StringField(_l("Transfer given back"),
+                           validators=[DataRequired(_l("Choose the transfer it gives back."))])
+
+
 class SplitPartForm(Form):
     account = SelectField(_l("Account"), validators=[Optional()])
     amount = EurosField(_l("Amount (€)"), validators=[Optional()])

@@ -16,6 +16,7 @@ from .forms import (
     CsvMappingForm,
     CsvPreviewForm,
     ExpenseFromDebitForm,
+    GiveBackForm,
     ImportForm,
     SplitForm,
     account_choices,
@@ -137,7 +138,9 @@ def csv_preview():
 @bp.route("/queue")
 @role_required("comanager")
 def queue():
-    credits = bank.lines_waiting(db.session, "queued")
+    waiting = bank.lines_waiting(db.session, "queued")
+    credits = [line for line in waiting if line.amount_cents > 0]
+    returns = [line for line in waiting if line.amount_cents < 0]
     debits = bank.lines_waiting(db.session, "debit")
     context = bank.match_context(db.session)
     accounts = account_choices(
@@ -146,8 +149,10 @@ def queue():
     suggested = {line.id: bank.suggestions(context, line.amount_cents,
                                            line.counterparty_name) for line in credits}
     return render_template("bank/queue.html", credits=credits, debits=debits,
+                           returns=returns,
+                           given_back=bank.return_candidates(db.session, returns),
                            suggested=suggested, accounts=accounts, account_value=account_value,
-                           expense_form=ExpenseFromDebitForm())
+                           formatted=bank.formatted, expense_form=ExpenseFromDebitForm())
 
 
 def _open_line(line_id: int) -> BankLine:
@@ -185,6 +190,19 @@ def split(line_id: int):
         if done:
             return redirect(url_for("bank.queue"))
     return render_template("bank/split.html", form=form, line=line)
+
+
+@bp.route("/lines/<int:line_id>/return", methods=["POST"])
+@role_required("comanager")
+def give_back(line_id: int):
+    line = _open_line(line_id)
+    form = GiveBackForm()
+    if not form.validate_on_submit() or not form.original.data.isdigit():
+        flash(_("Choose the transfer it gives back."), "error")
+        return redirect(url_for("bank.queue"))
+    with user_action(_("The transfer is given back: its payment no longer counts.")):
+        bank.give_back(db.session, line, int(form.original.data), actor=current_user)
+    return redirect(url_for("bank.queue"))
 
 
 @bp.route("/lines/<int:line_id>/ignore", methods=["POST"])

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from booking.domain import ledger
 from booking.extensions import db
-from booking.models import BankLine, Payment
+from booking.models import BankLine, Organisation, Payment
 
 from .conftest import SAMPLE, with_closing_balance
 
@@ -91,3 +91,64 @@ def test_a_statement_that_does_not_add_up_gets_422_and_imports_nothing(api, toke
     assert response.status_code == 422
     assert "4\u202f126,75" in response.get_json()["detail"]  # the closing balance it gives
     assert db.session.scalar(select(func.count(BankLine.id))) == 0
+
+
+def test_assigning_to_an_organisation_that_does_not_pay_for_its_members_is_422(
+        api, token_for, comanager, sample_people, client, login):
+    _lea, _jan, sofia = sample_people
+    band = Organisation(name="Les Rythmes", pays_for_members=False)
+    db.session.add(band)
+    db.session.flush()
+    sofia.organisation_id = band.id
+    db.session.commit()
+    headers = token_for(comanager)
+    _post_statement(api, headers)
+    [line] = api("GET", "/bank-lines?status=queued", headers).get_json()
+    refused = api("POST", f"/bank-lines/{line['id']}/assign", headers,
+                  json={"organisation_id": band.id})
+    assert refused.status_code == 422
+    assert "Les Rythmes" in refused.get_json()["detail"]
+    db.session.expire_all()
+    assert db.session.get(BankLine, line["id"]).status == "queued"
+    assert db.session.scalar(select(func.count(Payment.id))) == 3
+    assert ledger.member_balance(db.session, sofia.id) == 5000
+    # The page's form follows the same rule.
+    login(comanager)
+    client.post(f"/bank/lines/{line['id']}/assign", data={"account": f"o{band.id}"})
+    client.post(f"/bank/lines/{line['id']}/split", data={
+        "parts-0-account": f"o{band.id}", "parts-0-amount": "20",
+        "parts-1-account": f"m{sofia.id}", "parts-1-amount": "30"})
+    db.session.expire_all()
+    assert db.session.get(BankLine, line["id"]).status == "queued"
+    assert db.session.scalar(select(func.count(Payment.id))) == 3
+
+
+def test_an_unknown_status_is_a_422_naming_the_parameter(api, token_for, comanager):
+    response = api("GET", "/bank-lines?status=bogus", token_for(comanager))
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert problem["type"].endswith("validation-error")
+    assert "status" in problem["detail"] and "queued" in problem["detail"]
+
+
+def test_bank_api_errors_are_in_the_callers_language(api, token_for, comanager, member,
+                                                     sample_people):
+    headers = {**token_for(comanager), "Accept-Language": "nl"}
+    missing = api("POST", "/bank-statements", headers, data={},
+                  content_type="multipart/form-data").get_json()
+    assert "multipart" in missing["detail"] and "Stuur" in missing["detail"]
+    wrong = api("POST", "/bank-statements", headers, content_type="multipart/form-data",
+                data={"file": (io.BytesIO(b"x"), "x.txt"), "format": "ofx"}).get_json()
+    assert wrong["detail"].startswith("Het formaat")
+    _post_statement(api, headers)
+    [line] = api("GET", "/bank-lines?status=queued", headers).get_json()
+    api("POST", f"/bank-lines/{line['id']}/assign", headers, json={"member_id": member.id})
+    twice = api("POST", f"/bank-lines/{line['id']}/assign", headers,
+                json={"member_id": member.id}).get_json()
+    assert twice["detail"] == "Deze banklijn werd al behandeld."
+
+
+def test_no_qr_code_without_the_bank_account_says_so_in_french(api, token_for, member):
+    response = api("GET", "/me/payment-qr.png", {**token_for(member), "Accept-Language": "fr"})
+    assert response.status_code == 404
+    assert "coopérative" in response.get_json()["detail"]

@@ -1,12 +1,13 @@
 """Bank pages: co-managers only, the import and the queue, how to pay on the statement and
 the home page, the settings of the account."""
 import io
+from datetime import date
 
 from sqlalchemy import func, select
 
 from booking.domain import ledger
 from booking.extensions import db
-from booking.models import BankLine, Expense, Payment, Settings
+from booking.models import BankLine, ClosedMonth, Expense, Payment, Settings
 
 from .conftest import SAMPLE, with_closing_balance, without_balances
 
@@ -163,3 +164,21 @@ def test_a_statement_that_does_not_add_up_is_refused_in_french(client, login, co
     text = _upload(client, wrong).get_data(as_text=True)
     assert "ne correspond pas" in text and "Rien n’a été importé" in text
     assert db.session.scalar(select(func.count(BankLine.id))) == 0
+
+
+def test_a_credit_in_a_closed_month_is_proposed_with_its_structured_communication(
+        client, login, comanager, sample_people):
+    _lea, jan, _sofia = sample_people
+    db.session.add(ClosedMonth(month=date(2027, 2, 1)))
+    db.session.commit()
+    login(comanager)
+    text = SAMPLE.read_text()
+    cut = text.rindex("<Ntry>", 0, text.index("<NtryRef>0005"))  # not returned yet
+    _upload(client, without_balances(text[:cut] + text[text.index("</Stmt>"):]).encode())
+    # Jan's transfer gives only a structured communication (no free text): it is shown,
+    # and its account proposed, for a co-manager to confirm in the first open month.
+    line = db.session.execute(select(BankLine).where(BankLine.structured == "101000000114",
+                                                     BankLine.amount_cents > 0)).scalar_one()
+    assert line.status == "queued" and line.proposed_member_id == jan.id
+    page = client.get("/bank/queue").get_data(as_text=True)
+    assert "+++101/0000/00114+++" in page and "Jan Peeters" in page

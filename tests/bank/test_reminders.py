@@ -7,7 +7,7 @@ from sqlalchemy import select
 from booking.domain import bank
 from booking.domain.notifications import Formatter, render
 from booking.extensions import db
-from booking.models import Notification
+from booking.models import LedgerEntry, Notification, Organisation
 
 from .conftest import SAMPLE, charge
 
@@ -47,6 +47,41 @@ def test_remind_payments_queues_a_reminder_with_the_payment_details_once(
     again = runner.invoke(args=["remind-payments", "--threshold", "50", "--days", "30"])
     assert "already sent" in again.output and "0 reminder(s)." in again.output
     assert len(_notes("payment_reminder")) == 1
+
+
+def test_an_organisation_that_owes_reminds_its_members_with_its_details(
+        app, runner, make_member, coop_account):
+    company = Organisation(name="Compagnie du Nord", pays_for_members=True)
+    db.session.add(company)
+    db.session.flush()
+    actor = make_member(email="actor@example.org", organisation_id=company.id)
+    db.session.add(LedgerEntry(organisation_id=company.id, amount_cents=12000, kind="fee",
+                               entry_date=date(2020, 1, 1), description="Cotisation"))
+    db.session.commit()
+    owing = bank.members_to_remind(db.session, threshold_cents=5000, days=30,
+                                   today=date(2027, 3, 1))
+    assert [(m.id, due) for m, due in owing] == [(actor.id, 12000)]
+    result = runner.invoke(args=["remind-payments"])
+    assert "actor@example.org\t120.00\tqueued" in result.output
+    [note] = _notes("payment_reminder")
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        title, body = render(note, Formatter("en", "Europe/Brussels"))
+    assert title == "Amount due: €120.00"
+    digits = bank.communication_for(db.session, organisation=company).digits
+    assert bank.formatted(digits) in " ".join(body)
+
+
+def test_no_reminder_while_the_cooperatives_iban_is_not_set(app, runner, make_member):
+    member = make_member(email="late@example.org")
+    charge(member, 9000, date(2020, 1, 1))
+    result = runner.invoke(args=["remind-payments"])
+    assert result.exit_code != 0 and "IBAN" in result.output
+    assert _notes("payment_reminder") == []
+
+
+def test_remind_payments_has_a_help_text(app, runner):
+    result = runner.invoke(args=["remind-payments", "--help"])
+    assert result.exit_code == 0 and "reminder" in result.output.split("Options:")[0]
 
 
 def test_a_matched_transfer_tells_its_payer_once(app, sample_people, comanager):

@@ -36,8 +36,11 @@ from .reconciliation import (
     LineNotOpen,
     assign_line,
     debit_to_expense,
+    give_back,
+    is_waiting_return,
     lines_waiting,
     mark_not_ours,
+    return_candidates,
     split_line,
 )
 
@@ -48,9 +51,10 @@ __all__ = [
     "assign_line",
     "candidate_accounts", "check_digits", "communication_for",
     "csv_import_fields", "csv_mappings", "csv_preview",
-    "debit_to_expense", "epc_payload", "find_in_text", "formatted", "import_statements",
+    "debit_to_expense", "epc_payload", "find_in_text", "formatted", "give_back",
+    "import_statements", "is_waiting_return",
     "is_valid", "lines_waiting", "mark_not_ours", "match_context", "members_to_remind",
     "notify_payment_reminder",
     "parse_camt053", "parse_csv", "payment_instructions", "qr_png", "qr_svg",
-    "read_statement_file", "save_csv_mapping", "split_line", "suggestions",
+    "read_statement_file", "return_candidates", "save_csv_mapping", "split_line", "suggestions",
 ]

@@ -1,5 +1,6 @@
 """Importing a statement file: each line stored once (by its dedup key), credits matched and
-paid, returned transfers reversed, debits kept for the expenses, the rest queued."""
+paid, returned transfers reversed, debits kept for the expenses, the rest queued (reversals
+included: what the bank gives back or takes back is settled by a person)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -109,8 +110,9 @@ def import_statements(session: Session, statements: list[ParsedStatement], *, fm
 
     Everything a line needs is read first (known keys, communications, IBANs, accounts, closed
     months: a query each), every line is decided in memory, then the lines, payments, ledger
-    entries and notifications are written in batched INSERTs: a statement of thousands of lines
-    costs a few dozen statements, not several per line.
+    entries and notifications are written in batched INSERTs (the lines and the payments: one
+    INSERT ... RETURNING each): a statement of thousands of lines costs a few dozen
+    statements, not several per line.
     """
     result = ImportResult(pending=sum(parsed.pending for parsed in statements))
     ctx = match_context(session)
@@ -130,17 +132,23 @@ def import_statements(session: Session, statements: list[ParsedStatement], *, fm
             line = _bank_line(statement, parsed)
             new_lines.append(line)
             if line.amount_cents < 0:
-                line.status = "debit"
-                if parsed.reversal and parsed.original_reference:
+                # A return waits in the queue unless the transfer it gives back is found.
+                if parsed.reversal:
                     returns.append((line, parsed.original_reference))
+                else:
+                    line.status = "debit"
+                continue
+            if line.reversal:  # the bank taking back or giving back: nobody's payment
                 continue
             account, matched_by = _decide(ctx, closed, line)
             if account is not None:
                 line.status, line.matched_by, line.handled_by_id = "matched", matched_by, actor.id
                 line.member_id, line.organisation_id = account
                 to_pay.append((line, account, matched_by))
-    session.add_all(new_lines)
-    session.flush()
+    new_lines = _insert_lines(session, new_lines)
+    to_pay = [(new_lines[line.dedup_key], account, by) for line, account, by in to_pay]
+    returns = [(new_lines[line.dedup_key], reference) for line, reference in returns]
+    new_lines = list(new_lines.values())
     _pay(session, ctx, to_pay, actor, result)
     for line, original_reference in returns:
         if reverse_returned_transfer(session, line, original_reference, actor):
@@ -154,28 +162,47 @@ def import_statements(session: Session, statements: list[ParsedStatement], *, fm
     return result
 
 
+_LINE_COLUMNS = [column.key for column in BankLine.__table__.columns
+                 if column.key not in ("id", "created_at")]
+
+
+def _insert_lines(session: Session, lines: list[BankLine]) -> dict[str, BankLine]:
+    """The decided lines written in one INSERT ... RETURNING, stored, by their dedup key
+    (unique: SQLite does not promise the order of the rows it returns)."""
+    if not lines:
+        return {}
+    rows = [{key: getattr(line, key) for key in _LINE_COLUMNS} for line in lines]
+    stored = {line.dedup_key: line
+              for line in session.scalars(insert(BankLine).returning(BankLine), rows)}
+    return {line.dedup_key: stored[line.dedup_key] for line in lines}
+
+
 def _bank_line(statement: BankStatement, parsed: ParsedLine) -> BankLine:
-    return BankLine(statement=statement, dedup_key=parsed.dedup_key,
+    """A line as decided in memory, written later with the others (_insert_lines)."""
+    return BankLine(statement_id=statement.id, dedup_key=parsed.dedup_key,
                     bank_reference=parsed.bank_reference[:140], booked_on=parsed.booked_on,
                     amount_cents=parsed.amount_cents,
                     counterparty_name=parsed.counterparty_name[:140],
                     counterparty_iban=parsed.counterparty_iban[:34],
                     communication=parsed.communication, structured=parsed.structured,
-                    reversal=parsed.reversal, status="queued")
+                    reversal=parsed.reversal, status="queued", matched_by=None,
+                    member_id=None, organisation_id=None, proposed_member_id=None,
+                    proposed_organisation_id=None, expense_id=None, handled_by_id=None)
 
 
 def _decide(ctx, closed: set, line: BankLine) -> tuple[Account | None, str | None]:
     """The account a credit pays, or None: then it waits in the queue, maybe with a proposal.
 
-    A closed month leaves the line for a person to check; assigning it then counts it on the
-    first day of the first open month."""
+    A closed month leaves the line for a person to check, the account it matched proposed;
+    assigning it then counts it on the first day of the first open month."""
     match = match_credit(ctx, structured=line.structured, iban=line.counterparty_iban,
                          amount_cents=line.amount_cents, counterparty=line.counterparty_name)
     if match.account is not None and month_start(line.booked_on) not in closed:
         ctx.learn(line.counterparty_iban, match.account)
         return match.account, match.matched_by
-    if match.proposal is not None:
-        line.proposed_member_id, line.proposed_organisation_id = match.proposal
+    proposal = match.account or match.proposal
+    if proposal is not None:
+        line.proposed_member_id, line.proposed_organisation_id = proposal
     return None, None
 
 

@@ -68,21 +68,37 @@ def payment_instructions(session: Session, settings: Settings, *,
         communication=row.digits, member_id=member_id, organisation_id=organisation_id)
 
 
+def _owing(column, *, threshold_cents: int, since: date):
+    """(account id, due) of the accounts, by `column`, that owed more than the threshold on
+    `since` and still do: two sums in SQL, the balance today and the balance then."""
+    owed_now = (select(column.label("account_id"),
+                       func.sum(LedgerEntry.amount_cents).label("due"))
+                .where(column.is_not(None)).group_by(column)
+                .having(func.sum(LedgerEntry.amount_cents) > threshold_cents).subquery())
+    owed_before = (select(column).where(LedgerEntry.entry_date <= since, column.is_not(None))
+                   .group_by(column)
+                   .having(func.sum(LedgerEntry.amount_cents) > threshold_cents)
+                   .scalar_subquery())
+    return (select(owed_now.c.account_id, owed_now.c.due)
+            .where(owed_now.c.account_id.in_(owed_before)).subquery())
+
+
 def members_to_remind(session: Session, *, threshold_cents: int, days: int, today: date
                       ) -> list[tuple[Member, int]]:
-    """Members whose own account owed more than the threshold `days` ago and still does.
-
-    Two sums in SQL: the balance today and the balance as it stood `days` ago.
-    """
+    """Members whose account owed more than the threshold `days` ago and still does, with
+    what it owes: their own account, or the one of their organisation when it pays for its
+    members (then each of its active members is reminded of the organisation's amount)."""
     since = today - timedelta(days=days)
-    owed_now = (select(LedgerEntry.member_id, func.sum(LedgerEntry.amount_cents).label("due"))
-                .where(LedgerEntry.member_id.is_not(None)).group_by(LedgerEntry.member_id)
-                .having(func.sum(LedgerEntry.amount_cents) > threshold_cents).subquery())
-    owed_before = (select(LedgerEntry.member_id).where(LedgerEntry.entry_date <= since)
-                   .group_by(LedgerEntry.member_id)
-                   .having(func.sum(LedgerEntry.amount_cents) > threshold_cents).subquery())
+    members = _owing(LedgerEntry.member_id, threshold_cents=threshold_cents, since=since)
+    organisations = _owing(LedgerEntry.organisation_id, threshold_cents=threshold_cents,
+                           since=since)
     rows = session.execute(
-        select(Member, owed_now.c.due).join(owed_now, owed_now.c.member_id == Member.id)
-        .join(owed_before, owed_before.c.member_id == Member.id)
-        .where(Member.active.is_(True)).order_by(Member.name)).all()
-    return [(member, int(due)) for member, due in rows]
+        select(Member, members.c.due).join(members, members.c.account_id == Member.id)
+        .where(Member.active.is_(True))).all()
+    rows += session.execute(
+        select(Member, organisations.c.due)
+        .join(organisations, organisations.c.account_id == Member.organisation_id)
+        .join(Organisation, Organisation.id == Member.organisation_id)
+        .where(Member.active.is_(True), Organisation.pays_for_members.is_(True))).all()
+    return sorted(((member, int(due)) for member, due in rows),
+                  key=lambda pair: (pair[0].name, pair[0].id))

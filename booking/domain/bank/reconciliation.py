@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import exists, insert, or_, select
+from sqlalchemy.orm import Session, joinedload
 
 from ...models import BankLine, BankLinePayment, LedgerEntry, Member, Organisation, Payment
 from ..accounts import record_audit
@@ -65,24 +65,73 @@ def pay_from_line(session: Session, line: BankLine, parts: list[tuple[Account, i
     return payments
 
 
+def _not_given_back():
+    """Credit lines none of whose payments was reversed yet (a payment is returned once)."""
+    return ~exists(select(LedgerEntry.id).join(
+        BankLinePayment, BankLinePayment.payment_id == LedgerEntry.payment_id).where(
+        BankLinePayment.line_id == BankLine.id, LedgerEntry.kind == "reversal"))
+
+
+def _returnable():
+    """What a returned transfer may give back: a credit paid or still waiting."""
+    return (BankLine.amount_cents > 0, BankLine.status.in_(("matched", "queued")),
+            BankLine.reversal.is_(False), _not_given_back())
+
+
 def reverse_returned_transfer(session: Session, line: BankLine, original_reference: str,
                               actor: Member) -> bool:
-    """A transfer the bank returned: its payments' ledger lines are reversed (append-only).
+    """A transfer the bank returned, found by the reference of the transfer it gives back.
 
-    False when the original is not found or not matched: the line then waits for a person.
+    False when that transfer is not found: the line then waits in the queue for a person.
     """
     if not original_reference:
         return False
     original = session.execute(
-        select(BankLine).options(selectinload(BankLine.payments))
-        .where(BankLine.id != line.id, BankLine.status == "matched", BankLine.amount_cents > 0,
-               or_(BankLine.bank_reference == original_reference,
-                   BankLine.bank_reference.like(f"%/{original_reference}")))
+        select(BankLine).where(BankLine.id != line.id, *_returnable(),
+                               or_(BankLine.bank_reference == original_reference,
+                                   BankLine.bank_reference.like(f"%/{original_reference}")))
         .order_by(BankLine.id.desc()).limit(1)).scalar_one_or_none()
     if original is None:
         return False
+    _give_back(session, line, original, actor)
+    return True
+
+
+def return_candidates(session: Session, returns: list[BankLine]
+                      ) -> dict[int, list[BankLine]]:
+    """For each waiting return, the credits of its amount, received by then, that it may give
+    back (one query for the whole queue)."""
+    amounts = {-line.amount_cents for line in returns}
+    if not amounts:
+        return {}
+    credits = list(session.execute(
+        select(BankLine).where(BankLine.amount_cents.in_(amounts), *_returnable())
+        .order_by(BankLine.booked_on.desc(), BankLine.id.desc())).scalars())
+    return {line.id: [c for c in credits if c.amount_cents == -line.amount_cents
+                      and c.booked_on <= line.booked_on] for line in returns}
+
+
+def is_waiting_return(line: BankLine) -> bool:
+    return line.status == "queued" and line.amount_cents < 0
+
+
+def give_back(session: Session, line: BankLine, original_id: int, *, actor: Member) -> None:
+    """A co-manager says which transfer a waiting return gives back."""
+    if not is_waiting_return(line):
+        raise LineNotOpen(_l("This bank line was already handled."))
+    original = next((c for c in return_candidates(session, [line])[line.id]
+                     if c.id == original_id), None)
+    if original is None:
+        raise DomainError(_l("Choose the transfer it gives back from the list."))
+    _give_back(session, line, original, actor)
+
+
+def _give_back(session: Session, line: BankLine, original: BankLine, actor: Member) -> None:
+    """The money of `original` went back: its payments' ledger lines are reversed
+    (append-only); a credit nobody was paid for yet leaves the queue with its return."""
     entries = session.execute(select(LedgerEntry).where(
-        LedgerEntry.payment_id.in_([p.payment_id for p in original.payments]),
+        LedgerEntry.payment_id.in_(select(BankLinePayment.payment_id).where(
+            BankLinePayment.line_id == original.id)),
         LedgerEntry.kind == "payment")).scalars().all()
     # The return is dated when the bank booked it; in a closed month, in the first open one.
     day = posting_date(session, line.booked_on)
@@ -96,11 +145,13 @@ def reverse_returned_transfer(session: Session, line: BankLine, original_referen
             description=str(description), reverses_id=entry.id,
             payment_id=entry.payment_id, author_id=actor.id,
             reason=original.bank_reference))
+    if original.status == "queued":
+        original.status, original.handled_by_id = "returned", actor.id
+        original.proposed_member_id = original.proposed_organisation_id = None
     line.status, line.handled_by_id = "returned", actor.id
     line.member_id, line.organisation_id = original.member_id, original.organisation_id
     session.flush()
     record_audit(session, actor, "bank.return", "bank_line", line.id, str(original.id))
-    return True
 
 
 def _open_credit(line: BankLine) -> None:
@@ -114,15 +165,28 @@ def _account(member_id: int | None, organisation_id: int | None) -> Account:
     return member_id, organisation_id
 
 
+def _payable(session: Session, account: Account) -> Account:
+    """An account a payment can be recorded on: a member, or an organisation that pays for
+    its members (any other organisation has no account of its own in the ledger)."""
+    member_id, organisation_id = account
+    if member_id is not None and session.get(Member, member_id) is None:
+        raise DomainError(_l("Choose one account from the list."))
+    if organisation_id is not None:
+        organisation = session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise DomainError(_l("Choose one account from the list."))
+        if not organisation.pays_for_members:
+            raise DomainError(_l("%(name)s does not pay for its members: assign the transfer "
+                                 "to the member who paid.", name=organisation.name))
+    return account
+
+
 def assign_line(session: Session, line: BankLine, *, actor: Member,
                 member_id: int | None = None, organisation_id: int | None = None
                 ) -> list[Payment]:
     """A co-manager says whose payment a queued credit is (or confirms the proposal)."""
     _open_credit(line)
-    account = _account(member_id, organisation_id)
-    if (member_id and session.get(Member, member_id) is None) or (
-            organisation_id and session.get(Organisation, organisation_id) is None):
-        raise DomainError(_l("Choose one account from the list."))
+    account = _payable(session, _account(member_id, organisation_id))
     proposed = account == (line.proposed_member_id, line.proposed_organisation_id)
     payments = pay_from_line(session, line, [(account, line.amount_cents)],
                              matched_by="proposal" if proposed else "manual", actor=actor)
@@ -135,7 +199,8 @@ def split_line(session: Session, line: BankLine, parts: list[tuple[Account, int]
                actor: Member) -> list[Payment]:
     """One transfer paying for several accounts: the parts must add up to it, to the cent."""
     _open_credit(line)
-    parts = [(_account(*account), cents) for account, cents in parts if cents]
+    parts = [(_payable(session, _account(*account)), cents) for account, cents in parts
+             if cents]
     if len(parts) < 2 or any(cents <= 0 for _account_key, cents in parts):
         raise DomainError(_l("Split the amount over at least two accounts, each above zero."))
     if sum(cents for _account_key, cents in parts) != line.amount_cents:
@@ -157,7 +222,7 @@ def mark_not_ours(session: Session, line: BankLine, *, actor: Member) -> None:
 def debit_to_expense(session: Session, line: BankLine, *, actor: Member, label: str,
                      category: str, method: str):
     """The cooperative's own spending becomes an expense to share, over the line's month."""
-    if line.status != "debit":
+    if line.status != "debit" or line.reversal:  # money given back is nobody's spending
         raise LineNotOpen(_l("This bank line was already handled."))
     expense = create_expense(session, actor=actor, label=label, category=category,
                              amount_cents=-line.amount_cents, spent_on=line.booked_on,

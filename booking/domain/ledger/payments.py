@@ -62,6 +62,24 @@ class Transfer:
     reference: str
 
 
+def _insert_payments(session: Session, rows: list[dict]) -> list[Payment]:
+    """The payments of `rows`, in their order, written in one INSERT ... RETURNING.
+
+    SQLite does not promise the order of RETURNING rows (asking SQLAlchemy for it costs one
+    INSERT a row), so each row gets back a payment of the same content: two payments alike in
+    every column are interchangeable.
+    """
+    if not rows:
+        return []
+    created: dict[tuple, list[Payment]] = {}
+    for payment in sorted(session.scalars(insert(Payment).returning(Payment), rows),
+                          key=lambda p: p.id, reverse=True):
+        created.setdefault((payment.member_id, payment.amount_cents, payment.paid_on,
+                            payment.reference), []).append(payment)
+    return [created[(row["member_id"], row["amount_cents"], row["paid_on"],
+                     row["reference"])].pop() for row in rows]
+
+
 def record_transfers(session: Session, transfers: list[Transfer], *, actor: Member
                      ) -> list[Payment]:
     """Many transfers counted at once (a bank statement): the rows record_payment writes for
@@ -71,12 +89,10 @@ def record_transfers(session: Session, transfers: list[Transfer], *, actor: Memb
     closed = closed_month_starts(session)
     for transfer in transfers:
         positive_cents(transfer.amount_cents)
-    payments = [Payment(member_id=t.payer.id, amount_cents=t.amount_cents, paid_on=t.paid_on,
-                        method="transfer", reference=t.reference.strip(), status="confirmed",
-                        declared_by_id=actor.id, confirmed_by_id=actor.id)
-                for t in transfers]
-    session.add_all(payments)
-    session.flush()
+    payments = _insert_payments(session, [
+        {"member_id": t.payer.id, "amount_cents": t.amount_cents, "paid_on": t.paid_on,
+         "method": "transfer", "reference": t.reference.strip(), "status": "confirmed",
+         "declared_by_id": actor.id, "confirmed_by_id": actor.id} for t in transfers])
     entries, audits = [], []
     for transfer, payment in zip(transfers, payments, strict=True):
         member_id, organisation_id = account_of(transfer.payer)
