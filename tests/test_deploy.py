@@ -8,8 +8,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,3 +99,76 @@ def test_nginx_access_log_hides_the_token_of_every_route_with_one(app):
     for path in _secret_routes(app):
         logged = pattern.sub(replacement, path)
         assert logged == path.replace(SECRET, "[redacted]"), path
+
+
+NGINX = next((path for path in ("/usr/sbin/nginx", "/usr/bin/nginx")
+              if os.access(path, os.X_OK)), None)
+
+
+def _site_for_test(tmp_path: Path, http_port: int, https_port: int, app_port: int) -> str:
+    """deploy/nginx.conf as an admin adapts it: certificate, log and ports of this test."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", str(tmp_path / "key.pem"),
+                    "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    for old, new in [
+            ("/etc/letsencrypt/live/booking.example.org/fullchain.pem", tmp_path / "cert.pem"),
+            ("/etc/letsencrypt/live/booking.example.org/privkey.pem", tmp_path / "key.pem"),
+            ("/var/log/nginx/mutualise.access.log", tmp_path / "access.log"),
+            ("listen [::]:80;", ""), ("listen 80;", f"listen 127.0.0.1:{http_port};"),
+            ("listen [::]:443", "#"), ("listen 443", f"listen 127.0.0.1:{https_port}"),
+            ("server 127.0.0.1:8000", f"server 127.0.0.1:{app_port}")]:
+        assert old in site, old
+        site = site.replace(old, str(new))
+    return (f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+            f"http {{\n{site}\n}}\n")
+
+
+@pytest.mark.skipif(NGINX is None, reason="nginx is not installed (apt-get install nginx)")
+def test_the_nginx_site_loads_in_debians_nginx_and_logs_no_token(tmp_path):
+    """`nginx -t` accepts deploy/nginx.conf (Debian 12's nginx 1.22 knows no `http2 on;`), and
+    a password-reset link goes through to the app with HSTS, its token not in the log."""
+    import http.server
+    import ssl
+    import threading
+
+    class App(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the standard library's name)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"app")
+
+        def log_message(self, *args):
+            pass
+
+    backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), App)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    https_port = _free_port()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(_site_for_test(tmp_path, _free_port(), https_port, backend.server_port))
+    checked = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(conf)],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    server = subprocess.Popen([NGINX, "-p", str(tmp_path), "-c", str(conf),
+                               "-g", "daemon off;"], stderr=subprocess.PIPE)
+    try:
+        context = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+        context.check_hostname = False
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen(
+                        f"https://127.0.0.1:{https_port}/password/reset/SECRET-RESET-TOKEN",
+                        context=context, timeout=5) as response:
+                    assert response.status == 200 and response.read() == b"app"
+                    assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
+                break
+            except (ConnectionError, urllib.error.URLError):
+                time.sleep(0.1)
+        else:
+            raise AssertionError("nginx did not answer")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        backend.shutdown()
+    logged = (tmp_path / "access.log").read_text()
+    assert "/password/reset/[redacted]" in logged and "SECRET-RESET-TOKEN" not in logged
