@@ -118,6 +118,7 @@ def csv_mappings():
 @endpoint(bp, "/bank-csv-mappings", "POST", summary="Save a bank's CSV column mapping",
           tag="bank", comanager=True, status=201, body=ref("CsvMappingSave"),
           response=ref("CsvMapping"), errors=(422,),
+          also={200: "The bank's mapping, replaced by this one."},
           description="Creates the bank's mapping (201), or replaces the one saved under the "
                       "same bank_name (200), as the CSV mappings page does. A date format "
                       "that cannot read a date, or both an amount column and debit/credit "

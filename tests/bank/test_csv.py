@@ -392,3 +392,10 @@ def test_the_page_refuses_a_date_format_that_reads_no_date(client, login, comana
     assert refused.status_code == 422
     assert "écrivez-le avec %d (jour), %m (mois) et %Y (année)" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count(CsvMapping.id))) == 0
+
+
+def test_the_openapi_document_gives_both_answers_of_saving_a_mapping(api):
+    """201 for a new bank, 200 for a bank saved again: both described (schemathesis checks
+    every answer against the description)."""
+    post = api("GET", "/openapi.json").json["paths"]["/api/v1/bank-csv-mappings"]["post"]
+    assert {"200", "201", "422"} <= set(post["responses"])
