@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from flask import url_for
 
+from ..domain import bank, checkin, governance, ledger, quotas, waitlist
 from ..domain import bookings as rules
-from ..domain import checkin, governance, ledger, quotas, waitlist
 from ..domain.errors import BookingRefused, DomainError
 from ..extensions import db
 from ..timezones import current_tz
@@ -47,7 +47,7 @@ def problem_for(error: DomainError) -> ApiProblem:
     if isinstance(error, rules.NotYours):
         return ApiProblem(403, error.message, "forbidden")
     if isinstance(error, (rules.NotAllowed, checkin.CheckInRefused,
-                          waitlist.WaitlistNotAllowed)):
+                          waitlist.WaitlistNotAllowed, bank.LineNotOpen)):
         return ApiProblem(409, error.message, "invalid-state")
     if isinstance(error, ledger.AlreadyAllocated):
         return ApiProblem(409, error.message, "already-allocated")

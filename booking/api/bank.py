@@ -172,6 +172,10 @@ def bank_lines(query):
 @comanager_required
 def assign_bank_line(line_id: int, body):
     line = get_object(BankLine, line_id)
+    if bank.is_waiting_return(line):
+        raise ApiProblem(409, _l("This line is money the bank gave back, nobody's payment: say "
+                                 "which transfer it returns (give-back), or mark it not ours "
+                                 "(ignore)."), "invalid-state")
     if line.status != "queued" or line.amount_cents <= 0:
         raise ApiProblem(409, _l("This bank line was already handled."), "invalid-state")
     with api_action():
@@ -179,3 +183,34 @@ def assign_bank_line(line_id: int, body):
                          member_id=body.get("member_id"),
                          organisation_id=body.get("organisation_id"))
     return jsonify(_line_json(line))
+
+
+@endpoint(bp, "/bank-lines/<int:line_id>/give-back", "POST",
+          summary="Say which transfer a returned one gives back", tag="bank", comanager=True,
+          response=ref("BankLine"), body=ref("BankLineGiveBack"), errors=(409, 422),
+          description="For a line the bank gave back whose original was not found (queued, "
+                      "amount_cents below zero): `original_line_id` is the credit it returns, "
+                      "of the same amount, received before. Its payment is reversed in the "
+                      "ledger (a credit still queued leaves the queue with it). 409 when the "
+                      "line is no waiting return; 422 when the original is not one it can "
+                      "give back.")
+@comanager_required
+def give_back_bank_line(line_id: int, body):
+    line = get_object(BankLine, line_id)
+    with api_action():
+        bank.give_back(db.session, line, body["original_line_id"], actor=current_member())
+        answer = _line_json(line)
+    return jsonify(answer)
+
+
+@endpoint(bp, "/bank-lines/<int:line_id>/ignore", "POST", summary="Mark a line as not ours",
+          tag="bank", comanager=True, response=ref("BankLine"), errors=(409,),
+          description="Money that concerns no account (a refund, a gift, a bank fee): kept, "
+                      "status ignored, out of the queue. 409 once the line is handled.")
+@comanager_required
+def ignore_bank_line(line_id: int):
+    line = get_object(BankLine, line_id)
+    with api_action():
+        bank.mark_not_ours(db.session, line, actor=current_member())
+        answer = _line_json(line)
+    return jsonify(answer)

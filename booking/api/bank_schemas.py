@@ -57,6 +57,10 @@ BANK_COMPONENTS = {
             "proposed": {"oneOf": [{"type": "null"}, _ACCOUNT]},
         },
     },
+    "BankLineGiveBack": {
+        "type": "object", "additionalProperties": False, "required": ["original_line_id"],
+        "properties": {"original_line_id": {**ID, "description": "The credit it gives back."}},
+    },
     "BankLineAssign": {
         "type": "object", "additionalProperties": False,
         "description": "Exactly one of member_id and organisation_id.",

@@ -115,3 +115,40 @@ def test_a_credit_flagged_as_a_reversal_is_not_a_payment(app, comanager, sample_
     assert (result.matched, result.queued) == (0, 1)
     assert _line(amount_cents=4550).status == "queued"
     assert ledger.member_balance(db.session, jan.id) == 4550
+
+
+def test_the_api_gives_a_return_back_or_marks_it_not_ours(api, token_for, member, comanager,
+                                                           sample_people):
+    _lea, jan, _sofia = sample_people
+    boss = token_for(comanager)
+
+    def imported(content):
+        return api("POST", "/bank-statements", boss, data={
+            "file": (io.BytesIO(content), "statement.xml")}, content_type="multipart/form-data")
+    imported(_statement(_credit("OTHER-REF", communication="+++101/0000/00114+++")))
+    imported(_statement(_entry("0005")))
+    returned, original = _line(amount_cents=-4550), _line(amount_cents=4550)
+    queued = api("GET", "/bank-lines?status=queued", boss).json
+    assert [(line["id"], line["amount_cents"]) for line in queued] == [(returned.id, -4550)]
+    # Not somebody's payment: assigning it says what to do instead, and changes nothing.
+    assigned = api("POST", f"/bank-lines/{returned.id}/assign", boss,
+                   json={"member_id": jan.id})
+    assert assigned.status_code == 409 and "give-back" in assigned.json["detail"]
+    path = f"/bank-lines/{returned.id}/give-back"
+    assert api("POST", path, token_for(member),
+               json={"original_line_id": original.id}).status_code == 403
+    assert api("POST", path, boss, json={"original_line_id": returned.id}).status_code == 422
+    given = api("POST", path, boss, json={"original_line_id": original.id})
+    assert given.status_code == 200 and given.json["status"] == "returned"
+    assert ledger.member_balance(db.session, jan.id) == 4550
+    assert api("POST", path, boss, json={"original_line_id": original.id}).status_code == 409
+    assert api("POST", f"/bank-lines/{returned.id}/ignore", boss).status_code == 409
+    # Money that is nobody's: out of the queue, kept.
+    gift_from_a_stranger = _credit("GIFT-1", amount="12.00", communication="don").replace(
+        "BE62510007547061", "BE35363070780637").replace("PEETERS JAN", "A. NONYME")
+    imported(_statement(gift_from_a_stranger))
+    gift = _line(amount_cents=1200)
+    assert api("POST", f"/bank-lines/{gift.id}/ignore", token_for(member)).status_code == 403
+    ignored = api("POST", f"/bank-lines/{gift.id}/ignore", boss)
+    assert ignored.status_code == 200 and ignored.json["status"] == "ignored"
+    assert api("GET", "/bank-lines?status=queued", boss).json == []
