@@ -27,6 +27,8 @@ screenshots: setup tests/e2e/node_modules/axe-core/axe.min.js /usr/bin/chromium
 	$(BIN)/python -m tests.e2e.screenshots
 
 tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q npm; \
+	else echo "Install npm first (it fetches axe-core for the browser tests): sudo apt-get install npm"; exit 1; fi; }
 	cd tests/e2e && npm install --no-audit --no-fund --silent
 	touch $@
 
