@@ -191,10 +191,9 @@ DEMO_SURVEY_ANSWERS = [  # email: (resources, good practices, usefulness, discip
      "5", 0, ""),
     ("jan@example.org", [0, 3], "Notre asbl de techniciens mutualise le parc lumière.", "4", 1,
      "Un outil commun pour les fiches de paie aiderait beaucoup."),
-    ("sofia@example.org", [1, 2, 3], "", "5", 2,
+    ("sofia@example.org", [1, 2, 3, "other"], "", "5", 2,
      "Il manque un atelier assez haut pour les grands décors."),
-    ("youssef@example.org", [1, "other"], "", "3", 0, ""),
-]
+]  # Youssef has not answered yet: a member can try the survey in the demo.
 
 
 def load_demo_survey() -> bool:
