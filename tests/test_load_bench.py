@@ -25,7 +25,8 @@ def test_small_load_run_keeps_every_acknowledged_booking_and_never_overlaps(kind
     booked = re.search(r"^book .*201: (\d+)", output, re.MULTILINE)
     assert booked and int(booked.group(1)) > 0, output  # bookings were really made
     assert re.search(r"^week view .*200: \d+", output, re.MULTILINE), output
-    assert " 500" not in output
+    # No row counts a 500 status ("500: n"); a latency of 500.0 ms is no error.
+    assert not re.search(r"(?<![\d.])500: \d+", output), output
 
 
 def test_the_bench_refuses_anything_but_loopback():
