@@ -9,6 +9,7 @@ from flask_limiter.util import get_remote_address
 
 from .. import clock
 from ..domain import api_tokens
+from ..domain.rows import by_id
 from ..extensions import db
 from ..models import Member
 from .problems import ApiProblem
@@ -54,7 +55,7 @@ def authenticate() -> Member:
     token = current_token()
     member = None
     if token is not None:
-        member = token.member or db.session.get(Member, token.member_id)
+        member = token.member or by_id(db.session(), Member, token.member_id)
     if member is None or not member.active:
         raise ApiProblem(401)
     g._login_user = member  # Flask-Login's current_user for this request only

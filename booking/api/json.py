@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from .. import clock
 from ..domain import bookings as rules
 from ..domain import equipment, ledger
+from ..domain.rows import by_id
 from ..extensions import db
 from ..models import Booking, Expense, Member, Space
 from ..timezones import current_tz
@@ -25,7 +26,7 @@ DESK_SETTINGS = ("checkin_required", "checkin_opens_minutes", "checkin_grace_min
 
 def get_object(model, object_id: int):
     """The object with this number, or a 404 problem (numbers beyond the column's range too)."""
-    obj = db.session.get(model, object_id) if object_id <= MAX_ID else None
+    obj = by_id(db.session(), model, object_id) if object_id <= MAX_ID else None
     if obj is None:
         raise ApiProblem(404)
     return obj

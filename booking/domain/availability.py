@@ -25,6 +25,7 @@ from .closures import closures_between
 from .errors import BookingRefused
 from .locks import lock_row
 from .quotas import QuotaBudget, SlotVerdict
+from .rows import plain_rows
 from .schedule import Interval, ScheduleError, SpaceRules
 from .wording import describe_duration, describe_slots
 
@@ -179,8 +180,8 @@ def check_free(session: Session, space: Space, rules: SpaceRules, start: datetim
         params.update(member_id=member_id, now=now)
     if exclude_ids:
         params["exclude_ids"] = exclude_ids
-    rows = session.execute(_check_statement(member_id is not None, bool(exclude_ids)),
-                           params).all()
+    rows = plain_rows(session, _check_statement(member_id is not None, bool(exclude_ids)),
+                      params).all()
     hit = sorted((s, reason) for is_closure, space_id, s, e, reason in rows
                  if is_closure and space_id in (None, space.id) and s < end and e > start)
     if hit:
@@ -403,7 +404,7 @@ def insert_or_conflict(session: Session, values: dict, space: Space, rules: Spac
     found (as flush_or_conflict). One INSERT ... RETURNING, without the unit of work: it
     was a third of a create's time."""
     try:
-        return session.execute(_INSERT_BOOKING, values).scalar_one()
+        return plain_rows(session, _INSERT_BOOKING, values).scalar_one()
     except IntegrityError as error:
         raise _constraint_conflict(session, error, space, rules,
                                    (values["start_at"], values["end_at"]), now, budget) from None

@@ -45,6 +45,7 @@ from .closures import bookings_hit_by, closures_between, create_closure
 from .errors import BookingRefused, DomainError
 from .governance import charter_gate
 from .notifications import events as notices
+from .rows import plain_rows
 from .series import Occurrence, create_series, preview_series
 from .spaces import active_spaces
 from .wording import describe_slots
@@ -525,8 +526,7 @@ def booking_rows_in_period(session: Session, *, start: datetime, end: datetime,
               "organisation_id": organisation_id, "earliest": start - LONGEST_BLOCK}
     statement = _listing_statement(member_id is not None, organisation_id is not None,
                                    space_id is not None, limit)
-    # On the session's connection: plain rows need none of the ORM's result machinery.
-    return list(session.connection().execute(statement, params))
+    return list(plain_rows(session, statement, params))
 
 
 _LISTINGS: dict[tuple[bool, bool, bool, int], Select] = {}

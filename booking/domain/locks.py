@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .rows import plain_rows
+
 
 def lock_row(session: Session, column, value) -> None:
     """Hold the row where `column == value` until the transaction ends.
@@ -18,4 +20,4 @@ def lock_row(session: Session, column, value) -> None:
         if not driver.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
-        session.execute(select(column).where(column == value).with_for_update())
+        plain_rows(session, select(column).where(column == value).with_for_update())

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ...models import CharterAcceptance, CharterDeposit, CharterVersion, Deposit, Member, Plan
 from ..accounts import record_audit
+from ..rows import plain_rows
 from . import hooks
 from .errors import CharterNotAccepted, DepositNotPaid, GovernanceError, NotAllowedHere
 
@@ -135,7 +136,7 @@ _IN_FORCE = (select(CharterVersion.id, CharterVersion.deposit_required_to_book)
 def charter_gate(session: Session, member: Member) -> None:
     """Refuse a booking when the member has not accepted the charter in force, or when the
     charter makes the deposit a condition and it is not paid. Nothing when no charter exists."""
-    current = session.execute(_IN_FORCE).first()
+    current = plain_rows(session, _IN_FORCE).first()
     if current is None:
         return
     if not has_accepted(session, member):

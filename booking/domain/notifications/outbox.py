@@ -14,6 +14,7 @@ from ...models import Booking, Member, Notification, NotificationPreference, Rem
 from ...models.notifications import DEFAULT_REMINDER_MINUTES
 from ...models.types import utcnow
 from ..errors import DomainError
+from ..rows import plain_rows
 from .kinds import KINDS, kinds_for
 
 # Set on the session when a notification is added: the job queue wakes a worker after commit.
@@ -58,7 +59,7 @@ def notify(session: Session, member: Member, kind: str, *, link: str = "",
     if booking is not None:
         params = {**booking_params(booking), **params}
         link = link or f"/bookings/{booking.id}"
-    session.execute(_INSERT, {
+    plain_rows(session, _INSERT, {
         "member_id": member.id, "kind": kind, "params": params, "link": link,
         "booking_id": booking.id if booking is not None else None, "created_at": utcnow(),
         "email_state": "pending", "attempts": 0, "last_error": "", "dedupe_key": dedupe_key})
