@@ -5,7 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import errors, logs, outages
 from .config import Config
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import READ_ONLY_ENDPOINTS, csrf, db, limiter, login_manager, migrate
 from .models.knowledge import include_in_migrations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +65,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     def _start_request():
         logs.start_request()  # before the rate limiter and the login, which read the database
         g.pop("coop_settings", None)  # read afresh for each request
+        if request.endpoint in READ_ONLY_ENDPOINTS and db.engine.dialect.name == "postgresql":
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            g.autocommit = True  # a commit would give the connection back: flush instead
 
     db.init_app(app)
     with app.app_context():

@@ -31,3 +31,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Endpoints that only read (and may note a token's last use): on PostgreSQL they run in
+# autocommit, without the BEGIN and ROLLBACK round trips of a transaction they do not need
+# (each statement already sees its own snapshot under READ COMMITTED).
+READ_ONLY_ENDPOINTS: set[str] = set()

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import update
 
 from booking.domain import api_tokens
 from booking.extensions import db
-from booking.models import ApiToken, QuotaRule
-from tests.conftest import local
+from booking.models import ApiToken, Member, QuotaRule
+from tests.conftest import TEST_DATABASE_URL, local
 
 NOW = local(2026, 11, 30, 9)  # a Monday
 DAY = local(2026, 12, 2, 0)
@@ -87,19 +88,20 @@ def test_api_hot_paths_run_a_fixed_number_of_statements(api, member, token_for, 
     big = _api_counts(api, headers, fill(4, 30)[-1].id, count_queries, 21)
     assert small == big, (small, big)
     lock = 1 if db.engine.dialect.name == "postgresql" else 0  # SELECT ... FOR UPDATE
-    # The settings come from the process's few-second cache, the token from its grant cache.
-    # Refused: member, space, the charter in force, closures of the kind's spaces, the
+    # The settings come from the process's few-second cache, the token and its member from
+    # the grant cache (no statement for either).
+    # Refused: space, the charter in force, closures of the kind's spaces, the
     # bookings in the way and the waiting-list offers held for others (one union), the kind's
     # other spaces, their bookings' times (the space's over the search window, the others'
     # around the time asked; one query), the quota rules (suggestions
     # are only what the member can book; their usage is a further query only when a rule
     # applies), the refusal (no rollback, no re-read).
-    # Create: member, space, charter, closures, bookings in the way and offers held (one
+    # Create: space, charter, closures, bookings in the way and offers held (one
     # union), quota rules, the insert, its notification (the outbox row); no equipment asked,
     # so none read or reserved; nothing read back after the commit.
-    # Listing: member, the bookings with their spaces' title setting, and the equipment of all
+    # Listing: the bookings with their spaces' title setting, and the equipment of all
     # the listed bookings (one query, however many).
-    assert big == {"refused create": 8 + lock, "create": 7 + lock, "one-day listing": 3}, big
+    assert big == {"refused create": 7 + lock, "create": 6 + lock, "one-day listing": 2}, big
 
 
 def test_the_create_answer_is_what_was_stored(api, member, token_for, make_space):
@@ -216,6 +218,50 @@ def test_a_revocation_in_this_worker_and_a_deactivation_take_effect_at_once(
     assert api("GET", "/me", other).status_code == 401
 
 
+def test_a_member_changed_in_this_worker_is_seen_at_once_with_the_token_cached(
+        api, comanager, token_for):
+    """The grant cache keeps a copy of the member: a change made here (demoted, renamed)
+    must not wait for it to expire."""
+    headers = token_for(comanager)
+    assert api("GET", "/ledger/balances", headers).status_code == 200
+    comanager.role = "member"
+    comanager.name = "Renamed"
+    db.session.commit()
+    assert api("GET", "/ledger/balances", headers).status_code == 403
+    assert api("GET", "/me", headers).json["name"] == "Renamed"
+
+
+def test_a_deactivation_elsewhere_takes_effect_within_seconds(app, api, member, token_for,
+                                                              monkeypatch):
+    from booking.api.auth import TOKEN_CACHE_SECONDS
+
+    monkeypatch.setitem(app.config, "API_TOKEN_CACHE_SECONDS", TOKEN_CACHE_SECONDS)
+    headers = token_for(member)
+    assert api("GET", "/me", headers).status_code == 200
+    # Another worker deactivates the member (this process's session never sees the change):
+    db.session.execute(update(Member).where(Member.id == member.id).values(active=False))
+    db.session.commit()
+    assert api("GET", "/me", headers).status_code == 200
+    later = api_tokens.monotonic() + TOKEN_CACHE_SECONDS + 1
+    monkeypatch.setattr(api_tokens, "monotonic", lambda: later)
+    assert api("GET", "/me", headers).status_code == 401
+
+
+def test_the_member_of_a_cached_token_can_change_their_own_row(client, api, member,
+                                                               token_for):
+    """The cached copy joins each call's session as if loaded: writing to it is saved."""
+    headers = token_for(member)
+    assert api("GET", "/me", headers).json["has_feed"] is False
+    answer = api("POST", "/me/feed", headers)
+    assert answer.status_code == 201
+    assert api("GET", "/me", headers).json["has_feed"] is True
+    feed = answer.json["feed_url"].removeprefix("http://localhost")
+    assert client.get(feed).status_code == 200
+    assert api("DELETE", "/me/feed", headers).status_code == 204
+    assert api("GET", "/me", headers).json["has_feed"] is False
+    assert client.get(feed).status_code == 404
+
+
 def _timezone_of_a_booking(api, headers) -> str:
     """The UTC offset the API writes, which follows the cooperative's timezone setting."""
     day = f"start={DAY.isoformat()}&end={(DAY + timedelta(days=1)).isoformat()}"
@@ -313,3 +359,39 @@ def test_a_listing_shows_each_booking_as_its_own_answer_does(api, member, comana
     seen_by_member = api("GET", "/bookings?" + day.replace("+", "%2B"), token_for(member)).json
     assert [(b["title"], b["note"]) for b in seen_by_member] == [
         ("Répétition", "clé chez Jan"), (None, None), ("Concert", None)]
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="autocommit reads are a PostgreSQL "
+                    "matter (SQLite opens no transaction for a SELECT)")
+def test_hot_reads_run_outside_a_transaction_on_postgresql(api, member, comanager, token_for,
+                                                           make_space, make_booking):
+    """No BEGIN and ROLLBACK round trips for the listing, the balances and /me; a create
+    still runs in one transaction. The token's last use is still written."""
+    make_booking(make_space(), member, DAY + timedelta(hours=10), DAY + timedelta(hours=11))
+    db.session.commit()
+    seen = []
+
+    def note(conn, _cursor, statement, *_args):
+        seen.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+    headers, managers = token_for(member), token_for(comanager)
+    day = f"start={DAY.isoformat()}&end={(DAY + timedelta(days=1)).isoformat()}"
+    sqlalchemy_event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        for path, who in ((f"/bookings?{day}".replace("+", "%2B"), headers),
+                          ("/ledger/balances", managers), ("/me", headers)):
+            seen.clear()
+            assert api("GET", path, who).status_code == 200
+            assert seen and all(autocommit for _, autocommit in seen), (path, seen)
+        seen.clear()
+        created = api("POST", "/bookings", headers, json={
+            "space_id": make_space().id, "title": "Essai",
+            "start": (DAY + timedelta(hours=14)).isoformat(),
+            "end": (DAY + timedelta(hours=15)).isoformat()})
+        assert created.status_code == 201
+        assert seen and not any(autocommit for _, autocommit in seen), seen
+    finally:
+        sqlalchemy_event.remove(db.engine, "before_cursor_execute", note)
+    db.session.expire_all()
+    assert all(t.last_used_at is not None for t in db.session.execute(
+        db.select(ApiToken)).scalars())

@@ -9,7 +9,6 @@ from flask_limiter.util import get_remote_address
 
 from .. import clock
 from ..domain import api_tokens
-from ..domain.rows import by_id
 from ..extensions import db
 from ..models import Member
 from .problems import ApiProblem
@@ -55,12 +54,15 @@ def authenticate() -> Member:
     token = current_token()
     member = None
     if token is not None:
-        member = token.member or by_id(db.session(), Member, token.member_id)
+        member = api_tokens.grant_member(db.session(), token)
     if member is None or not member.active:
         raise ApiProblem(401)
     g._login_user = member  # Flask-Login's current_user for this request only
     if api_tokens.touch_grant(db.session, token, clock.now()):
-        db.session.commit()
+        if g.get("autocommit"):
+            db.session.flush()  # written at once; committing would end the autocommit
+        else:
+            db.session.commit()
     return member
 
 

@@ -57,7 +57,7 @@ def _refused(error: BookingRefused, member_id: int, space_id: int, start: dateti
 
 
 @endpoint(bp, "/bookings", "GET", summary="Bookings visible to the caller", tag="bookings",
-          response=array_of("Booking"),
+          response=array_of("Booking"), read_only=True,
           description="Active bookings of every member (titles hidden when the space keeps "
                       "them private), or with mine=true the caller's own in any status and "
                       "those they take part in (named, or booked for their organisation), "

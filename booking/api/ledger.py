@@ -60,7 +60,7 @@ def my_ledger():
 
 
 @endpoint(bp, "/ledger/balances", "GET", summary="Every account's balance", tag="ledger",
-          comanager=True, response=array_of("Balance"),
+          comanager=True, response=array_of("Balance"), read_only=True,
           description="One row per account with entries, by name: members (organisation_id "
                       "null) and organisations that pay for their members (member_id null). "
                       "Summed in the database, one query.")

@@ -22,7 +22,7 @@ from .openapi import array_of, endpoint, query_param, ref
 
 
 @endpoint(bp, "/me", "GET", summary="The caller's profile and plan", tag="me",
-          response=ref("Me"))
+          response=ref("Me"), read_only=True)
 def me():
     member = db.session.execute(
         select(Member).options(joinedload(Member.plan), joinedload(Member.organisation))

@@ -9,6 +9,7 @@ from functools import wraps
 
 from flask import Blueprint
 
+from ..extensions import READ_ONLY_ENDPOINTS
 from .auth import current_member
 from .inputs import read_query, validated_body
 from .problems import ApiProblem
@@ -58,10 +59,12 @@ def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, tag: str,
              description: str = "", status: int = 200, response: dict | None = None,
              body: dict | None = None, query: list[dict] | None = None,
              errors: tuple[int, ...] = (), public: bool = False, comanager: bool = False,
-             body_required: bool = True, also: dict[int, str] | None = None):
+             body_required: bool = True, also: dict[int, str] | None = None,
+             read_only: bool = False):
     """Declare an endpoint: the view receives path values, `query` values and `body`
     (`body_required=False`: a call may send none, the view then receives {}; `also`: other
-    success statuses the view may answer, with their meaning)."""
+    success statuses the view may answer, with their meaning; `read_only`: it writes
+    nothing, see READ_ONLY_ENDPOINTS)."""
     query = query or []
 
     def decorator(view):
@@ -81,6 +84,8 @@ def endpoint(bp: Blueprint, rule: str, method: str, *, summary: str, tag: str,
         bp.add_url_rule(rule, endpoint=name, view_func=wrapped, methods=[method])
         if public:
             PUBLIC_ENDPOINTS.add(f"{bp.name}.{name}")
+        if read_only:
+            READ_ONLY_ENDPOINTS.add(f"{bp.name}.{name}")
         OPERATIONS.append(Operation(
             rule=rule, method=method.lower(), endpoint=name, summary=summary,
             description=description, tag=tag, status=status, response=response, body=body,

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from time import monotonic
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 
 from ..models import ApiToken, Member
 from .accounts import record_audit
 from .errors import DomainError
+from .rows import by_id
 
 TOKEN_PREFIX = "mut_"
 # A token's last use is written at most this often, so reads stay reads.
@@ -34,6 +35,9 @@ class TokenGrant:
     # The member, when this request read the token from the database (never kept in _GRANTS,
     # which outlives sessions): holding it keeps it in the session's identity map.
     member: Member | None = field(default=None, compare=False)
+    # What _GRANTS keeps instead: a detached copy of the member as read then, merged into each
+    # request's session without a query (see grant_member).
+    snapshot: Member | None = field(default=None, compare=False)
 
 
 def hash_token(secret: str) -> str:
@@ -100,9 +104,9 @@ def touch_token(token: ApiToken, now: datetime) -> bool:
 
 def recent_grant(session: Session, secret: str, max_age: float) -> TokenGrant | None:
     """The token's grant, from this process's memory when checked less than `max_age` seconds
-    ago, else from the database (find_active_token). A revocation made in this process takes
-    effect at once, one made in another worker within `max_age` seconds; the member's own
-    state (active or not) is read on every request by the caller."""
+    ago, else from the database (find_active_token). A revocation, or a change to the member
+    (deactivated, made a member again), made in this process takes effect at once, one made
+    in another worker within `max_age` seconds."""
     if not secret or len(secret) > 200:
         return None
     key = hash_token(secret)
@@ -117,8 +121,49 @@ def recent_grant(session: Session, secret: str, max_age: float) -> TokenGrant | 
         _GRANTS.clear()
     grant = TokenGrant(token.id, token.member_id, token.last_used_at, monotonic(),
                        member=token.member)
-    _GRANTS[key] = replace(grant, member=None)
+    _GRANTS[key] = replace(grant, member=None, snapshot=_detached_copy(token.member))
     return grant
+
+
+def grant_member(session: Session, grant: TokenGrant) -> Member | None:
+    """The grant's member in this session: the one just read with the token, else the cached
+    copy merged in without a query (it was half of a small API call), else read by number."""
+    if grant.member is not None:
+        return grant.member
+    if grant.snapshot is not None:
+        return session.merge(grant.snapshot, load=False)
+    return by_id(session, Member, grant.member_id)
+
+
+def _detached_copy(member: Member) -> Member:
+    copy = Member(**{attr.key: getattr(member, attr.key)
+                     for attr in Member.__mapper__.column_attrs})
+    make_transient_to_detached(copy)
+    return copy
+
+
+def forget_member(member_id: int) -> None:
+    """Drop this process's grants for the member's tokens: the next call reads them again."""
+    for key in [k for k, grant in _GRANTS.items() if grant.member_id == member_id]:
+        _GRANTS.pop(key, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_member_write(session: Session, _context) -> None:
+    changed = {o.id for o in (*session.dirty, *session.deleted) if isinstance(o, Member)}
+    if changed:
+        for member_id in changed:
+            forget_member(member_id)
+        session.info.setdefault("members_written", set()).update(changed)
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _members_written(session: Session) -> None:
+    """Once more when the transaction ends: a call that read the member between the flush and
+    the commit (another thread) must not keep what it read."""
+    for member_id in session.info.pop("members_written", ()):
+        forget_member(member_id)
 
 
 def touch_grant(session: Session, grant: TokenGrant, now: datetime) -> bool:
@@ -129,7 +174,7 @@ def touch_grant(session: Session, grant: TokenGrant, now: datetime) -> bool:
     token = session.get(ApiToken, grant.token_id)
     if token is None or not touch_token(token, now):
         return False
-    key = token.token_hash
-    if key in _GRANTS:
-        _GRANTS[key] = TokenGrant(grant.token_id, grant.member_id, now, grant.checked_at)
+    cached = _GRANTS.get(token.token_hash)
+    if cached is not None:
+        _GRANTS[token.token_hash] = replace(cached, last_used_at=now)
     return True
