@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, tzinfo
+from functools import lru_cache
 
 from babel import Locale, dates, numbers
 from flask import current_app, has_app_context
@@ -34,7 +35,12 @@ def format_locale(language: str | None = None) -> Locale:
     """The Belgian locale for a language code, the reader's when none is given."""
     if language is None:
         language = str(get_locale() or _default_language())
-    language = language.split("_")[0]
+    return _locale(language.split("_")[0])
+
+
+@lru_cache(maxsize=16)
+def _locale(language: str) -> Locale:
+    """Parsed once per language: a refusal's message formats a dozen dates and times."""
     return Locale.parse(FORMAT_LOCALES.get(language, language))
 
 
@@ -84,6 +90,7 @@ def format_datetime(value: datetime, style: str = "medium", *, zone: tzinfo | No
                     language: str | None = None, rebase: bool = True) -> str:
     """The date in one of the styles and the time, joined as the locale joins them."""
     locale = format_locale(language)
+    language = locale.language  # resolved once for the date and the time too
     joiner = locale.datetime_formats[style if style in ("long", "full") else "medium"]
     return (str(joiner).replace("'", "")
             .replace("{1}", format_date(value, style, zone=zone, language=language, rebase=rebase))

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, insert, literal, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, insert, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -241,10 +241,6 @@ def offer_conditions(space_id: int, member_id: int, start: datetime, end: dateti
             WaitlistEntry.start_at < end, WaitlistEntry.end_at > start]
 
 
-def _same_kind_ids(space: Space):
-    return select(Space.id).where(Space.kind == space.kind, Space.active.is_(True))
-
-
 def busy_by_space(session: Session, space_ids: Iterable[int], start: datetime, end: datetime,
                   exclude_ids: Iterable[int] = ()) -> dict[int, list[Interval]]:
     """(start, end) of the active bookings of these spaces meeting [start, end), by space:
@@ -271,26 +267,45 @@ def _same_kind_with_busy(session: Session, space: Space, wanted: Interval, windo
     active bookings: the space's over the search window (its other days and times are
     searched), the others' only around the wanted time (only that time is offered there).
     The spaces in one query, the bookings' times in another: joined in one, every booking
-    row would carry and decode its space's columns again."""
-    others = list(session.execute(select(Space).where(
-        Space.id != space.id, Space.id.in_(_same_kind_ids(space)))
-        .order_by(Space.name, Space.id)).scalars())
+    row would carry and decode its space's columns again. Both statements are built once."""
+    others = list(session.execute(_OTHER_SPACES, {"space_id": space.id, "kind": space.kind})
+                  .scalars())
     # A booking of another space is in the way of the time asked when it meets it widened
     # by that space's buffer (its own blocked range already carries the buffer after it).
     pad = timedelta(minutes=max((s.buffer_minutes for s in others), default=0))
     near = (wanted[0] - pad, wanted[1] + pad)
     busy: dict[int, list[Interval]] = {s.id: [] for s in (space, *others)}
-    query = select(Booking.space_id, Booking.start_at, Booking.end_at).where(
-        Booking.status.in_(ACTIVE_STATUSES),
-        or_(and_(Booking.space_id == space.id, *Booking.meeting(*window, blocked=True)),
-            and_(Booking.space_id.in_([s.id for s in others]),
-                 *Booking.meeting(*near, blocked=True))))
     exclude_ids = list(exclude_ids)
-    if exclude_ids:
-        query = query.where(Booking.id.not_in(exclude_ids))
-    for space_id, booking_start, booking_end in session.execute(query):
+    params = {"space_id": space.id, "window_start": window[0], "window_end": window[1],
+              "window_earliest": window[0] - LONGEST_BLOCK, "other_ids": [s.id for s in others],
+              "near_start": near[0], "near_end": near[1],
+              "near_earliest": near[0] - LONGEST_BLOCK, "exclude_ids": exclude_ids}
+    for space_id, booking_start, booking_end in plain_rows(
+            session, _kind_busy_statement(bool(exclude_ids)), params):
         busy[space_id].append((booking_start, booking_end))
     return [space, *others], busy
+
+
+_OTHER_SPACES = (select(Space).where(Space.id != bindparam("space_id"),
+                                     Space.kind == bindparam("kind"), Space.active.is_(True))
+                 .order_by(Space.name, Space.id))
+_KIND_BUSY: dict[bool, Select] = {}
+
+
+def _kind_busy_statement(with_excluded: bool) -> Select:
+    if with_excluded not in _KIND_BUSY:
+        query = select(Booking.space_id, Booking.start_at, Booking.end_at).where(
+            Booking.status.in_(ACTIVE_STATUSES),
+            or_(and_(Booking.space_id == bindparam("space_id"),
+                     *Booking.meeting(bindparam("window_start"), bindparam("window_end"),
+                                      blocked=True, earliest=bindparam("window_earliest"))),
+                and_(Booking.space_id.in_(bindparam("other_ids", expanding=True)),
+                     *Booking.meeting(bindparam("near_start"), bindparam("near_end"),
+                                      blocked=True, earliest=bindparam("near_earliest")))))
+        if with_excluded:
+            query = query.where(Booking.id.not_in(bindparam("exclude_ids", expanding=True)))
+        _KIND_BUSY[with_excluded] = query
+    return _KIND_BUSY[with_excluded]
 
 
 def _conflict(session, space, rules, wanted, now, exclude_ids=(),
