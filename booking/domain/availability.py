@@ -281,7 +281,7 @@ def _same_kind_with_busy(session: Session, space: Space, wanted: Interval, windo
               "near_start": near[0], "near_end": near[1],
               "near_earliest": near[0] - LONGEST_BLOCK, "exclude_ids": exclude_ids}
     for space_id, booking_start, booking_end in plain_rows(
-            session, _kind_busy_statement(bool(exclude_ids)), params):
+            session, _kind_busy_statement(bool(exclude_ids)), params).all():
         busy[space_id].append((booking_start, booking_end))
     return [space, *others], busy
 

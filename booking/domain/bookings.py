@@ -508,6 +508,8 @@ def bookings_in_period(session: Session, *, start: datetime, end: datetime,
     return list(session.execute(query.limit(limit)).scalars())
 
 
+# In this order, then the space's `show_titles` and, for one member's list, their `role`
+# (api.json.listed_bookings_json unpacks them by position).
 LISTED_COLUMNS = (Booking.id, Booking.space_id, Booking.member_id, Booking.series_id,
                   Booking.start_at, Booking.end_at, Booking.title, Booking.note, Booking.status,
                   Booking.sequence, Booking.late_cancellation, Booking.cancel_reason,
@@ -526,7 +528,7 @@ def booking_rows_in_period(session: Session, *, start: datetime, end: datetime,
               "organisation_id": organisation_id, "earliest": start - LONGEST_BLOCK}
     statement = _listing_statement(member_id is not None, organisation_id is not None,
                                    space_id is not None, limit)
-    return list(plain_rows(session, statement, params))
+    return plain_rows(session, statement, params).all()  # one fetch, not one per row
 
 
 _LISTINGS: dict[tuple[bool, bool, bool, int], Select] = {}

@@ -11,7 +11,8 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import String, bindparam, cast, func, literal, select
+from sqlalchemy import Integer, Select, String, any_, bindparam, cast, func, literal, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.expression import FunctionElement
@@ -19,6 +20,7 @@ from sqlalchemy.sql.expression import FunctionElement
 from ..models import ACTIVE_STATUSES, Booking, BookingEquipment, EquipmentItem, Member, Space
 from .accounts import record_audit
 from .errors import BookingRefused, DomainError
+from .rows import plain_rows
 
 MAX_LINES = 20
 
@@ -281,11 +283,19 @@ def recheck_moved(session: Session, bookings: Sequence[Booking]) -> None:
 
 # Built once: a listing asks for the equipment of a hundred bookings at a time, and building
 # an IN of a hundred values cost more than running it.
-_HELD = (select(BookingEquipment.booking_id, EquipmentItem.id, EquipmentItem.name,
-                BookingEquipment.quantity)
-         .join(EquipmentItem, EquipmentItem.id == BookingEquipment.item_id)
-         .where(BookingEquipment.booking_id.in_(bindparam("ids", expanding=True)))
-         .order_by(BookingEquipment.booking_id, EquipmentItem.name))
+def _held(ids_condition) -> Select:
+    return (select(BookingEquipment.booking_id, EquipmentItem.id, EquipmentItem.name,
+                   BookingEquipment.quantity)
+            .join(EquipmentItem, EquipmentItem.id == BookingEquipment.item_id)
+            .where(ids_condition)
+            .order_by(BookingEquipment.booking_id, EquipmentItem.name))
+
+
+# PostgreSQL takes the ids as one array: an IN list is rendered, and parsed by the driver,
+# anew for each number of ids (a listing's hundred bookings cost more than the query).
+_HELD = {"postgresql": _held(BookingEquipment.booking_id == any_(
+             bindparam("ids", type_=postgresql.ARRAY(Integer)))),
+         "sqlite": _held(BookingEquipment.booking_id.in_(bindparam("ids", expanding=True)))}
 
 
 def equipment_of(session: Session, booking_ids: Iterable[int]) -> dict[int, list[EquipmentLine]]:
@@ -293,7 +303,8 @@ def equipment_of(session: Session, booking_ids: Iterable[int]) -> dict[int, list
     ids = list(booking_ids)
     if not ids:
         return {}
-    rows = session.execute(_HELD, {"ids": ids}).all()
+    statement = _HELD[session.connection().dialect.name]
+    rows = plain_rows(session, statement, {"ids": ids}).all()
     found: dict[int, list[EquipmentLine]] = defaultdict(list)
     for booking_id, item_id, name, units in rows:
         found[booking_id].append(EquipmentLine(item_id, name, units))
