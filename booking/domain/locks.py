@@ -2,7 +2,7 @@
 votes), on both databases."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from .rows import plain_rows
@@ -20,4 +20,12 @@ def lock_row(session: Session, column, value) -> None:
         if not driver.in_transaction:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
-        plain_rows(session, select(column).where(column == value).with_for_update())
+        key = str(column)  # "Space.id"
+        statement = _FOR_UPDATE.get(key)
+        if statement is None:  # built once per column: building it cost a fifth of the lock
+            statement = _FOR_UPDATE[key] = (select(column).where(column == bindparam("value"))
+                                            .with_for_update())
+        plain_rows(session, statement, {"value": value})
+
+
+_FOR_UPDATE: dict[str, Select] = {}
