@@ -16,25 +16,24 @@ from tests.conftest import ROOT, TEST_DATABASE_URL, _config
 BEFORE = "e6d55579c4ba"  # the revision just before the search index
 
 
-def _database_urls(tmp_path):
-    yield f"sqlite:///{tmp_path / 'old.db'}"
-    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"):
-        url = make_url(TEST_DATABASE_URL)
-        name = f"{url.database}_search_migration"
-        admin = url.set(drivername="postgresql", database="postgres")
-        with psycopg.connect(admin.render_as_string(hide_password=False),
-                             autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {name}")
-            connection.execute(f"CREATE DATABASE {name}")
-        yield url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def old_database(request, tmp_path):
-    urls = {u.split(":")[0].split("+")[0]: u for u in _database_urls(tmp_path)}
-    if request.param not in urls:
+    """A database of its own, dropped afterwards (PostgreSQL: beside TEST_DATABASE_URL's)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    if not (TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql")):
         pytest.skip("PostgreSQL runs when TEST_DATABASE_URL is a PostgreSQL database")
-    return urls[request.param]
+    url = make_url(TEST_DATABASE_URL)
+    name = f"{url.database}_search_migration"
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name}")
+        connection.execute(f"CREATE DATABASE {name}")
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def test_migration_indexes_existing_articles_and_goes_back(old_database):
