@@ -172,12 +172,6 @@ def bank_lines(query):
 @comanager_required
 def assign_bank_line(line_id: int, body):
     line = get_object(BankLine, line_id)
-    if bank.is_waiting_return(line):
-        raise ApiProblem(409, _l("This line is money the bank gave back, nobody's payment: say "
-                                 "which transfer it returns (give-back), or mark it not ours "
-                                 "(ignore)."), "invalid-state")
-    if line.status != "queued" or line.amount_cents <= 0:
-        raise ApiProblem(409, _l("This bank line was already handled."), "invalid-state")
     with api_action():
         bank.assign_line(db.session, line, actor=current_member(),
                          member_id=body.get("member_id"),

@@ -155,6 +155,11 @@ def _give_back(session: Session, line: BankLine, original: BankLine, actor: Memb
 
 
 def _open_credit(line: BankLine) -> None:
+    """A credit still in the queue; a waiting return is nobody's payment (say so)."""
+    if is_waiting_return(line):
+        raise LineNotOpen(_l("This line is money the bank gave back, nobody's payment: say "
+                             "which transfer it returns (give-back), or mark it not ours "
+                             "(ignore)."))
     if line.status != "queued" or line.amount_cents <= 0:
         raise LineNotOpen(_l("This bank line was already handled."))
 
