@@ -1,7 +1,8 @@
 """Booking speed on a big data set: 10 spaces, 300 members, 100,000 bookings over two years.
 
 Prints median and p95 (milliseconds) and SQL statements per request for: creating a booking,
-the week view of a space, the all-spaces day view, and a slot search over one month.
+the week view of a space, the all-spaces day view, a slot search over one month, and the
+member's home page (their next bookings, quotas and balance).
 
     .venv/bin/python bench/bookings.py                      # SQLite file in a temp folder
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench \
@@ -71,7 +72,8 @@ def main() -> None:
     rows = [measure(app, "create a booking", creations, statements),
             measure(app, "week view of a space", weeks, statements),
             measure(app, "day view, all spaces", days, statements),
-            measure(app, "slot search, one month", searches, statements)]
+            measure(app, "slot search, one month", searches, statements),
+            measure(app, "home page", ["/dashboard"] * RUNS, statements)]
     print_table(rows)
 
 

@@ -163,3 +163,25 @@ def test_free_cells_are_offered_only_where_the_shortest_booking_fits(client, log
     assert "le mercredi 4 mars à 17:00" in body
     assert "le mercredi 4 mars à 17:30" not in body  # would run into the 18:00 booking
     assert "le mercredi 4 mars à 18:30" not in body
+
+
+
+def test_free_cells_follow_adjacent_ranges_midnight_and_the_clock_change(client, login, member,
+                                                                          make_space):
+    """The grid reads each day's opening windows once: a 1 h cell over two adjacent ranges is
+    offered, one past closing is not; a space open until midnight offers 23:00, also on the
+    Sunday the clocks go forward (29 March 2026, no 02:00-03:00 that night)."""
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    split = make_space(min_minutes=60, opening_hours={
+        d: [["10:00", "12:00"], ["12:00", "14:00"]] for d in days})
+    late = make_space(min_minutes=60, opening_hours={
+        d: [["01:00", "04:00"], ["20:00", "24:00"]] for d in days})
+    login(member)
+    body = client.get(f"/calendar/week?space={split.id}&date=2026-03-04").get_data(as_text=True)
+    assert "le mercredi 4 mars à 11:30" in body  # 11:30-12:30 spans both ranges
+    assert "le mercredi 4 mars à 13:00" in body and "le mercredi 4 mars à 13:30" not in body
+    assert "le mercredi 4 mars à 09:30" not in body
+    body = client.get(f"/calendar/week?space={late.id}&date=2026-03-29").get_data(as_text=True)
+    assert "le dimanche 29 mars à 23:00" in body and "le dimanche 29 mars à 23:30" not in body
+    assert "le dimanche 29 mars à 01:00" in body
+    assert "le dimanche 29 mars à 03:00" in body and "le dimanche 29 mars à 03:30" not in body

@@ -216,28 +216,36 @@ def _add_free_slots(grid, index, column, rules, busy, now, zone, first, last, ne
     earliest = now + timedelta(minutes=rules.notice_minutes)
     latest = now + timedelta(days=rules.horizon_days)
     tz = str(zone)
+    midnight = datetime.combine(column.day, time(0))
+    # The day's opening windows once (merged, so a cell over two adjacent ranges is open), not
+    # once per cell: a week view has hundreds of cells.
+    day_start = schedule.local_to_utc(midnight, tz)
+    open_windows = schedule.opening_windows(rules, day_start - timedelta(days=1),
+                                            day_start + timedelta(days=2))
+    day_label = format_date(column.day, "day")
     for minute in range(first - first % step, last, step):
         if minute < first:
             continue
-        wall = datetime.combine(column.day, time(0)) + timedelta(minutes=minute)
+        wall = midnight + timedelta(minutes=minute)
         length = max(rules.min_minutes, step)
         start = schedule.local_to_utc(wall, tz)
         # The link books the shortest allowed length: offer it only where that length fits.
         end = schedule.local_to_utc(wall + timedelta(minutes=length), tz)
         if start < earliest or start > latest:
             continue
-        if not schedule.within_opening_hours(rules, (start, end)):
+        if not (start < end and any(a <= start and end <= b for a, b in open_windows)):
             continue
         if any(a < end + timedelta(minutes=rules.buffer_minutes) and b > start for a, b in busy):
             continue
         verdict = judge(column.space, start, end) if judge is not None else None
         if verdict is not None and not verdict.bookable:
             continue
+        label = format_time(wall, rebase=False)
         name = _("Book %(space)s on %(day)s at %(time)s", space=column.space.name,
-                 day=format_date(column.day, "day"), time=format_time(wall, rebase=False))
+                 day=day_label, time=label)
         terms = " ".join(str(why) for why in verdict.why) if verdict is not None else ""
         grid.blocks.append(Block(
             index, _row(minute, first), _row(minute + step, first), kind="free",
-            label=format_time(wall, rebase=False), detail=terms,
+            label=label, detail=terms,
             css="free-terms" if terms else "", name=f"{name} ({terms})" if terms else name,
             url=new_booking_url(column.space, wall, wall + timedelta(minutes=length))))
