@@ -233,7 +233,7 @@ def _add_free_slots(grid, index, column, rules, busy, now, zone, first, last, ne
         end = schedule.local_to_utc(wall + timedelta(minutes=length), tz)
         if start < earliest or start > latest:
             continue
-        if not (start < end and any(a <= start and end <= b for a, b in open_windows)):
+        if not schedule.within_windows(open_windows, (start, end)):
             continue
         if any(a < end + timedelta(minutes=rules.buffer_minutes) and b > start for a, b in busy):
             continue

@@ -120,7 +120,14 @@ def opening_windows(rules: SpaceRules, start: datetime, end: datetime) -> list[I
 def within_opening_hours(rules: SpaceRules, interval: Interval) -> bool:
     """True when the whole interval is open, even if it spans two adjacent ranges."""
     start, end = _span(interval)
-    return start < end and opening_windows(rules, start, end) == [(start, end)]
+    return within_windows(opening_windows(rules, start, end), (start, end))
+
+
+def within_windows(windows: Iterable[Interval], interval: Interval) -> bool:
+    """True when one of these merged opening windows (opening_windows) holds the whole
+    interval: a calendar reads a day's windows once and asks this of each of its cells."""
+    start, end = _span(interval)
+    return start < end and any(a <= start and end <= b for a, b in windows)
 
 
 def check_booking_times(rules: SpaceRules, start: datetime, end: datetime, now: datetime) -> None:
