@@ -1,10 +1,14 @@
 """The app against its floor over HTTP, in one run: create, refused create, one-day listing,
 a member's calendar feed and the balances, at 1,000 and at 100,000 existing bookings.
 
-Both are served the same way (gunicorn, one sync worker each, on 127.0.0.1 ports of their own)
-on the same migrated database (bench/dataset.py), and called in alternating batches (app then
-floor, floor then app...) so that the machine's noise hits both alike. Prints median and p95 in
-milliseconds per operation and the app/floor ratio of the medians; the ratios are what counts.
+Two floors (bench/floor.py): the floor, with a connection per request as Flask's sqlite3 pattern
+has it and as the issue measured it, and the pooled floor, one connection per thread, as the
+app keeps a pool (stricter: no connect, no reading of SQLite's schema per request). All three
+are served the same way (gunicorn, one sync worker each, on 127.0.0.1 ports of their own) on the
+same migrated database (bench/dataset.py), and called in alternating batches (app, floor, pooled
+floor, then the other way round) so that the machine's noise hits them alike. Prints median and
+p95 in milliseconds per operation and the ratios of the medians to each floor; the ratios are
+what counts.
 
     .venv/bin/python bench/http.py                      # SQLite file in a temp folder
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench .venv/bin/python bench/http.py
@@ -99,8 +103,8 @@ def serving_env(url: str) -> dict[str, str]:
 
 
 def serve(target: str, port: int, url: str, workers: int = 1, worker_class: str = "sync",
-          threads: int = 1) -> subprocess.Popen:
-    env = {**os.environ, **serving_env(url)}
+          threads: int = 1, **extra_env: str) -> subprocess.Popen:
+    env = {**os.environ, **serving_env(url), **extra_env}
     command = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers),
                "-k", worker_class, "--threads", str(threads), "-b", f"127.0.0.1:{port}",
                "--log-level", "warning", target]
@@ -200,7 +204,9 @@ def measure(ports: dict[str, int]) -> list[tuple]:
                 if status != expected:
                     raise SystemExit(f"{side} {label}: {status} {data[:300]!r}")
             answers[side] = data
-        same_shape(label, answers["app"], answers["floor"])
+        for side in ports:
+            if side != "app":
+                same_shape(label, answers["app"], answers[side])
     for round_ in range(-(-RUNS // BATCH)):
         sides = list(ports) if round_ % 2 == 0 else list(reversed(ports))
         for label, expected, next_call in ops:
@@ -211,12 +217,14 @@ def measure(ports: dict[str, int]) -> list[tuple]:
                         raise SystemExit(f"{side} {label}: {status} {data[:300]!r}")
                     times[label, side].append(ms)
     rows = []
+    p95 = lambda t: t[min(len(t) - 1, int(len(t) * 0.95))]  # noqa: E731
     for label, _, _ in ops:
-        app_times, floor_times = sorted(times[label, "app"]), sorted(times[label, "floor"])
-        p95 = lambda t: t[min(len(t) - 1, int(len(t) * 0.95))]  # noqa: E731
-        rows.append((label, len(app_times), statistics.median(app_times), p95(app_times),
-                     statistics.median(floor_times), p95(floor_times),
-                     statistics.median(app_times) / statistics.median(floor_times)))
+        app, floor, pooled = (sorted(times[label, side]) for side in ports)
+        rows.append((label, len(app), statistics.median(app), p95(app),
+                     statistics.median(floor), p95(floor),
+                     statistics.median(app) / statistics.median(floor),
+                     statistics.median(pooled),
+                     statistics.median(app) / statistics.median(pooled)))
     return rows
 
 
@@ -325,9 +333,11 @@ def run() -> None:
     for size in SIZES:
         started = clock.perf_counter()
         url = prepare(size)
-        ports = {"app": free_port(), "floor": free_port()}
+        ports = {"app": free_port(), "floor": free_port(), "pooled floor": free_port()}
         servers = [serve("wsgi:app", ports["app"], url, worker_class=WORKER_CLASS),
-                   serve("bench.floor:app", ports["floor"], url, worker_class=WORKER_CLASS)]
+                   serve("bench.floor:app", ports["floor"], url, worker_class=WORKER_CLASS),
+                   serve("bench.floor:app", ports["pooled floor"], url,
+                         worker_class=WORKER_CLASS, FLOOR_CONNECTIONS="thread")]
         try:
             rows = measure(ports)
         finally:
@@ -336,11 +346,12 @@ def run() -> None:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"\n{size:,} bookings (built and measured in {clock.perf_counter() - started:.0f} s; "
               f"load average {load})")
-        print("| operation | runs | app median | app p95 | floor median | floor p95 | app/floor |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for label, runs, am, ap, fm, fp, ratio in rows:
+        print("| operation | runs | app median | app p95 | floor median | floor p95 | app/floor "
+              "| pooled floor median | app/pooled floor |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for label, runs, am, ap, fm, fp, ratio, pm, pooled_ratio in rows:
             print(f"| {label} | {runs} | {am:.1f} | {ap:.1f} | {fm:.1f} | {fp:.1f} | "
-                  f"{ratio:.2f}x |")
+                  f"{ratio:.2f}x | {pm:.1f} | {pooled_ratio:.2f}x |")
 
 
 if __name__ == "__main__":
