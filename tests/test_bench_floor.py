@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,9 @@ from booking.models import LedgerEntry
 from tests.conftest import local
 
 FLOOR = Path(__file__).resolve().parent.parent / "bench" / "floor.py"
-DAY = local(2026, 12, 14, 0)  # a Monday ahead of the real date (the floor has no frozen clock)
+# The floor reads the real clock, so the app does too here: a day a fortnight ahead of today.
+_AHEAD = date.today() + timedelta(days=14)
+DAY = local(_AHEAD.year, _AHEAD.month, _AHEAD.day, 0)
 
 
 @pytest.fixture(params=["request", "thread"])
