@@ -112,15 +112,23 @@ def database_unavailable(error: Exception):
     return response
 
 
+# The answers after which a client is told to wait (RFC 9110, 10.2.3): the rate limiter
+# sets Retry-After on every answer, and on a 200 some clients would hold back for nothing.
+_WAIT_STATUSES = frozenset({301, 302, 303, 307, 308, 413, 429, 503})
+
+
 def keep_outage_retry_after(app: Flask) -> None:
     """Register before the rate limiter: Flask runs after_request hooks in reverse, so this
     one runs after the limiter's, which sets Retry-After to its own reset (up to a minute) on
-    a rate-limited page; an outage's 503 says when the database may answer again."""
+    every answer; an outage's 503 says when the database may answer again instead, and an
+    answered call says nothing of the kind."""
 
     @app.after_request
     def _outage_retry_after(response):
         if "outage_retry_after" in g:
             response.headers["Retry-After"] = g.outage_retry_after
+        elif response.status_code not in _WAIT_STATUSES:
+            response.headers.pop("Retry-After", None)
         return response
 
 

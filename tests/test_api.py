@@ -114,6 +114,21 @@ def test_rate_limit_is_per_token_and_answers_429_as_a_problem(api, member, token
     assert api("GET", "/me", second).status_code == 200
 
 
+@pytest.mark.parametrize("app_config", [{"FROZEN_NOW": NOW, "API_RATE_LIMIT": "2 per minute"}])
+def test_only_a_refused_call_says_when_to_retry(api, member, token_for):
+    """Retry-After tells a client to wait (RFC 9110: 429, 503, redirects); on an answered call
+    some clients would hold back their next one for nothing."""
+    headers = token_for(member)
+    answered = api("GET", "/me", headers)
+    assert answered.status_code == 200
+    assert "Retry-After" not in answered.headers
+    assert answered.headers["X-RateLimit-Remaining"] == "1"
+    api("GET", "/me", headers)
+    limited = api("GET", "/me", headers)
+    assert limited.status_code == 429
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
+
+
 # --- spaces --------------------------------------------------------------------------------
 
 def test_spaces_list_has_the_documented_fields(api, member, token_for, make_space):
