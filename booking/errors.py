@@ -112,9 +112,10 @@ def database_unavailable(error: Exception):
     return response
 
 
-# The answers after which a client is told to wait (RFC 9110, 10.2.3): the rate limiter
-# sets Retry-After on every answer, and on a 200 some clients would hold back for nothing.
-_WAIT_STATUSES = frozenset({301, 302, 303, 307, 308, 413, 429, 503})
+# The answers that ask a client to wait: too many calls, or the database down. The rate
+# limiter sets Retry-After on every answer; on a 200 some clients would hold back for nothing,
+# and on a redirect it would ask them to wait before following it (RFC 9110, 10.2.3).
+_WAIT_STATUSES = frozenset({429, 503})
 
 
 def keep_outage_retry_after(app: Flask) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from booking.domain import api_tokens
 from booking.extensions import db
 from booking.models import ApiToken, Booking, Closure, Organisation, Plan, QuotaRule, RefusedBooking
-from tests.conftest import local
+from tests.conftest import PASSWORD, local
 
 NOW = local(2026, 11, 30, 9)  # a Monday
 
@@ -115,14 +115,18 @@ def test_rate_limit_is_per_token_and_answers_429_as_a_problem(api, member, token
 
 
 @pytest.mark.parametrize("app_config", [{"FROZEN_NOW": NOW, "API_RATE_LIMIT": "2 per minute"}])
-def test_only_a_refused_call_says_when_to_retry(api, member, token_for):
-    """Retry-After tells a client to wait (RFC 9110: 429, 503, redirects); on an answered call
-    some clients would hold back their next one for nothing."""
+def test_only_a_refused_call_says_when_to_retry(api, client, member, token_for):
+    """Retry-After tells a client to wait: on an answered call or a redirect, some clients
+    would hold back for nothing."""
     headers = token_for(member)
     answered = api("GET", "/me", headers)
     assert answered.status_code == 200
     assert "Retry-After" not in answered.headers
     assert answered.headers["X-RateLimit-Remaining"] == "1"
+    signed_in = client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert signed_in.status_code == 302  # a rate-limited page, redirecting
+    assert "X-RateLimit-Remaining" in signed_in.headers
+    assert "Retry-After" not in signed_in.headers
     api("GET", "/me", headers)
     limited = api("GET", "/me", headers)
     assert limited.status_code == 429
