@@ -260,11 +260,13 @@ def test_a_hung_database_frees_waiting_requests_as_soon_as_a_ping_goes_unanswere
 
         @app.route("/slow")
         def slow():
+            db.session.execute(text("SELECT 1"))  # its connection checked out and pinged
             proxy.frozen.set()
-            return str(db.session.execute(text("SELECT 2")).scalar())
+            return str(db.session.execute(text("SELECT 2")).scalar())  # sent, never answered
 
-        assert app.test_client().get("/probe").status_code == 200
-        assert app.test_client().get("/probe").status_code == 200
+        with app.app_context(), db.engine.connect() as first, db.engine.connect() as second:
+            first.execute(text("SELECT 1"))  # two pooled connections: /slow takes one, the
+            second.execute(text("SELECT 1"))  # probe pings the other (no connect to wait on)
         waited = {}
 
         def hung_request():
