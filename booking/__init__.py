@@ -59,7 +59,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     logs.init_logging(app)
     logs.log_each_request(app)
-    errors.keep_outage_retry_after(app)  # before the rate limiter, to run after its hook
+    errors.retry_after_only_when_waiting(app)  # before the rate limiter, to run after its hook
 
     @app.before_request
     def _start_request():

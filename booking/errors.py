@@ -118,14 +118,14 @@ def database_unavailable(error: Exception):
 _WAIT_STATUSES = frozenset({429, 503})
 
 
-def keep_outage_retry_after(app: Flask) -> None:
+def retry_after_only_when_waiting(app: Flask) -> None:
     """Register before the rate limiter: Flask runs after_request hooks in reverse, so this
     one runs after the limiter's, which sets Retry-After to its own reset (up to a minute) on
     every answer; an outage's 503 says when the database may answer again instead, and an
     answered call says nothing of the kind."""
 
     @app.after_request
-    def _outage_retry_after(response):
+    def _retry_after(response):
         if "outage_retry_after" in g:
             response.headers["Retry-After"] = g.outage_retry_after
         elif response.status_code not in _WAIT_STATUSES:
